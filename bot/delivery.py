@@ -1,0 +1,164 @@
+"""Sending what the conversation returns, the same way on every transport.
+
+A transport supplies a `Sender` (send / edit through its library, turning the library's errors
+into `RetryLater`, `EditRejected` or `DeliveryError`). This module decides edits, splits long
+texts, retries once after a flood wait, and acknowledges outbox rows so a committed fact is
+delivered once and retried when the platform refused it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
+from typing import Protocol
+
+from bot.rendering import Markup, can_edit, markup_for, plan_messages
+from flows.events import ButtonPress, Conversation, Event, Outgoing
+
+log = logging.getLogger(__name__)
+
+# A flood wait longer than this is not waited out inside an update: the row fails and the
+# outbox retries it later, so one chat cannot hold a worker for minutes.
+MAX_RETRY_WAIT_SECONDS = 60.0
+OUTBOX_INTERVAL_SECONDS = 1.0
+
+
+class DeliveryError(Exception):
+    """The platform refused the message or could not be reached. `reason` is safe to log:
+    it never holds message text."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason[:200]
+
+
+class RetryLater(Exception):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds}s")
+        self.seconds = seconds
+
+
+class EditRejected(Exception):
+    """The message could not be edited (too old, not modified, deleted); send a new one."""
+
+
+class Sender(Protocol):
+    async def send(self, chat_id: int, text: str, markup: Markup) -> None: ...
+
+    async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:
+        """`markup` is always "none" or "inline" here."""
+        ...
+
+
+async def _with_one_retry(call: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await call()
+    except RetryLater as wait:
+        if wait.seconds > MAX_RETRY_WAIT_SECONDS:
+            raise DeliveryError(f"flood wait of {wait.seconds:.0f}s") from None
+        await asyncio.sleep(wait.seconds)
+        try:
+            await call()
+        except RetryLater as again:
+            raise DeliveryError(f"flood wait again ({again.seconds:.0f}s)") from None
+
+
+async def render(sender: Sender, outgoing: Outgoing, edit_message_id: int | None = None) -> None:
+    """Put one reply on screen: edit the pressed message when asked and possible, else send."""
+    reply = outgoing.reply
+    if edit_message_id is not None and can_edit(reply):
+        markup = markup_for(reply)
+        try:
+            await _with_one_retry(
+                partial(sender.edit, outgoing.chat_id, edit_message_id, reply.text, markup)
+            )
+            return
+        except EditRejected:
+            log.debug("edit of message %s rejected; sending a new one", edit_message_id)
+    for text, markup in plan_messages(reply):
+        await _with_one_retry(partial(sender.send, outgoing.chat_id, text, markup))
+
+
+async def deliver(
+    conversation: Conversation,
+    sender: Sender,
+    outgoing: Outgoing,
+    edit_message_id: int | None = None,
+) -> bool:
+    """Render and acknowledge one Outgoing; False when the platform refused it."""
+    try:
+        await render(sender, outgoing, edit_message_id)
+    except DeliveryError as error:
+        log.warning(
+            "delivery to chat %s failed (outbox %s): %s",
+            outgoing.chat_id,
+            outgoing.outbox_id,
+            error.reason,
+        )
+        if outgoing.outbox_id is not None:
+            await conversation.mark_failed(outgoing.outbox_id, error.reason)
+        return False
+    if outgoing.outbox_id is not None:
+        await conversation.mark_delivered(outgoing.outbox_id)
+    return True
+
+
+async def deliver_replies(
+    conversation: Conversation, sender: Sender, event: Event, outgoing: Sequence[Outgoing]
+) -> None:
+    """Deliver the answer to one event. Only the first `edit` reply replaces the pressed
+    message; a second edit would overwrite the first on screen."""
+    edit_target = event.payload.message_id if isinstance(event.payload, ButtonPress) else None
+    for item in outgoing:
+        target = None
+        if edit_target is not None and item.reply.edit and item.chat_id == event.chat_id:
+            target, edit_target = edit_target, None
+        await deliver(conversation, sender, item, target)
+
+
+async def handle_and_deliver(conversation: Conversation, sender: Sender, event: Event) -> None:
+    await deliver_replies(conversation, sender, event, await conversation.handle(event))
+
+
+async def flush_outbox(conversation: Conversation, sender: Sender, limit: int = 50) -> int:
+    """Send the rows due now; returns how many were taken."""
+    rows = await conversation.due_outbox(limit)
+    for row in rows:
+        await deliver(conversation, sender, row)
+    return len(rows)
+
+
+async def outbox_loop(
+    conversation: Conversation,
+    sender: Sender,
+    interval: float = OUTBOX_INTERVAL_SECONDS,
+) -> None:
+    """Run until cancelled. A failing sweep is logged and retried on the next tick, so a
+    database hiccup does not stop reminders for good."""
+    while True:
+        try:
+            # A full batch means more may be waiting: go again without sleeping.
+            while await flush_outbox(conversation, sender) >= 50:
+                pass
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("outbox sweep failed")
+        await asyncio.sleep(interval)
+
+
+def start_outbox_loop(
+    conversation: Conversation, sender: Sender, interval: float = OUTBOX_INTERVAL_SECONDS
+) -> asyncio.Task[None]:
+    return asyncio.create_task(outbox_loop(conversation, sender, interval), name="outbox")
+
+
+async def stop_task(task: asyncio.Task[None] | None) -> None:
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
