@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 PERIODS_PER_YEAR = 12
@@ -60,6 +61,45 @@ def quote(flows: Sequence[int], periods_per_year: int = PERIODS_PER_YEAR) -> Apr
         periodic_irr=Decimal(repr(periodic)),
         apr_compound=Decimal(repr((1.0 + periodic) ** periods_per_year - 1.0)),
         apr_simple=Decimal(repr(periodic * periods_per_year)),
+    )
+
+
+def _dated_npv(annual: float, flows: Sequence[tuple[date, int]], day_count: int) -> float:
+    first = flows[0][0]
+    return sum(
+        amount / (1.0 + annual) ** ((when - first).days / day_count) for when, amount in flows
+    )
+
+
+def xirr(flows: Sequence[tuple[date, int]], day_count: int = DAYS_PER_YEAR) -> float:
+    """The effective annual rate at which dated flows' NPV is zero (irregular periods).
+
+    Same sign convention as `irr`: the first flow is the (negative) amount received.
+    """
+    if not flows or flows[0][1] >= 0 or sum(amount for _, amount in flows[1:]) <= 0:
+        raise ValueError("an IRR needs an outlay followed by repayments")
+    low, high = -0.99, 1.0
+    while _dated_npv(high, flows, day_count) > 0:
+        high *= 2
+    for _ in range(300):
+        mid = (low + high) / 2
+        if _dated_npv(mid, flows, day_count) > 0:
+            low = mid
+        else:
+            high = mid
+        if high - low < 1e-15:
+            break
+    return (low + high) / 2
+
+
+def quote_dated(flows: Sequence[tuple[date, int]], day_count: int = DAYS_PER_YEAR) -> AprQuote:
+    """APR of dated flows; the period is one day, so `apr_simple` is the daily IRR x day_count."""
+    annual = xirr(flows, day_count)
+    daily = (1.0 + annual) ** (1.0 / day_count) - 1.0
+    return AprQuote(
+        periodic_irr=Decimal(repr(daily)),
+        apr_compound=Decimal(repr(annual)),
+        apr_simple=Decimal(repr(daily * day_count)),
     )
 
 

@@ -1,0 +1,166 @@
+"""Lending products: the configurable bounds an offer must respect, and the offer check.
+
+The APR cap (default 24%) is compared with the IRR-based APR of the whole offer, interest and
+every fee against the principal actually in use. `cap_basis` says which annualisation counts:
+SIMPLE (periodic IRR x periods, the way PBoC [2021] No. 3 annualises and the way the 24% ceiling
+of Chinese private-lending law is a nominal annual rate) by default, or COMPOUND for a stricter
+house rule. Whichever is configured, the borrower is shown the compounded figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from lending.schedule import RepaymentMethod, Schedule, build_schedule
+
+STANDARD_TERMS = (3, 6, 12)
+WEILIDAI_TERMS = (3, 5, 6, 10, 12, 20)
+# Any fixed date gives the same verdict within a day's rounding; one is chosen so that a check is
+# reproducible (a 31-day and a 28-day first month differ by a fen or two of interest).
+_REFERENCE_START = date(2026, 1, 15)
+
+
+class CapBasis(StrEnum):
+    SIMPLE = "simple"
+    COMPOUND = "compound"
+
+
+class Refusal(StrEnum):
+    """Why an offer is refused; stable codes the flows translate for the borrower."""
+
+    AMOUNT_BELOW_MINIMUM = "amount_below_minimum"
+    AMOUNT_ABOVE_MAXIMUM = "amount_above_maximum"
+    TERM_NOT_ALLOWED = "term_not_allowed"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    RATE_BELOW_MINIMUM = "rate_below_minimum"
+    RATE_ABOVE_MAXIMUM = "rate_above_maximum"
+    FEE_INVALID = "fee_invalid"
+    APR_ABOVE_CAP = "apr_above_cap"
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    code: str = "standard"
+    line_min_fen: int = 50_000  # 500 CNY
+    line_max_fen: int = 20_000_000  # 200,000 CNY
+    drawdown_min_fen: int = 10_000  # 100 CNY
+    drawdown_max_fen: int = 4_000_000  # 40,000 CNY
+    # Above this a drawdown goes to manual review (and may be paid in tranches).
+    review_threshold_fen: int = 4_000_000
+    terms: tuple[int, ...] = STANDARD_TERMS  # months
+    daily_rate_min: Decimal = Decimal("0.0002")
+    daily_rate_max: Decimal = Decimal("0.00065")
+    apr_cap: Decimal = Decimal("0.24")
+    cap_basis: CapBasis = CapBasis.SIMPLE
+    methods: tuple[RepaymentMethod, ...] = (
+        RepaymentMethod.EQUAL_INSTALLMENT,
+        RepaymentMethod.EQUAL_PRINCIPAL,
+    )
+    bullet_max_days: int = 30
+    day_count: int = 365
+    freeze_after_dpd: int = 1  # line frozen once this many days past due
+    # Penalty interest on overdue principal = this x the loan's daily rate, held under the cap.
+    penalty_multiplier: Decimal = Decimal("1.5")
+
+    def penalty_daily_rate(self, daily_rate: Decimal) -> Decimal:
+        """Daily penalty rate on overdue principal, never above apr_cap / day_count.
+
+        Overdue principal stops earning contract interest at its due date (the schedule's later
+        periods exclude it), so the penalty alone is the charge and the cap binds it alone.
+        """
+        return min(daily_rate * self.penalty_multiplier, self.apr_cap / self.day_count)
+
+    def needs_review(self, principal_fen: int) -> bool:
+        return principal_fen > self.review_threshold_fen
+
+    def problems(self) -> list[str]:
+        """A product that could not lawfully be offered at its own bounds (empty = sound)."""
+        found = []
+        if not 0 < self.line_min_fen <= self.line_max_fen:
+            found.append("line_bounds")
+        if not 0 < self.drawdown_min_fen <= self.drawdown_max_fen <= self.line_max_fen:
+            found.append("drawdown_bounds")
+        if not 0 <= self.daily_rate_min <= self.daily_rate_max:
+            found.append("rate_bounds")
+        if not self.terms or min(self.terms) < 1:
+            found.append("terms")
+        for method in self.methods:
+            if method is RepaymentMethod.BULLET:
+                continue
+            for term in self.terms:
+                sched = build_schedule(
+                    self.drawdown_max_fen, term, self.daily_rate_max, method, _REFERENCE_START,
+                    day_count=self.day_count,
+                )
+                if over_cap(self, sched):
+                    found.append(f"apr_above_cap:{method}:{term}")
+        return found
+
+
+DEFAULT_PRODUCT = Product()
+
+
+def capped_apr(product: Product, schedule: Schedule) -> Decimal:
+    """The APR figure the cap is compared with, per the product's cap basis."""
+    apr = schedule.apr
+    return apr.apr_simple if product.cap_basis is CapBasis.SIMPLE else apr.apr_compound
+
+
+def over_cap(product: Product, schedule: Schedule) -> bool:
+    return capped_apr(product, schedule) > product.apr_cap
+
+
+def check_offer(
+    product: Product,
+    principal_fen: int,
+    term_months: int,
+    daily_rate: Decimal,
+    method: RepaymentMethod | str,
+    *,
+    fee_fen: int = 0,
+    term_days: int | None = None,
+    start: date | None = None,
+) -> list[Refusal]:
+    """Every reason the offer cannot be made; an empty list means it may be offered.
+
+    A bullet needs `term_days` (at most product.bullet_max_days); other methods a term in months
+    from product.terms. `start` only sharpens the APR check to the real due dates.
+    """
+    refusals: list[Refusal] = []
+    if principal_fen < product.drawdown_min_fen:
+        refusals.append(Refusal.AMOUNT_BELOW_MINIMUM)
+    if principal_fen > product.drawdown_max_fen:
+        refusals.append(Refusal.AMOUNT_ABOVE_MAXIMUM)
+    try:
+        method = RepaymentMethod(method)
+    except ValueError:
+        return [*refusals, Refusal.METHOD_NOT_ALLOWED]
+    if method not in product.methods:
+        refusals.append(Refusal.METHOD_NOT_ALLOWED)
+    if method is RepaymentMethod.BULLET:
+        if term_days is None or not 1 <= term_days <= product.bullet_max_days:
+            refusals.append(Refusal.TERM_NOT_ALLOWED)
+    elif term_months not in product.terms or term_days is not None:
+        refusals.append(Refusal.TERM_NOT_ALLOWED)
+    if daily_rate < product.daily_rate_min:
+        refusals.append(Refusal.RATE_BELOW_MINIMUM)
+    if daily_rate > product.daily_rate_max:
+        refusals.append(Refusal.RATE_ABOVE_MAXIMUM)
+    if not 0 <= fee_fen < max(principal_fen, 1):
+        refusals.append(Refusal.FEE_INVALID)
+    if principal_fen > 0 and daily_rate >= 0 and Refusal.FEE_INVALID not in refusals:
+        if method is not RepaymentMethod.BULLET and term_months < 1:
+            return refusals
+        if method is RepaymentMethod.BULLET and term_days is not None and term_days < 1:
+            return refusals
+        schedule = build_schedule(
+            principal_fen, term_months, daily_rate, method, start or _REFERENCE_START,
+            fee_fen=fee_fen, day_count=product.day_count,
+            term_days=term_days if method is RepaymentMethod.BULLET else None,
+        )
+        if over_cap(product, schedule):
+            refusals.append(Refusal.APR_ABOVE_CAP)
+    return refusals

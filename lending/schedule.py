@@ -1,0 +1,204 @@
+"""Repayment schedules exact to the fen.
+
+Rules, so finance can recompute any figure by hand:
+- Due dates fall on the start's day of month, clamped to the month's last day (a loan started on
+  31 January is due 28/29 February, 31 March, 30 April...), always counted from the start so a
+  short month never drags later dates earlier.
+- Interest of a period = outstanding principal x daily rate x actual days in the period, rounded
+  half up to the fen (money.round_fen) once per period.
+- Equal instalments (等额本息): the payment is the annuity of the principal at the monthly rate
+  daily_rate x day_count / 12, rounded half up; each period's principal part is the payment minus
+  that period's actual-day interest; the last instalment repays whatever principal is left, so it
+  absorbs the rounding and the difference between actual and average month lengths.
+- Equal principal (等额本金): principal // n each period, the last takes the remainder.
+- Bullet (到期一次还本付息): all principal and interest on one date (term_days, or term_months).
+- The principal parts always sum to the amount lent; no part is negative.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from lending.apr import AprQuote, quote, quote_dated
+from lending.money import round_fen
+
+
+class RepaymentMethod(StrEnum):
+    EQUAL_INSTALLMENT = "equal_installment"
+    EQUAL_PRINCIPAL = "equal_principal"
+    BULLET = "bullet"
+
+
+@dataclass(frozen=True, slots=True)
+class Instalment:
+    number: int  # 1-based
+    due_date: date
+    principal_fen: int
+    interest_fen: int
+
+    @property
+    def total_fen(self) -> int:
+        return self.principal_fen + self.interest_fen
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    principal_fen: int
+    start: date
+    daily_rate: Decimal
+    method: RepaymentMethod
+    instalments: tuple[Instalment, ...]
+    fee_fen: int = 0  # charged upfront: the borrower receives principal - fee
+
+    @property
+    def total_interest_fen(self) -> int:
+        return sum(i.interest_fen for i in self.instalments)
+
+    @property
+    def total_repayable_fen(self) -> int:
+        return sum(i.total_fen for i in self.instalments)
+
+    @property
+    def total_cost_fen(self) -> int:
+        """Interest and fees: everything paid beyond the principal actually received."""
+        return self.total_interest_fen + self.fee_fen
+
+    @property
+    def disbursed_fen(self) -> int:
+        return self.principal_fen - self.fee_fen
+
+    @property
+    def is_monthly(self) -> bool:
+        return all(
+            inst.due_date == add_months(self.start, inst.number) for inst in self.instalments
+        )
+
+    def cash_flows(self) -> list[int]:
+        """Borrower-side flows for the IRR: what is received (negative), then each payment."""
+        return [-self.disbursed_fen, *(i.total_fen for i in self.instalments)]
+
+    @property
+    def apr(self) -> AprQuote:
+        """IRR-based APR (PBoC [2021] No. 3) of the principal in use against every payment.
+
+        Monthly schedules use one period per month, as the PBoC example does; a bullet of so many
+        days is dated (XIRR over actual/365).
+        """
+        if self.is_monthly:
+            return quote(self.cash_flows(), periods_per_year=12)
+        dated = [(self.start, -self.disbursed_fen)]
+        dated += [(i.due_date, i.total_fen) for i in self.instalments]
+        return quote_dated(dated)
+
+    def period_start(self, number: int) -> date:
+        """The date interest of instalment `number` starts to run (the previous due date)."""
+        return self.start if number == 1 else self.instalments[number - 2].due_date
+
+
+def add_months(start: date, months: int) -> date:
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def due_dates(start: date, term_months: int) -> list[date]:
+    return [add_months(start, k) for k in range(1, term_months + 1)]
+
+
+def period_interest_fen(balance_fen: int, daily_rate: Decimal, days: int) -> int:
+    return round_fen(balance_fen * daily_rate * days)
+
+
+def monthly_rate(daily_rate: Decimal, day_count: int = 365) -> Decimal:
+    return daily_rate * day_count / 12
+
+
+def annuity_payment_fen(principal_fen: int, rate: Decimal, periods: int) -> int:
+    """The level payment that repays `principal_fen` over `periods` at `rate` per period."""
+    if rate == 0:
+        return round_fen(Decimal(principal_fen) / periods)
+    growth = (1 + rate) ** periods
+    return round_fen(principal_fen * rate * growth / (growth - 1))
+
+
+def build_schedule(
+    principal_fen: int,
+    term_months: int,
+    daily_rate: Decimal,
+    method: RepaymentMethod,
+    start: date,
+    *,
+    fee_fen: int = 0,
+    day_count: int = 365,
+    term_days: int | None = None,
+) -> Schedule:
+    """The repayment schedule of a drawdown; `term_days` only for a bullet of so many days."""
+    if principal_fen <= 0:
+        raise ValueError("principal must be positive")
+    if not 0 <= fee_fen < principal_fen:
+        raise ValueError("the fee must be at least 0 and less than the principal")
+    if daily_rate < 0:
+        raise ValueError("daily rate must not be negative")
+    method = RepaymentMethod(method)
+    if method is RepaymentMethod.BULLET:
+        instalments = _bullet(principal_fen, term_months, daily_rate, start, term_days)
+    else:
+        if term_months < 1:
+            raise ValueError("term must be at least one month")
+        if term_days is not None:
+            raise ValueError("term_days is only for bullet repayment")
+        dates = due_dates(start, term_months)
+        if method is RepaymentMethod.EQUAL_INSTALLMENT:
+            instalments = _equal_instalments(principal_fen, daily_rate, start, dates, day_count)
+        else:
+            instalments = _equal_principal(principal_fen, daily_rate, start, dates)
+    return Schedule(principal_fen, start, daily_rate, method, tuple(instalments), fee_fen)
+
+
+def _bullet(
+    principal_fen: int, term_months: int, rate: Decimal, start: date, term_days: int | None
+) -> list[Instalment]:
+    if term_days is not None:
+        if term_days < 1:
+            raise ValueError("term must be at least one day")
+        due = start + timedelta(days=term_days)
+    else:
+        if term_months < 1:
+            raise ValueError("term must be at least one month")
+        due = add_months(start, term_months)
+    interest = period_interest_fen(principal_fen, rate, (due - start).days)
+    return [Instalment(1, due, principal_fen, interest)]
+
+
+def _equal_instalments(
+    principal_fen: int, rate: Decimal, start: date, dates: list[date], day_count: int
+) -> list[Instalment]:
+    payment = annuity_payment_fen(principal_fen, monthly_rate(rate, day_count), len(dates))
+    balance, previous, rows = principal_fen, start, []
+    for number, due in enumerate(dates, start=1):
+        interest = period_interest_fen(balance, rate, (due - previous).days)
+        # Clamped: a tiny loan can have a payment below a long month's interest.
+        regular = min(max(payment - interest, 0), balance)
+        part = balance if number == len(dates) else regular
+        rows.append(Instalment(number, due, part, interest))
+        balance -= part
+        previous = due
+    return rows
+
+
+def _equal_principal(
+    principal_fen: int, rate: Decimal, start: date, dates: list[date]
+) -> list[Instalment]:
+    base = principal_fen // len(dates)
+    balance, previous, rows = principal_fen, start, []
+    for number, due in enumerate(dates, start=1):
+        part = balance if number == len(dates) else base
+        interest = period_interest_fen(balance, rate, (due - previous).days)
+        rows.append(Instalment(number, due, part, interest))
+        balance -= part
+        previous = due
+    return rows
