@@ -1,0 +1,259 @@
+"""Telegram through aiogram 3: long polling or a webhook, one router, no aiogram FSM.
+
+The engine owns conversation state, so the dispatcher runs with the FSM disabled and one
+catch-all handler per update type: the path from update to `Conversation.handle` is as short
+as aiogram allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramRetryAfter,
+)
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+
+from bot.commands_menu import plan_menus
+from bot.delivery import (
+    DeliveryError,
+    EditRejected,
+    RetryLater,
+    handle_and_deliver,
+    start_outbox_loop,
+    stop_task,
+)
+from bot.rendering import Markup, event_from_callback, event_from_message, inline_rows
+from flows.events import Conversation
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+
+_MarkupObject = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+
+
+def build_bot(token: str, api_base: str | None = None) -> Bot:
+    """`api_base` points at a local Bot API server (e.g. http://localhost:8081)."""
+    if api_base:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+        return Bot(token, session=session)
+    return Bot(token)
+
+
+def to_markup(markup: Markup) -> _MarkupObject:
+    if markup.kind == "inline":
+        return InlineKeyboardMarkup(
+            inline_keyboard=inline_rows(
+                markup.buttons,
+                lambda button: InlineKeyboardButton(text=button.label, callback_data=button.token),
+            )
+        )
+    if markup.kind == "contact":
+        return ReplyKeyboardMarkup(
+            keyboard=[[KeyboardButton(text=markup.contact_label, request_contact=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+    if markup.kind == "remove":
+        return ReplyKeyboardRemove()
+    return None
+
+
+def _reason(error: TelegramAPIError) -> str:
+    # Telegram's descriptions name the problem, never the message text.
+    return f"{type(error).__name__}: {error.message}"
+
+
+class AiogramSender:
+    """The `Sender` for delivery.py: aiogram calls in, neutral errors out."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, chat_id: int, text: str, markup: Markup) -> None:
+        try:
+            await self.bot.send_message(chat_id, text, reply_markup=to_markup(markup))
+        except TelegramRetryAfter as error:
+            raise RetryLater(error.retry_after) from None
+        except TelegramForbiddenError as error:
+            raise DeliveryError(f"blocked or not allowed: {error.message}") from None
+        except TelegramAPIError as error:
+            raise DeliveryError(_reason(error)) from None
+
+    async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:
+        inline = to_markup(markup)
+        try:
+            await self.bot.edit_message_text(
+                text=text,
+                chat_id=chat_id,
+                message_id=message_id,
+                reply_markup=inline if isinstance(inline, InlineKeyboardMarkup) else None,
+            )
+        except TelegramRetryAfter as error:
+            raise RetryLater(error.retry_after) from None
+        except TelegramBadRequest as error:
+            raise EditRejected(error.message) from None
+        except TelegramForbiddenError as error:
+            raise DeliveryError(f"blocked or not allowed: {error.message}") from None
+        except TelegramAPIError as error:
+            raise DeliveryError(_reason(error)) from None
+
+
+class AiogramTransport:
+    """Binds one Conversation to one aiogram Bot; `router` is what the dispatcher runs."""
+
+    def __init__(self, conversation: Conversation, bot: Bot) -> None:
+        self.conversation = conversation
+        self.bot = bot
+        self.sender = AiogramSender(bot)
+        self.router = Router(name="conversation")
+        self.router.message.register(self.on_message)
+        self.router.callback_query.register(self.on_callback)
+        self._outbox: asyncio.Task[None] | None = None
+
+    async def on_message(self, message: Message, event_update: Update) -> None:
+        event = event_from_message(PLATFORM, event_update.update_id, message)
+        if event is None:
+            return
+        await handle_and_deliver(self.conversation, self.sender, event)
+
+    async def on_callback(self, query: CallbackQuery, event_update: Update) -> None:
+        # Answer first: the client shows a spinner on the button until we do.
+        try:
+            await query.answer()
+        except TelegramAPIError as error:
+            log.debug("callback answer failed: %s", _reason(error))
+        event = event_from_callback(PLATFORM, event_update.update_id, query)
+        if event is None:
+            return
+        await handle_and_deliver(self.conversation, self.sender, event)
+
+    async def set_command_menus(self, admin_ids: Iterable[int] = ()) -> None:
+        for entry in plan_menus(self.conversation, admin_ids):
+            scope = (
+                BotCommandScopeChat(chat_id=entry.admin_chat_id)
+                if entry.admin_chat_id is not None
+                else BotCommandScopeDefault()
+            )
+            try:
+                await self.bot.set_my_commands(
+                    [BotCommand(command=name, description=text) for name, text in entry.commands],
+                    scope=scope,
+                    language_code=entry.language_code,
+                )
+            except TelegramAPIError as error:
+                # An admin who never opened the bot has no chat yet; the others still get menus.
+                log.warning("setMyCommands failed (%s): %s", entry.language_code, _reason(error))
+
+    async def start_background(self, admin_ids: Iterable[int] = ()) -> None:
+        await self.set_command_menus(admin_ids)
+        self._outbox = start_outbox_loop(self.conversation, self.sender)
+
+    async def stop_background(self) -> None:
+        await stop_task(self._outbox)
+        self._outbox = None
+
+
+def build_dispatcher(transport: AiogramTransport) -> Dispatcher:
+    dispatcher = Dispatcher(disable_fsm=True)
+    dispatcher.include_router(transport.router)
+    return dispatcher
+
+
+async def run_polling(
+    conversation: Conversation,
+    token: str,
+    api_base: str | None = None,
+    admin_ids: Iterable[int] = (),
+) -> None:
+    bot = build_bot(token, api_base)
+    transport = AiogramTransport(conversation, bot)
+    dispatcher = build_dispatcher(transport)
+    admins = tuple(admin_ids)
+
+    async def on_startup() -> None:
+        me = await bot.get_me()
+        log.info("polling as @%s", me.username)
+        await transport.start_background(admins)
+
+    async def on_shutdown() -> None:
+        await transport.stop_background()
+
+    dispatcher.startup.register(on_startup)
+    dispatcher.shutdown.register(on_shutdown)
+    try:
+        await dispatcher.start_polling(
+            bot, allowed_updates=dispatcher.resolve_used_update_types(), handle_signals=False
+        )
+    finally:
+        await bot.session.close()
+
+
+async def run_webhook(
+    conversation: Conversation,
+    token: str,
+    *,
+    url: str,
+    secret: str,
+    host: str,
+    port: int,
+    path: str,
+    api_base: str | None = None,
+    admin_ids: Iterable[int] = (),
+) -> None:
+    """Serve Telegram's webhook with aiohttp until cancelled; requests without the secret
+    token header are refused by aiogram's handler."""
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiohttp import web
+
+    bot = build_bot(token, api_base)
+    transport = AiogramTransport(conversation, bot)
+    dispatcher = build_dispatcher(transport)
+    admins = tuple(admin_ids)
+
+    async def on_startup() -> None:
+        await bot.set_webhook(
+            url, secret_token=secret, allowed_updates=dispatcher.resolve_used_update_types()
+        )
+        log.info("webhook set; listening on %s:%s%s", host, port, path)
+        await transport.start_background(admins)
+
+    async def on_shutdown() -> None:
+        await transport.stop_background()
+
+    dispatcher.startup.register(on_startup)
+    dispatcher.shutdown.register(on_shutdown)
+    app = web.Application()
+    SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=secret).register(
+        app, path=path
+    )
+    setup_application(app, dispatcher, bot=bot)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+        await bot.session.close()
