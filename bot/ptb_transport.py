@@ -1,0 +1,206 @@
+"""Telegram through python-telegram-bot 22: the same conversation, rendered the same way.
+
+Reading updates, planning replies and delivery are shared with the aiogram transport
+(bot/rendering.py, bot/delivery.py); this file only speaks PTB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.commands_menu import plan_menus
+from bot.delivery import (
+    DeliveryError,
+    EditRejected,
+    RetryLater,
+    handle_and_deliver,
+    start_outbox_loop,
+    stop_task,
+)
+from bot.rendering import Markup, event_from_callback, event_from_message, inline_rows
+from flows.events import Conversation
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+
+_MarkupObject = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+
+
+def to_markup(markup: Markup) -> _MarkupObject:
+    if markup.kind == "inline":
+        return InlineKeyboardMarkup(
+            inline_rows(
+                markup.buttons,
+                lambda button: InlineKeyboardButton(button.label, callback_data=button.token),
+            )
+        )
+    if markup.kind == "contact":
+        return ReplyKeyboardMarkup(
+            [[KeyboardButton(markup.contact_label, request_contact=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+    if markup.kind == "remove":
+        return ReplyKeyboardRemove()
+    return None
+
+
+def _seconds(retry_after: int | timedelta) -> float:
+    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)
+
+
+def _reason(error: TelegramError) -> str:
+    return f"{type(error).__name__}: {error.message}"
+
+
+class PTBSender:
+    """The `Sender` for delivery.py over a PTB Bot."""
+
+    def __init__(self, application: Application) -> None:
+        self.application = application
+
+    async def send(self, chat_id: int, text: str, markup: Markup) -> None:
+        try:
+            await self.application.bot.send_message(chat_id, text, reply_markup=to_markup(markup))
+        except RetryAfter as error:
+            raise RetryLater(_seconds(error.retry_after)) from None
+        except Forbidden as error:
+            raise DeliveryError(f"blocked or not allowed: {error.message}") from None
+        except TelegramError as error:
+            raise DeliveryError(_reason(error)) from None
+
+    async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:
+        inline = to_markup(markup)
+        try:
+            await self.application.bot.edit_message_text(
+                text,
+                chat_id=chat_id,
+                message_id=message_id,
+                reply_markup=inline if isinstance(inline, InlineKeyboardMarkup) else None,
+            )
+        except RetryAfter as error:
+            raise RetryLater(_seconds(error.retry_after)) from None
+        except BadRequest as error:
+            raise EditRejected(error.message) from None
+        except Forbidden as error:
+            raise DeliveryError(f"blocked or not allowed: {error.message}") from None
+        except TelegramError as error:
+            raise DeliveryError(_reason(error)) from None
+
+
+class PTBTransport:
+    def __init__(self, conversation: Conversation, application: Application) -> None:
+        self.conversation = conversation
+        self.application = application
+        self.sender = PTBSender(application)
+        self._outbox: asyncio.Task[None] | None = None
+        application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self.on_message))
+        application.add_handler(CallbackQueryHandler(self.on_callback))
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        event = event_from_message(PLATFORM, update.update_id, update.message)
+        if event is not None:
+            await handle_and_deliver(self.conversation, self.sender, event)
+
+    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        # Answer first: the client shows a spinner on the button until we do.
+        try:
+            await query.answer()
+        except TelegramError as error:
+            log.debug("callback answer failed: %s", _reason(error))
+        event = event_from_callback(PLATFORM, update.update_id, query)
+        if event is not None:
+            await handle_and_deliver(self.conversation, self.sender, event)
+
+    async def set_command_menus(self, admin_ids: Iterable[int] = ()) -> None:
+        for entry in plan_menus(self.conversation, admin_ids):
+            scope = (
+                BotCommandScopeChat(entry.admin_chat_id)
+                if entry.admin_chat_id is not None
+                else BotCommandScopeDefault()
+            )
+            try:
+                await self.application.bot.set_my_commands(
+                    [BotCommand(name, text) for name, text in entry.commands],
+                    scope=scope,
+                    language_code=entry.language_code,
+                )
+            except TelegramError as error:
+                log.warning("setMyCommands failed (%s): %s", entry.language_code, _reason(error))
+
+    async def start_background(self, admin_ids: Iterable[int] = ()) -> None:
+        await self.set_command_menus(admin_ids)
+        self._outbox = start_outbox_loop(self.conversation, self.sender)
+
+    async def stop_background(self) -> None:
+        await stop_task(self._outbox)
+        self._outbox = None
+
+
+def build_application(
+    token: str,
+    api_base: str | None = None,
+    request: BaseRequest | None = None,
+) -> Application:
+    """`request` replaces PTB's HTTP client (tests pass a recording one)."""
+    builder = ApplicationBuilder().token(token).concurrent_updates(True)
+    if api_base:
+        builder = builder.base_url(f"{api_base}/bot").base_file_url(f"{api_base}/file/bot")
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    return builder.build()
+
+
+async def run_polling(
+    conversation: Conversation,
+    token: str,
+    api_base: str | None = None,
+    admin_ids: Iterable[int] = (),
+) -> None:
+    """Poll until cancelled. Run inside our own event loop (not Application.run_polling) so the
+    conversation's database connections stay on the loop that created them."""
+    # httpx logs each request URL at INFO, and the URL holds the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    application = build_application(token, api_base)
+    transport = PTBTransport(conversation, application)
+    async with application:
+        log.info("polling as @%s (python-telegram-bot)", application.bot.username)
+        await transport.start_background(admin_ids)
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(allowed_updates=["message", "callback_query"])
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await application.updater.stop()
+            await application.stop()
+            await transport.stop_background()
