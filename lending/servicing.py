@@ -1,0 +1,270 @@
+"""Loan servicing: disbursement, repayment, payoff, waiver, write-off and the queries the
+flows and the scheduler ask. Every function is pure: it returns new entries (and the new Loan),
+it stores nothing.
+
+The caller chooses repayment, waiver and write-off keys (the payment reference or the Telegram
+update id); a replayed key returns the original result with no new entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from lending.allocation import Allocation, allocation_of, waterfall
+from lending.close_of_business import DayResult, prepare, run_day, run_days, settle_entry
+from lending.delinquency import bucket, days_past_due_of
+from lending.ledger import (
+    BORROWER_CREDIT,
+    CASH,
+    FEE_INCOME,
+    INTEREST,
+    PENALTY,
+    PRINCIPAL,
+    WAIVER_EXPENSE,
+    WRITE_OFF_EXPENSE,
+    Entry,
+    entry,
+    receivable,
+)
+from lending.loan import (
+    DISBURSEMENT,
+    REPAYMENT,
+    WAIVER,
+    WRITE_OFF,
+    IdempotencyConflictError,
+    Loan,
+    LoanClosedError,
+    LoanNotActiveError,
+    OverpaymentError,
+    ServicingError,
+    balances,
+    open_loan,
+    states,
+)
+from lending.position import Balances
+from lending.schedule import Instalment
+
+__all__ = [
+    "Allocation",
+    "Balances",
+    "DayResult",
+    "IdempotencyConflictError",
+    "Loan",
+    "LoanClosedError",
+    "LoanNotActiveError",
+    "OverpaymentError",
+    "PayoffQuote",
+    "RepaymentResult",
+    "ServicingError",
+    "amount_due",
+    "available_credit",
+    "balances",
+    "bucket",
+    "days_past_due",
+    "disburse",
+    "next_due",
+    "open_loan",
+    "outstanding_principal",
+    "payoff_quote",
+    "repay",
+    "run_day",
+    "run_days",
+    "should_freeze",
+    "states",
+    "waive",
+    "write_off",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RepaymentResult:
+    loan: Loan
+    entries: tuple[Entry, ...]  # new entries, close-of-business catch-up included
+    allocation: Allocation
+    balances: Balances
+    closed: bool
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PayoffQuote:
+    on: date
+    principal_fen: int
+    interest_fen: int  # for the days used only
+    penalty_fen: int
+    credit_fen: int  # already held for the borrower, deducted
+    fee_fen: int = 0  # early repayment is free; kept explicit for disclosure
+
+    @property
+    def total_fen(self) -> int:
+        return self.principal_fen + self.interest_fen + self.penalty_fen - self.credit_fen
+
+
+def disburse(loan: Loan, at: date, key: str) -> Entry:
+    """The entry paying out the loan: the borrower owes the principal, receives it less the fee."""
+    if any(e.kind == DISBURSEMENT for e in loan.entries):
+        existing = next(e for e in loan.entries if e.kind == DISBURSEMENT)
+        if existing.key != key:
+            raise IdempotencyConflictError("loan already disbursed under another key")
+        return existing
+    sched = loan.schedule
+    amounts = {receivable(PRINCIPAL, i.number): i.principal_fen for i in sched.instalments}
+    amounts[CASH] = -sched.disbursed_fen
+    amounts[FEE_INCOME] = -sched.fee_fen
+    return entry(key, at, DISBURSEMENT, amounts)
+
+
+def _require_active(loan: Loan, on: date) -> None:
+    status = loan.status
+    if status == "closed":
+        raise LoanClosedError(f"loan {loan.loan_id} is already repaid in full")
+    if status != "active":
+        raise LoanNotActiveError(f"loan {loan.loan_id} is {status}")
+    if on < loan.schedule.start:
+        raise ServicingError("date before the loan started")
+
+
+def payoff_quote(loan: Loan, on: date) -> PayoffQuote:
+    """What repays the loan in full during day `on`: principal, interest for the days used,
+    any penalty, less credit held. No early-repayment fee."""
+    _require_active(loan, on)
+    prepared, _ = prepare(loan, on)
+    b = balances(prepared)
+    return PayoffQuote(on, b.principal_fen, b.interest_fen, b.penalty_fen, b.credit_fen)
+
+
+def repay(loan: Loan, amount_fen: int, on: date, key: str) -> RepaymentResult:
+    """Apply a payment received during day `on` by the waterfall in `allocation`.
+
+    A payment equal to the payoff closes the loan; one above it is refused (OverpaymentError,
+    carrying the payoff) so no money is taken that is not owed; a smaller one settles what is
+    overdue and current and holds the rest as credit for the next due date.
+    """
+    for existing in loan.entries:
+        if existing.key == key:
+            if existing.kind != REPAYMENT or existing.amount(CASH) != amount_fen:
+                raise IdempotencyConflictError(f"key {key} was used for another request")
+            return RepaymentResult(
+                loan=loan,
+                entries=(),
+                allocation=allocation_of(existing, loan.schedule),
+                balances=balances(loan),
+                closed=loan.status == "closed",
+                replayed=True,
+            )
+    if amount_fen <= 0:
+        raise ServicingError("a repayment must be a positive number of fen")
+    _require_active(loan, on)
+    loan, posted = prepare(loan, on)
+    owed = balances(loan)
+    payoff = owed.owed_fen
+    if amount_fen > payoff:
+        raise OverpaymentError(amount_fen, payoff)
+    if amount_fen == payoff:
+        available = amount_fen + owed.credit_fen
+        settled, left = waterfall(states(loan), available, on, payoff=True)
+        assert left == 0, "a payoff settles every receivable"
+        made = settle_entry(key, on, REPAYMENT, settled, amount_fen, -owed.credit_fen)
+    else:
+        settled, left = waterfall(states(loan), amount_fen, on)
+        made = settle_entry(key, on, REPAYMENT, settled, amount_fen, left)
+    loan = loan.with_entries([made])
+    posted.append(made)
+    return RepaymentResult(
+        loan=loan,
+        entries=tuple(posted),
+        allocation=allocation_of(made, loan.schedule),
+        balances=balances(loan),
+        closed=loan.status == "closed",
+    )
+
+
+def waive(
+    loan: Loan, on: date, key: str, *, penalty_fen: int = 0, interest_fen: int = 0
+) -> Entry | None:
+    """Forgive up to the given penalty and accrued interest, oldest instalment first."""
+    if key in loan.keys:
+        return None
+    if penalty_fen < 0 or interest_fen < 0:
+        raise ServicingError("a waiver cannot be negative")
+    amounts: dict[str, int] = {}
+    for kind, limit in ((PENALTY, penalty_fen), (INTEREST, interest_fen)):
+        for state in states(loan):
+            part = min(limit, state.owed(kind))
+            if part > 0:
+                amounts[receivable(kind, state.number)] = -part
+                limit -= part
+    if not amounts:
+        return None
+    amounts[WAIVER_EXPENSE] = -sum(amounts.values())
+    return entry(key, on, WAIVER, amounts)
+
+
+def write_off(loan: Loan, on: date, key: str) -> Entry | None:
+    """Take every receivable off the books; credit held is applied first, so it is not lost."""
+    if key in loan.keys:
+        return None
+    _require_active(loan, on)
+    amounts: dict[str, int] = {}
+    for state in states(loan):
+        for kind in (PENALTY, INTEREST, PRINCIPAL):
+            if state.owed(kind):
+                amounts[receivable(kind, state.number)] = -state.owed(kind)
+    credit = balances(loan).credit_fen
+    amounts[BORROWER_CREDIT] = credit
+    amounts[WRITE_OFF_EXPENSE] = -sum(amounts.values())
+    return entry(key, on, WRITE_OFF, amounts)
+
+
+def next_due(loan: Loan, on: date) -> Instalment | None:
+    """The earliest instalment not yet settled (possibly overdue); None once the loan is over."""
+    if loan.status not in ("active", "approved"):
+        return None
+    for state in states(loan, on):
+        if loan.status == "approved" or not state.settled:
+            return state.instalment
+    return None
+
+
+def amount_due(loan: Loan, on: date) -> int:
+    """What must be paid by the end of `on` for the loan to be current, less credit held."""
+    if loan.status != "active":
+        return 0
+    prepared, _ = prepare(loan, on)
+    owed = sum(
+        s.principal_fen + s.interest_unsettled_fen + s.penalty_fen
+        for s in states(prepared)
+        if s.due_date <= on
+    )
+    return max(owed - balances(prepared).credit_fen, 0)
+
+
+def days_past_due(loan: Loan, on: date) -> int:
+    """Days since the oldest unsettled due date, as seen during day `on`."""
+    if loan.status != "active":
+        return 0
+    return days_past_due_of(states(loan, on), on)
+
+
+def outstanding_principal(loan: Loan) -> int:
+    """Principal the loan holds against a credit line; an approved, unpaid loan reserves its
+    full amount."""
+    status = loan.status
+    if status == "approved":
+        return loan.schedule.principal_fen
+    if status == "active":
+        return balances(loan).principal_fen
+    return 0
+
+
+def available_credit(limit_fen: int, loans: Iterable[Loan], *, frozen: bool = False) -> int:
+    """Limit minus outstanding principal, never negative; nothing while the line is frozen."""
+    if frozen:
+        return 0
+    return max(limit_fen - sum(outstanding_principal(loan) for loan in loans), 0)
+
+
+def should_freeze(loans: Iterable[Loan], on: date) -> bool:
+    return any(days_past_due(loan, on) >= loan.freeze_after_dpd for loan in loans)
