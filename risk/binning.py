@@ -74,6 +74,16 @@ def bin_categorical(values: Sequence[str], bad: Sequence[int]) -> list[Bin]:
     return bins
 
 
+def bin_ordered(values: Sequence[str], bad: Sequence[int], order: Sequence[str]) -> list[Bin]:
+    """Categories along their natural order, merged until risk falls along it."""
+    bins = [Bin(0, 0, [category]) for category in order]
+    for value, y in zip(values, bad, strict=True):
+        b = bins[order.index(value)]
+        b.count += 1
+        b.bad += y
+    return _merge_small_and_violating([b for b in bins if b.count], len(values), "decreasing")
+
+
 def _initial_numeric_bins(values: Sequence[float], bad: Sequence[int]) -> list[Bin]:
     pairs = sorted(zip(values, bad, strict=True))
     n = len(pairs)
@@ -105,8 +115,17 @@ def _violates(bins: list[Bin], direction: str) -> int | None:
 
 
 def bin_numeric(values: Sequence[float], bad: Sequence[int], direction: str | None) -> list[Bin]:
-    bins = _initial_numeric_bins(values, bad)
-    min_count = MIN_BIN_SHARE * len(values)
+    bins = _merge_small_and_violating(_initial_numeric_bins(values, bad), len(values), direction)
+    while len(bins) > MAX_NUMERIC_BINS:
+        i = min(
+            range(len(bins) - 1), key=lambda k: abs(bins[k].bad_rate - bins[k + 1].bad_rate)
+        )
+        bins[i : i + 2] = [_merge(bins[i], bins[i + 1])]
+    return bins
+
+
+def _merge_small_and_violating(bins: list[Bin], total: int, direction: str | None) -> list[Bin]:
+    min_count = MIN_BIN_SHARE * total
     while len(bins) > 1:
         small = min(range(len(bins)), key=lambda i: bins[i].count)
         if bins[small].count >= min_count:
@@ -124,11 +143,6 @@ def bin_numeric(values: Sequence[float], bad: Sequence[int], direction: str | No
     if direction is not None:
         while (i := _violates(bins, direction)) is not None:
             bins[i : i + 2] = [_merge(bins[i], bins[i + 1])]
-    while len(bins) > MAX_NUMERIC_BINS:
-        i = min(
-            range(len(bins) - 1), key=lambda k: abs(bins[k].bad_rate - bins[k + 1].bad_rate)
-        )
-        bins[i : i + 2] = [_merge(bins[i], bins[i + 1])]
     return bins
 
 

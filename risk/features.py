@@ -126,6 +126,13 @@ CATEGORICAL: Final[dict[str, tuple[str, dict[str, str]]]] = {
     ),
 }
 
+# Categories with a natural order, listed from the riskiest end: their points are kept monotone
+# so that, say, more savings can never earn fewer points than less.
+ORDERED: Final[dict[str, tuple[str, ...]]] = {
+    "savings": ("none", "under_5k", "5k_20k", "over_20k"),
+    "employment_length": ("none", "under_1y", "1_4y", "4_7y", "over_7y"),
+}
+
 # Answers that stand for several training categories when the chat did not ask the detail:
 # "car" without saying new or used scores as the pooled group of both (its own weight of
 # evidence, fitted on the union), never as the better of the two.

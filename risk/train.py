@@ -19,8 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from risk.binning import Bin, assign, bin_categorical, bin_numeric, information_value, woe
-from risk.features import CATEGORICAL, EXCLUDED_COLUMNS, NUMERIC, POOLED
+from risk.binning import (
+    Bin,
+    assign,
+    bin_categorical,
+    bin_numeric,
+    bin_ordered,
+    information_value,
+    woe,
+)
+from risk.features import CATEGORICAL, EXCLUDED_COLUMNS, NUMERIC, ORDERED, POOLED
 
 BASE_SCORE = 600
 BASE_ODDS = 50.0
@@ -53,7 +61,10 @@ class FittedModel:
 def _bin_feature(name: str, rows: Sequence[Row], bad: Sequence[int]) -> FittedFeature:
     total_bad = sum(bad)
     total_good = len(bad) - total_bad
-    if name in CATEGORICAL:
+    if name in ORDERED:
+        bins = bin_ordered([str(r[name]) for r in rows], bad, ORDERED[name])
+        kind, direction = "categorical", "decreasing"
+    elif name in CATEGORICAL:
         bins = bin_categorical([str(r[name]) for r in rows], bad)
         kind, direction = "categorical", None
     else:
@@ -136,6 +147,7 @@ def to_document(model: FittedModel, *, data_name: str, holdout: Sequence[int]) -
                 "name": f.name,
                 "kind": f.kind,
                 "monotone": f.direction,
+                "order": list(ORDERED[f.name]) if f.name in ORDERED else None,
                 "iv": round(f.iv, 4),
                 "coefficient": round(f.coefficient, 6),
                 "bins": [_bin_document(f, b, w, factor) for b, w in zip(f.bins, f.woes, strict=True)],
