@@ -99,6 +99,9 @@ class Application:
     dependents: int
     requested_amount_fen: int = 1_000_000  # what they expect to borrow first (10,000 CNY)
     requested_term_months: int = 12
+    # Only read when purpose is CAR: new cars were repaid less reliably than used ones in the
+    # training data. None (not asked) scores as the two pooled together.
+    car_is_new: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,9 +117,7 @@ def _violates(bins: list[Bin], direction: str) -> int | None:
 def bin_numeric(values: Sequence[float], bad: Sequence[int], direction: str | None) -> list[Bin]:
     bins = _merge_small_and_violating(_initial_numeric_bins(values, bad), len(values), direction)
     while len(bins) > MAX_NUMERIC_BINS:
-        i = min(
-            range(len(bins) - 1), key=lambda k: abs(bins[k].bad_rate - bins[k + 1].bad_rate)
-        )
+        i = min(range(len(bins) - 1), key=lambda k: abs(bins[k].bad_rate - bins[k + 1].bad_rate))
         bins[i : i + 2] = [_merge(bins[i], bins[i + 1])]
     return bins
 

@@ -77,9 +77,7 @@ def _feature_table(doc: Mapping[str, Any]) -> FeatureTable:
     if doc["kind"] == "categorical":
         categories = {str(c): int(b["points"]) for b in bins for c in b["categories"]}
         categories |= {str(p["category"]): int(p["points"]) for p in doc.get("pooled", ())}
-        return FeatureTable(
-            name, "categorical", None, categories, (), (), max(categories.values())
-        )
+        return FeatureTable(name, "categorical", None, categories, (), (), max(categories.values()))
     if doc["kind"] != "numeric":
         raise ScorecardError(f"unknown feature kind {doc['kind']!r}")
     uppers = tuple(float(b["upper"]) for b in bins[:-1])

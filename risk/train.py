@@ -150,7 +150,9 @@ def to_document(model: FittedModel, *, data_name: str, holdout: Sequence[int]) -
                 "order": list(ORDERED[f.name]) if f.name in ORDERED else None,
                 "iv": round(f.iv, 4),
                 "coefficient": round(f.coefficient, 6),
-                "bins": [_bin_document(f, b, w, factor) for b, w in zip(f.bins, f.woes, strict=True)],
+                "bins": [
+                    _bin_document(f, b, w, factor) for b, w in zip(f.bins, f.woes, strict=True)
+                ],
                 "pooled": [
                     {
                         "category": alias,
