@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""ChatLend entry point: pick a transport, create invites, play the demo.
+
+python run_bot.py                 console without BOT_TOKEN, aiogram long polling with it
+python run_bot.py --console       console even when BOT_TOKEN is set
+python run_bot.py --ptb           python-telegram-bot long polling
+python run_bot.py --webhook       aiogram behind a webhook (WEBHOOK_URL, WEBHOOK_SECRET)
+python run_bot.py invite --uses 10 --days 7
+python run_bot.py demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from typing import Any
+
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("chatlend")
+
+LINK_PLACEHOLDER = "<your_bot_username>"
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _add_mode_flags(parser: argparse.ArgumentParser, default: Any) -> None:
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument(
+        "--console", dest="mode", action="store_const", const="console", default=default,
+        help="chat in this terminal (the default without BOT_TOKEN)",
+    )  # fmt: skip
+    modes.add_argument(
+        "--ptb", dest="mode", action="store_const", const="ptb", default=default,
+        help="Telegram long polling through python-telegram-bot",
+    )  # fmt: skip
+    modes.add_argument(
+        "--webhook", dest="mode", action="store_const", const="webhook", default=default,
+        help="Telegram webhook through aiogram (needs WEBHOOK_URL and WEBHOOK_SECRET)",
+    )  # fmt: skip
+    modes.add_argument(
+        "--demo", dest="mode", action="store_const", const="demo", default=default,
+        help="same as the demo command",
+    )  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run_bot.py", description="ChatLend: a lending service inside a chat."
+    )
+    _add_mode_flags(parser, default=None)
+    commands = parser.add_subparsers(dest="command")
+    run = commands.add_parser("run", help="run the bot (default)")
+    # SUPPRESS: a flag given before "run" must survive the subparser's own defaults.
+    _add_mode_flags(run, default=argparse.SUPPRESS)
+    invite = commands.add_parser("invite", help="create an invite code and its deep link")
+    invite.add_argument("--uses", type=_positive, default=1, help="how many people may use it")
+    invite.add_argument("--days", type=_positive, default=7, help="days until it expires")
+    invite.add_argument("--inviter", default="operator", help="recorded as the inviter")
+    commands.add_parser("demo", help="play the scripted journey in zh_CN and en")
+    return parser
+
+
+def pick_mode(settings: Settings, requested: str | None) -> str:
+    """The transport to run, or SettingsError when the settings cannot support it."""
+    mode = requested or ("polling" if settings.bot_token else "console")
+    if mode in ("polling", "ptb", "webhook") and not settings.bot_token:
+        raise SettingsError(f"invalid setting: BOT_TOKEN is required for --{mode}")
+    if mode == "webhook":
+        if not settings.webhook_url:
+            raise SettingsError("invalid setting: WEBHOOK_URL is required for --webhook")
+        if not settings.webhook_secret:
+            raise SettingsError(
+                "invalid setting: WEBHOOK_SECRET is required for --webhook "
+                "(1-256 characters of A-Z, a-z, 0-9, _ and -)"
+            )
+    return mode
+
+
+async def run(settings: Settings, mode: str) -> None:
+    from bot.wiring import build_conversation, close
+
+    conversation = await build_conversation(settings)
+    token = settings.bot_token_value
+    try:
+        if mode == "console":
+            from bot.console import interactive
+
+            await interactive(conversation, settings.default_locale)
+        elif mode == "ptb":
+            from bot import ptb_transport
+
+            await ptb_transport.run_polling(
+                conversation, token, settings.telegram_api_base, settings.admin_ids
+            )
+        elif mode == "webhook":
+            from bot import aiogram_transport
+
+            assert settings.webhook_url and settings.webhook_secret  # checked by pick_mode
+            await aiogram_transport.run_webhook(
+                conversation,
+                token,
+                url=settings.webhook_url,
+                secret=settings.webhook_secret.get_secret_value(),
+                host=settings.webhook_host,
+                port=settings.webhook_port,
+                path=settings.webhook_path,
+                api_base=settings.telegram_api_base,
+                admin_ids=settings.admin_ids,
+            )
+        else:
+            from bot import aiogram_transport
+
+            await aiogram_transport.run_polling(
+                conversation, token, settings.telegram_api_base, settings.admin_ids
+            )
+    finally:
+        await close(conversation)
+
+
+async def bot_username(settings: Settings) -> str | None:
+    """BOT_USERNAME, or ask Telegram when only the token is known."""
+    if settings.bot_username or not settings.bot_token:
+        return settings.bot_username
+    from bot.aiogram_transport import build_bot
+
+    bot = build_bot(settings.bot_token_value, settings.telegram_api_base)
+    try:
+        return (await asyncio.wait_for(bot.get_me(), timeout=10)).username
+    except Exception as error:  # any failure just means the placeholder link
+        log.warning("could not ask Telegram for the bot's username: %s", type(error).__name__)
+        return None
+    finally:
+        await bot.session.close()
+
+
+async def invite(settings: Settings, uses: int, days: int, inviter: str) -> None:
+    from bot.wiring import create_invite
+
+    code = await create_invite(settings, uses=uses, days=days, inviter=inviter)
+    username = await bot_username(settings)
+    print(f"Invite code: {code}  ({uses} use{'s' if uses > 1 else ''}, valid {days} days)")
+    print(f"Deep link:   https://t.me/{username or LINK_PLACEHOLDER}?start={code}")
+    if not username:
+        print(f"Set BOT_USERNAME in .env (or the environment) to replace {LINK_PLACEHOLDER}.")
+
+
+async def demo(settings: Settings) -> None:
+    from bot.demo import run_demo
+
+    await run_demo(settings)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = load_settings()
+        logging.getLogger().setLevel(settings.log_level)
+        command = "demo" if args.mode == "demo" else (args.command or "run")
+        mode = pick_mode(settings, args.mode) if command == "run" else ""
+    except SettingsError as error:
+        print(f"chatlend: {error}", file=sys.stderr)
+        return 2
+    try:
+        if command == "invite":
+            asyncio.run(invite(settings, args.uses, args.days, args.inviter))
+        elif command == "demo":
+            asyncio.run(demo(settings))
+        else:
+            asyncio.run(run(settings, mode))
+    except KeyboardInterrupt:
+        return 130
+    except ModuleNotFoundError as error:
+        if error.name != "bot.wiring":
+            raise
+        print("chatlend: bot/wiring.py is missing: the conversation engine is not wired yet",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
