@@ -60,7 +60,7 @@ Write = Callable[[str], None]
 async def run_demo(
     settings: Settings,
     locales: Sequence[str] = DEMO_LOCALES,
-    script: Sequence[str] = DEMO_SCRIPT,
+    script: Sequence[str] | None = None,
     write: Write = print,
 ) -> None:
     from bot.wiring import build_conversation, close, create_invite
@@ -77,7 +77,7 @@ async def run_demo(
             conversation = await build_conversation(local)
             try:
                 code = await create_invite(local, uses=1, days=7, inviter="demo")
-                lines = [line.format(invite=code) for line in script]
+                lines = [line.format(invite=code) for line in script or DEMO_SCRIPT]
                 write(f"==== ChatLend demo ({locale}) ====")
                 write(await play(conversation, lines, locale))
                 write("")
