@@ -89,13 +89,17 @@ def _penalty(loan: Loan, day: date) -> Entry | None:
 
 def _close_one_day(loan: Loan, day: date) -> tuple[Loan, list[Entry]]:
     posted: list[Entry] = []
+    # Only applying credit can close a loan mid-day, so status is checked before and after it
+    # (it is derived from every entry, and this runs once per loan per day).
+    active = loan.status == "active"
     for step in (_accrual, _apply_credit, _penalty):
-        if loan.status != "active":
+        if not active:
             break
         made = step(loan, day)
         if made is not None and made.key not in loan.keys:
             loan = loan.with_entries([made])
             posted.append(made)
+            active = step is not _apply_credit or loan.status == "active"
     if loan.closed_through is None or day > loan.closed_through:
         loan = replace(loan, closed_through=day)
     return loan, posted
