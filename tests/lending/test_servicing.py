@@ -6,7 +6,7 @@ import pytest
 
 from lending.ledger import CASH, FEE_INCOME, Ledger
 from lending.money import round_fen
-from lending.schedule import RepaymentMethod
+from lending.schedule import RepaymentMethod, build_schedule
 from lending.servicing import (
     IdempotencyConflictError,
     Loan,
@@ -240,3 +240,19 @@ def test_equal_principal_loan_rebuilt_from_rows_behaves_the_same() -> None:
     assert rebuilt == stepped
     assert payoff_quote(rebuilt, date(2026, 3, 5)) == payoff_quote(stepped, date(2026, 3, 5))
     assert replace(rebuilt, closed_through=None).status == "active"
+
+
+def test_a_thirty_day_bullet_loan_is_repaid_once_with_interest_for_days_used() -> None:
+    schedule = build_schedule(
+        300_000, 1, Decimal("0.0005"), RepaymentMethod.BULLET, START, term_days=30
+    )
+    loan = open_loan("B1", schedule)
+    loan = loan.with_entries([disburse(loan, START, "B1:d")])
+    assert payoff_quote(loan, START + timedelta(days=12)).interest_fen == 1_800
+    due = schedule.instalments[0]
+    late = run_day(loan, due.due_date + timedelta(days=2))
+    assert late.days_past_due == 2 and balances(late.loan).penalty_fen > 0
+    result = repay(late.loan, payoff_quote(late.loan, late.day).total_fen, late.day, "pay")
+    assert result.closed
+    assert result.allocation.principal_overdue_fen == 300_000
+    assert result.allocation.interest_overdue_fen == due.interest_fen == 4_500
