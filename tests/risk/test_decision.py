@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+
+import risk
+from lending.apr import daily_rate_apr
+from risk.application import InviterStanding, Outcome, Purpose
+from risk.policy import DEFAULT_POLICY, RiskPolicy
+from tests.risk.factory import context, random_applications, solid, weak
+
+APPS = random_applications(3000)
+
+
+def test_solid_borrower_is_approved_with_a_priced_line() -> None:
+    decision = risk.assess(solid(), context())
+    assert decision.outcome is Outcome.APPROVED
+    assert decision.grade == "A"
+    assert decision.limit_fen > 0 and decision.limit_fen % 10_000 == 0
+    assert DEFAULT_POLICY.min_daily_rate <= decision.daily_rate <= DEFAULT_POLICY.max_daily_rate
+    assert decision.apr == daily_rate_apr(decision.daily_rate)
+    assert decision.valid_until == context().as_of + __import__("datetime").timedelta(days=30)
+
+
+def test_weak_borrower_is_declined_with_reasons_and_a_retry_date() -> None:
+    decision = risk.assess(weak(), context())
+    assert decision.outcome is Outcome.DECLINED
+    assert decision.limit_fen == 0
+    assert decision.retry_after_days == DEFAULT_POLICY.retry_after_score_days
+    codes = [r.code for r in decision.reasons]
+    assert codes[0] == "S_SCORE_TOO_LOW"
+    assert {"F_BANK_BALANCE", "F_CREDIT_HISTORY"} & set(codes[1:])
+
+
+def test_every_decline_explains_itself() -> None:
+    declines = [
+        d for d in (risk.assess(a, context()) for a in APPS) if d.outcome is Outcome.DECLINED
+    ]
+    assert len(declines) > 100
+    for decision in declines:
+        assert decision.reasons
+        assert all(r.code and r.message for r in decision.reasons)
+        assert decision.retry_after_days > 0
+
+
+def test_score_declines_name_the_factors_that_cost_most() -> None:
+    from risk.mapping import feature_values, monthly_instalment_fen
+    from risk.reasons import FACTOR_REASONS
+
+    app = weak()
+    decision = risk.assess(app, context())
+    factors = [r.code for r in decision.reasons if r.code.startswith("F_")]
+    assert 1 <= len(factors) <= DEFAULT_POLICY.max_reasons
+    card = risk.SCORECARD
+    instalment = monthly_instalment_fen(
+        app.requested_amount_fen, app.requested_term_months, DEFAULT_POLICY
+    )
+    points = card.points(feature_values(app, instalment))
+    gaps = {
+        FACTOR_REASONS[f.name].code: f.best - p for f, p in zip(card.features, points, strict=True)
+    }
+    named = [gaps[c] for c in factors]
+    assert named == sorted(named, reverse=True)
+    assert min(named) >= max(g for c, g in gaps.items() if c not in factors)
+    assert "F_HOUSING" not in factors or gaps["F_HOUSING"] > 0
+
+
+def test_limit_never_above_income_third_or_absolute_cap() -> None:
+    for app in APPS:
+        for inviter in (None, InviterStanding(has_overdue=False, tenure_days=400)):
+            decision = risk.assess(app, context(inviter=inviter))
+            assert decision.limit_fen <= 20_000_000
+            assert decision.limit_fen <= app.monthly_income_fen * 12 // 3
+            if decision.outcome is not Outcome.DECLINED:
+                assert decision.limit_fen >= DEFAULT_POLICY.min_limit_fen
+
+
+def test_rich_borrower_hits_the_absolute_cap() -> None:
+    decision = risk.assess(solid(monthly_income_fen=100_000_000), context())
+    assert decision.limit_fen == 20_000_000
+
+
+def test_apr_of_every_approval_is_within_the_cap() -> None:
+    approved = [d for d in (risk.assess(a, context()) for a in APPS) if d.limit_fen]
+    assert approved
+    assert max(d.apr for d in approved) <= DEFAULT_POLICY.apr_cap
+    # the riskiest approvals pay more than the safest
+    assert len({d.daily_rate for d in approved}) > 3
+
+
+def test_a_product_whose_top_rate_breaks_the_cap_is_priced_under_it() -> None:
+    product = RiskPolicy(max_daily_rate=Decimal("0.001"), apr_cap=Decimal("0.18"))
+    for app in APPS[:500]:
+        decision = risk.assess(app, context(), product=product)
+        if decision.limit_fen:
+            assert decision.apr <= Decimal("0.18")
+
+
+def test_large_requests_go_to_manual_review() -> None:
+    threshold = DEFAULT_POLICY.review_threshold_fen
+    at = risk.assess(solid(requested_amount_fen=threshold, requested_term_months=12), context())
+    above = risk.assess(
+        solid(requested_amount_fen=threshold + 1, requested_term_months=12), context()
+    )
+    assert at.outcome is Outcome.APPROVED
+    assert above.outcome is Outcome.REVIEW
+    assert above.reasons[0].code == "R_LARGE_AMOUNT"
+
+
+def test_line_below_minimum_is_declined() -> None:
+    product = RiskPolicy(min_monthly_income_fen=0, max_debt_to_income=Decimal(100))
+    decision = risk.assess(solid(monthly_income_fen=10_000), context(), product=product)
+    assert decision.outcome is Outcome.DECLINED
+    assert decision.reasons[0].code == "L_LIMIT_TOO_LOW"
+
+
+def test_invite_signal_is_bounded_and_only_read_with_consent() -> None:
+    app = solid(monthly_income_fen=800_000)
+    base = risk.assess(app, context()).limit_fen
+    good = risk.assess(app, context(inviter=InviterStanding(False, 365))).limit_fen
+    new = risk.assess(app, context(inviter=InviterStanding(False, 30))).limit_fen
+    bad = risk.assess(app, context(inviter=InviterStanding(True, 365))).limit_fen
+    bound = min(base // 10, DEFAULT_POLICY.invite_cap_fen)
+    assert good == base  # already at a third of annual income: the invite cannot pass the cap
+    assert new == base
+    assert base - bound - 10_000 < bad < base
+    # below grade A the line is under the income cap, so a good inviter can raise it
+    lower = next(
+        a
+        for a in APPS
+        if risk.assess(a, context()).grade in ("C", "D") and a.monthly_income_fen < 3_000_000
+    )
+    plain = risk.assess(lower, context())
+    raised = risk.assess(lower, context(inviter=InviterStanding(False, 365)))
+    assert plain.limit_fen < raised.limit_fen <= plain.limit_fen + DEFAULT_POLICY.invite_cap_fen
+    assert raised.limit_fen - plain.limit_fen <= plain.limit_fen // 10
+
+
+def test_without_consent_the_inviter_leaves_no_trace() -> None:
+    without = risk.assess(solid(), context())
+    with_ = risk.assess(solid(), context(inviter=InviterStanding(True, 10)))
+    assert without.inputs_hash != with_.inputs_hash
+    assert without == risk.assess(solid(), context(inviter=None))
+
+
+def test_same_input_same_decision_and_hash() -> None:
+    for app in APPS[:200]:
+        first = risk.assess(app, context())
+        assert first == risk.assess(replace(app), context())
+        assert len(first.inputs_hash) == 64
+        assert first.scorecard_version == risk.SCORECARD_VERSION
+    assert (
+        risk.assess(solid(), context()).inputs_hash
+        != risk.assess(solid(age=36), context()).inputs_hash
+    )
+
+
+@pytest.mark.parametrize("car_is_new", [True, False, None])
+def test_car_condition_only_refines_the_car_purpose(car_is_new: bool | None) -> None:
+    scores = {
+        flag: risk.assess(solid(purpose=Purpose.CAR, car_is_new=flag), context()).score
+        for flag in (True, False, None)
+    }
+    assert scores[True] <= scores[None] <= scores[False]
+    other = risk.assess(solid(car_is_new=car_is_new), context()).score
+    assert other == risk.assess(solid(), context()).score
