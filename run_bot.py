@@ -161,6 +161,18 @@ async def demo(settings: Settings) -> None:
     await run_demo(settings)
 
 
+def _startup_problem(error: Exception, settings: Settings) -> str | None:
+    """One line for the start-up failures an operator fixes in the settings; None otherwise.
+    Matched by name so that neither Telegram library is imported when the other runs."""
+    name = type(error).__name__
+    if name in ("TelegramUnauthorizedError", "InvalidToken"):
+        return "invalid setting: BOT_TOKEN was rejected by Telegram (revoked or mistyped?)"
+    if name in ("TelegramNetworkError", "NetworkError", "TimedOut"):
+        where = settings.telegram_api_base or "api.telegram.org"
+        return f"cannot reach the Telegram Bot API at {where} ({name})"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -183,6 +195,12 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run(settings, mode))
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        problem = _startup_problem(error, settings)
+        if problem is None:
+            raise
+        print(f"chatlend: {problem}", file=sys.stderr)
+        return 2
     except ModuleNotFoundError as error:
         if error.name != "bot.wiring":
             raise

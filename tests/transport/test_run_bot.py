@@ -81,3 +81,17 @@ def test_mode_selection():
     assert run_bot.pick_mode(telegram, None) == "polling"
     assert run_bot.pick_mode(telegram, "ptb") == "ptb"
     assert run_bot.pick_mode(telegram, "console") == "console"
+
+
+def test_a_rejected_token_is_one_line_not_a_traceback():
+    from aiogram.exceptions import TelegramUnauthorizedError
+    from aiogram.methods import GetMe
+    from telegram.error import InvalidToken
+
+    from bot.settings import load_settings
+
+    settings = load_settings(env_file=None)
+    for error in (TelegramUnauthorizedError(GetMe(), "Unauthorized"), InvalidToken()):
+        problem = run_bot._startup_problem(error, settings)
+        assert problem is not None and "BOT_TOKEN was rejected" in problem
+    assert run_bot._startup_problem(RuntimeError("bug"), settings) is None
