@@ -123,10 +123,22 @@ async def handle_and_deliver(conversation: Conversation, sender: Sender, event: 
     await deliver_replies(conversation, sender, event, await conversation.handle(event))
 
 
-async def flush_outbox(conversation: Conversation, sender: Sender, limit: int = 50) -> int:
-    """Send the rows due now; returns how many were taken."""
+async def flush_outbox(
+    conversation: Conversation, sender: Sender, limit: int = 50, platform: str | None = None
+) -> int:
+    """Send the rows due now; returns how many were taken.
+
+    With `platform`, a row meant for another platform is failed rather than sent: its chat id
+    means nothing here (e.g. console rows left in a database later used with Telegram).
+    """
     rows = await conversation.due_outbox(limit)
     for row in rows:
+        if platform is not None and row.platform != platform:
+            if row.outbox_id is not None:
+                await conversation.mark_failed(
+                    row.outbox_id, f"no {row.platform} transport in this process"
+                )
+            continue
         await deliver(conversation, sender, row)
     return len(rows)
 
@@ -135,13 +147,14 @@ async def outbox_loop(
     conversation: Conversation,
     sender: Sender,
     interval: float = OUTBOX_INTERVAL_SECONDS,
+    platform: str | None = None,
 ) -> None:
     """Run until cancelled. A failing sweep is logged and retried on the next tick, so a
     database hiccup does not stop reminders for good."""
     while True:
         try:
             # A full batch means more may be waiting: go again without sleeping.
-            while await flush_outbox(conversation, sender) >= 50:
+            while await flush_outbox(conversation, sender, platform=platform) >= 50:
                 pass
         except asyncio.CancelledError:
             raise
@@ -151,9 +164,12 @@ async def outbox_loop(
 
 
 def start_outbox_loop(
-    conversation: Conversation, sender: Sender, interval: float = OUTBOX_INTERVAL_SECONDS
+    conversation: Conversation,
+    sender: Sender,
+    interval: float = OUTBOX_INTERVAL_SECONDS,
+    platform: str | None = None,
 ) -> asyncio.Task[None]:
-    return asyncio.create_task(outbox_loop(conversation, sender, interval), name="outbox")
+    return asyncio.create_task(outbox_loop(conversation, sender, interval, platform), name="outbox")
 
 
 async def stop_task(task: asyncio.Task[None] | None) -> None:

@@ -159,7 +159,7 @@ class PTBTransport:
 
     async def start_background(self, admin_ids: Iterable[int] = ()) -> None:
         await self.set_command_menus(admin_ids)
-        self._outbox = start_outbox_loop(self.conversation, self.sender)
+        self._outbox = start_outbox_loop(self.conversation, self.sender, platform=PLATFORM)
 
     async def stop_background(self) -> None:
         await stop_task(self._outbox)

@@ -311,3 +311,19 @@ async def test_command_menus_per_language_and_for_admins(stack, session):
 def test_custom_bot_api_server_is_used_for_requests():
     bot = build_bot(TOKEN, "http://localhost:8081/")
     assert bot.session.api.api_url(TOKEN, "getMe") == f"http://localhost:8081/bot{TOKEN}/getMe"
+
+
+async def test_outbox_rows_of_another_platform_are_not_sent_to_telegram(
+    stack, conversation, session
+):
+    from bot.delivery import flush_outbox
+
+    *_, transport = stack
+    conversation.outbox = [
+        Outgoing(1001, Reply("console row"), outbox_id=5, platform="console"),
+        Outgoing(USER_ID, Reply("telegram row"), outbox_id=6),
+    ]
+    await flush_outbox(conversation, transport.sender, platform="telegram")
+    assert [call.chat_id for call in session.named("sendMessage")] == [USER_ID]
+    assert conversation.delivered == [6]
+    assert conversation.failed == [(5, "no console transport in this process")]
