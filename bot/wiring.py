@@ -1,0 +1,44 @@
+"""Builds the bot from its settings: database, PII vault, engine. The one place that knows
+which concrete classes serve which ports."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.settings import Settings
+from flows.config import FlowConfig
+from flows.engine import Clock, Engine, utc_now
+from flows.events import Conversation
+from storage import Database, PiiVault, SqlStore
+
+
+def flow_config(settings: Settings) -> FlowConfig:
+    return FlowConfig(
+        admin_ids=frozenset(settings.admin_ids),
+        default_locale=settings.default_locale,
+        default_timezone=settings.default_timezone,
+    )
+
+
+def open_store(settings: Settings) -> SqlStore:
+    assert settings.pii_key is not None, "load_settings() always sets PII_KEY"
+    db = Database(settings.database_url)
+    db.create_schema()
+    return SqlStore(db, PiiVault(settings.pii_key.get_secret_value()))
+
+
+async def build_conversation(settings: Settings, clock: Clock = utc_now) -> Engine:
+    return Engine(open_store(settings), flow_config(settings), clock)
+
+
+async def create_invite(settings: Settings, uses: int, days: int, inviter: str = "operator") -> str:
+    store = open_store(settings)
+    try:
+        return await store.create_invite(inviter, uses, days, datetime.now(UTC))
+    finally:
+        await store.db.close()
+
+
+async def close(conversation: Conversation) -> None:
+    if isinstance(conversation, Engine) and isinstance(conversation.store, SqlStore):
+        await conversation.store.db.close()

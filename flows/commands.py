@@ -1,0 +1,132 @@
+"""Commands that work at every step: /start /help /cancel /back /language /loans /repay."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from flows.context import StepContext
+from flows.language import offer_languages
+from flows.states import (
+    BORROW_ORDER,
+    CUSTOMER_STATES,
+    ONBOARDING_ORDER,
+    REPAY_ORDER,
+    State,
+    previous_in,
+)
+from flows.steps import STEPS
+from flows.steps.onboarding import redeem_invite
+
+CommandHandler = Callable[[StepContext, str], Awaitable[None]]
+
+
+async def start(ctx: StepContext, arg: str) -> None:
+    state = ctx.session.state
+    if state is State.NEW:
+        await redeem_invite(ctx, arg.strip())
+    elif state is State.CONSENT_DECLINED:
+        await ctx.go(State.INTRO)
+    elif state is State.DECLINED:
+        await STEPS[State.DECLINED].on_text(ctx, "")
+    elif state in (*BORROW_ORDER, *REPAY_ORDER):
+        await ctx.jump(State.HOME)
+    else:
+        ctx.say(ctx._("Welcome back. Let's continue where you left off."))
+        await ctx.reprompt()
+
+
+async def help_(ctx: StepContext, arg: str) -> None:
+    step = STEPS[ctx.session.state]
+    lines = [ctx._("You are at: {where}", where=ctx._(step.where))]
+    if ctx.session.state in ONBOARDING_ORDER:
+        lines.append(
+            ctx._(
+                "Answer the question above. /back corrects your previous answer; /cancel pauses and keeps everything you have given."
+            )
+        )
+    elif ctx.session.state in CUSTOMER_STATES:
+        lines.append(
+            ctx._("/loans shows your loans, /repay repays, /cancel goes back to the menu.")
+        )
+    elif ctx.session.state is State.NEW:
+        lines.append(
+            ctx._(
+                "This service is by invitation. Open the invite link you received, or send /start followed by your invite code."
+            )
+        )
+    lines.append(ctx._("/language switches between 中文 and English. /help shows this message."))
+    ctx.say("\n".join(lines))
+
+
+async def cancel(ctx: StepContext, arg: str) -> None:
+    state = ctx.session.state
+    if state in (*BORROW_ORDER, *REPAY_ORDER):
+        ctx.session.answers.pop("draft", None)
+        ctx.say(ctx._("Cancelled. Nothing was borrowed or paid."), remove_keyboard=True)
+        await ctx.go(State.HOME)
+    elif state in ONBOARDING_ORDER:
+        ctx.say(
+            ctx._(
+                "Paused. Everything you have told us is kept. Send /start whenever you want to continue."
+            ),
+            remove_keyboard=True,
+        )
+    else:
+        ctx.say(ctx._("There is nothing to cancel right now."))
+
+
+async def back(ctx: StepContext, arg: str) -> None:
+    state = ctx.session.state
+    previous = (
+        previous_in(ONBOARDING_ORDER, state)
+        or previous_in(BORROW_ORDER, state)
+        or previous_in(REPAY_ORDER, state)
+    )
+    if previous is None:
+        ctx.say(ctx._("There is no previous answer to correct here."))
+        return
+    await ctx.go(previous)
+
+
+async def language(ctx: StepContext, arg: str) -> None:
+    offer_languages(ctx)
+
+
+def _customer_only(action: Callable[[StepContext], Awaitable[None]]) -> CommandHandler:
+    async def handler(ctx: StepContext, arg: str) -> None:
+        if ctx.session.state not in CUSTOMER_STATES:
+            ctx.say(ctx._("This becomes available once your credit line is approved."))
+            return
+        await action(ctx)
+
+    return handler
+
+
+async def _loans(ctx: StepContext) -> None:
+    from flows.steps.loans import show_loans
+
+    await show_loans(ctx)
+
+
+async def _repay(ctx: StepContext) -> None:
+    await ctx.jump(State.REPAY_AMOUNT)
+
+
+async def _menu(ctx: StepContext) -> None:
+    await ctx.jump(State.HOME)
+
+
+def unknown_command(ctx: StepContext) -> None:
+    ctx.say(ctx._("Sorry, I don't know that command. Send /help to see what you can do."))
+
+
+COMMANDS: dict[str, CommandHandler] = {
+    "start": start,
+    "help": help_,
+    "cancel": cancel,
+    "back": back,
+    "language": language,
+    "loans": _customer_only(_loans),
+    "repay": _customer_only(_repay),
+    "menu": _customer_only(_menu),
+}

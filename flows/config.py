@@ -1,0 +1,19 @@
+"""The knobs of the conversation, with the defaults of DESIGN.md section 4."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lending.products import DEFAULT_PRODUCT, Product
+
+
+@dataclass(frozen=True, slots=True)
+class FlowConfig:
+    admin_ids: frozenset[int] = frozenset()
+    default_locale: str = "zh_CN"
+    default_timezone: str = "Asia/Shanghai"
+    min_age: int = 18
+    max_age: int = 60
+    product: Product = field(default_factory=lambda: DEFAULT_PRODUCT)
+    lender_name: str = "ChatLend Sandbox Lending Co."
+    quick_amounts_fen: tuple[int, ...] = (100_000, 500_000, 1_000_000)

@@ -1,0 +1,80 @@
+"""What a step sees and produces while handling one event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flows.changes import Change
+from flows.config import FlowConfig
+from flows.events import Button, Event, Reply
+from flows.i18n import Texts, texts
+from flows.ports import CreditLine, Store
+from flows.session import Session
+from flows.states import ALLOWED, State
+from lending.servicing import Loan
+
+
+class IllegalTransition(RuntimeError):
+    """A step tried to move along an edge that flows.states.TRANSITIONS does not list."""
+
+
+@dataclass(slots=True)
+class StepContext:
+    event: Event
+    session: Session
+    store: Store
+    config: FlowConfig
+    now: datetime  # UTC
+    replies: list[Reply] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    durable: bool = False  # the replies announce a committed fact: deliver through the outbox
+    # Loans this step opened or changed, not yet committed: later prompts in the step see them.
+    pending_loans: dict[str, Loan] = field(default_factory=dict)
+    pending_line: CreditLine | None = None
+
+    @property
+    def t(self) -> Texts:
+        return texts(self.session.locale)
+
+    @property
+    def today(self) -> date:
+        """The borrower's local date: due dates and ages follow their calendar, not UTC's."""
+        return self.now.astimezone(ZoneInfo(self.session.timezone)).date()
+
+    def _(self, message: str, **values: object) -> str:
+        translated = self.t._(message)
+        return translated.format(**values) if values else translated
+
+    def say(self, text: str, **markup: object) -> None:
+        self.replies.append(Reply(text, **markup))  # type: ignore[arg-type]
+
+    def button(self, label: str, choice: str) -> Button:
+        # The screen number makes a button from an older message recognisably stale.
+        return Button(label, f"{self.session.screen}:{choice}")
+
+    async def go(self, target: State) -> None:
+        """Move to `target` and show its question."""
+        from flows.steps import STEPS
+
+        source = self.session.state
+        if (source, target) not in ALLOWED:
+            raise IllegalTransition(f"{source} -> {target}")
+        self.session.state = target
+        self.session.screen += 1
+        await STEPS[target].prompt(self)
+
+    async def jump(self, target: State) -> None:
+        """Move without an edge check: only for /start resuming and operator actions."""
+        from flows.steps import STEPS
+
+        self.session.state = target
+        self.session.screen += 1
+        await STEPS[target].prompt(self)
+
+    async def reprompt(self) -> None:
+        from flows.steps import STEPS
+
+        self.session.screen += 1
+        await STEPS[self.session.state].prompt(self)

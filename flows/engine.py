@@ -1,0 +1,168 @@
+"""The conversation engine: one event in, one transaction, replies out.
+
+Per update: take the user's lock, read their session (from memory when this process saved it
+last, else from the database), let the step decide on a copy, then commit the new session, the
+step's changes, the processed update id and any outbox rows in one transaction. A replayed
+update, a stale session or a change refused at commit time write nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from flows.config import FlowConfig
+from flows.context import StepContext
+from flows.events import Event, Outgoing
+from flows.i18n import locale_for
+from flows.menu import command_menu
+from flows.ports import ChangeRefused, OutboxMessage, Replayed, StaleSession, Store
+from flows.router import route
+from flows.session import Session
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+SessionKey = tuple[str, int]
+MAX_ATTEMPTS = 3
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class UserLocks:
+    """One asyncio lock per user, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[SessionKey, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: SessionKey) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+class SessionCache:
+    """The sessions this process saved last. The database's version check catches any other
+    writer, so a stale entry costs a retry, never a wrong answer."""
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._items: OrderedDict[SessionKey, Session] = OrderedDict()
+
+    def get(self, key: SessionKey) -> Session | None:
+        session = self._items.get(key)
+        if session is not None:
+            self._items.move_to_end(key)
+        return session
+
+    def put(self, key: SessionKey, session: Session) -> None:
+        self._items[key] = session
+        self._items.move_to_end(key)
+        while len(self._items) > self._capacity:
+            self._items.popitem(last=False)
+
+    def drop(self, key: SessionKey) -> None:
+        self._items.pop(key, None)
+
+
+class Engine:
+    def __init__(
+        self,
+        store: Store,
+        config: FlowConfig | None = None,
+        clock: Clock = utc_now,
+        cache_size: int = 10_000,
+    ) -> None:
+        self.store = store
+        self.config = config or FlowConfig()
+        self.clock = clock
+        self._locks = UserLocks()
+        self._cache = SessionCache(cache_size)
+
+    async def handle(self, event: Event) -> list[Outgoing]:
+        key = (event.platform, event.user_id)
+        async with self._locks.hold(key):
+            for _ in range(MAX_ATTEMPTS):
+                stored = self._cache.get(key) or await self.store.load_session(*key)
+                session = stored or self._new_session(event)
+                try:
+                    return await self._step(event, session, key)
+                except Replayed:
+                    return []
+                except (StaleSession, ChangeRefused):
+                    # Another process (or an operator) moved this user on: read again, redo.
+                    self._cache.drop(key)
+            log.warning("gave up on an update after %d conflicts", MAX_ATTEMPTS)
+            return []
+
+    async def _step(self, event: Event, stored: Session, key: SessionKey) -> list[Outgoing]:
+        session = stored.copy()
+        session.chat_id = event.chat_id
+        now = self.clock()
+        ctx = StepContext(event, session, self.store, self.config, now)
+        await route(ctx)
+        outbox = (
+            [
+                OutboxMessage(
+                    event.chat_id,
+                    event.platform,
+                    reply,
+                    f"u:{event.platform}:{event.update_id}:{event.user_id}:{n}",
+                )
+                for n, reply in enumerate(ctx.replies)
+            ]
+            if ctx.durable
+            else []
+        )
+        result = await self.store.commit(
+            stored.version, session, ctx.changes, event.update_id, outbox, now
+        )
+        session.user_id = result.user_id
+        session.version = stored.version + 1
+        self._cache.put(key, session)
+        if ctx.durable:
+            return [
+                Outgoing(event.chat_id, reply, outbox_id, event.platform)
+                for reply, outbox_id in zip(ctx.replies, result.outbox_ids, strict=True)
+            ]
+        return [Outgoing(event.chat_id, reply, None, event.platform) for reply in ctx.replies]
+
+    def _new_session(self, event: Event) -> Session:
+        return Session(
+            platform=event.platform,
+            platform_user_id=event.user_id,
+            chat_id=event.chat_id,
+            locale=locale_for(event.language_code, self.config.default_locale),
+            timezone=self.config.default_timezone,
+        )
+
+    def forget(self, platform: str, platform_user_id: int) -> None:
+        """Drop a cached session after an out-of-band change (operator action, restart test)."""
+        self._cache.drop((platform, platform_user_id))
+
+    async def mark_delivered(self, outbox_id: int) -> None:
+        await self.store.mark_delivered(outbox_id, self.clock())
+
+    async def mark_failed(self, outbox_id: int, error: str) -> None:
+        await self.store.mark_failed(outbox_id, error, self.clock())
+
+    async def due_outbox(self, limit: int = 50) -> list[Outgoing]:
+        return await self.store.due_outbox(self.clock(), limit)
+
+    def command_menu(self, locale: str, admin: bool = False) -> list[tuple[str, str]]:
+        return command_menu(locale, admin)

@@ -1,0 +1,36 @@
+"""Which code answers an event: a command, a button, or the current step."""
+
+from __future__ import annotations
+
+from flows.commands import COMMANDS, unknown_command
+from flows.context import StepContext
+from flows.events import ButtonPress, Command, SharedContact, Text, Unsupported
+from flows.language import LANGUAGE_CHOICE, choose_language
+from flows.steps import STEPS
+from flows.steps.base import expired
+
+
+async def route(ctx: StepContext) -> None:
+    payload = ctx.event.payload
+    step = STEPS[ctx.session.state]
+    match payload:
+        case Command(name=name, arg=arg):
+            handler = COMMANDS.get(name)
+            if handler is None:
+                unknown_command(ctx)
+            else:
+                await handler(ctx, arg)
+        case ButtonPress(token=token):
+            screen, _, choice = token.partition(":")
+            if screen != str(ctx.session.screen):
+                await expired(ctx)
+            elif choice.startswith(LANGUAGE_CHOICE):
+                await choose_language(ctx, choice.removeprefix(LANGUAGE_CHOICE))
+            else:
+                await step.on_button(ctx, choice)
+        case Text(text=text):
+            await step.on_text(ctx, text)
+        case SharedContact():
+            await step.on_contact(ctx, payload)
+        case Unsupported(what=what):
+            await step.on_other(ctx, what)

@@ -1,0 +1,36 @@
+"""One person's conversation as the engine holds it between updates."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from flows.states import State
+
+
+class UserStatus(StrEnum):
+    PROSPECT = "prospect"  # has written to us, not yet admitted by an invite
+    ACTIVE = "active"
+    FROZEN = "frozen"  # no drawdown; repayment still possible
+
+
+@dataclass(slots=True)
+class Session:
+    platform: str
+    platform_user_id: int
+    chat_id: int
+    locale: str
+    timezone: str
+    user_id: int | None = None
+    status: UserStatus = UserStatus.PROSPECT
+    state: State = State.NEW
+    answers: dict[str, Any] = field(default_factory=dict)
+    screen: int = 0  # bumped whenever a new question is shown; buttons carry it
+    version: int = 0  # 0: never stored; the database refuses a save from a stale version
+
+    def copy(self) -> Session:
+        clone = copy.copy(self)
+        clone.answers = copy.deepcopy(self.answers)
+        return clone

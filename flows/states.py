@@ -1,0 +1,152 @@
+"""The borrower's conversation as an explicit state machine.
+
+`TRANSITIONS` is the whole truth: the engine refuses a step that moves along an edge not listed
+here, a test walks it, and README's diagram is generated from it (`python -m flows.states`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class State(StrEnum):
+    NEW = "new"
+    INTRO = "intro"
+    CONSENT_ASSESSMENT = "consent_assessment"
+    CONSENT_SENSITIVE = "consent_sensitive"
+    CONSENT_INVITE = "consent_invite"
+    CONSENT_MARKETING = "consent_marketing"
+    CONSENT_DECLINED = "consent_declined"
+    KYC_NAME = "kyc_name"
+    KYC_ID = "kyc_id"
+    KYC_PHONE = "kyc_phone"
+    KYC_EMPLOYMENT = "kyc_employment"
+    KYC_EMPLOYMENT_LENGTH = "kyc_employment_length"
+    KYC_INCOME = "kyc_income"
+    Q_BALANCE = "q_balance"
+    Q_SAVINGS = "q_savings"
+    Q_HISTORY = "q_history"
+    Q_EXISTING_CREDITS = "q_existing_credits"
+    Q_OTHER_INSTALMENTS = "q_other_instalments"
+    Q_HOUSING = "q_housing"
+    Q_PROPERTY = "q_property"
+    Q_DEPENDENTS = "q_dependents"
+    Q_PURPOSE = "q_purpose"
+    REVIEW_ANSWERS = "review_answers"
+    DECLINED = "declined"
+    MANUAL_REVIEW = "manual_review"
+    HOME = "home"
+    BORROW_AMOUNT = "borrow_amount"
+    BORROW_TERM = "borrow_term"
+    BORROW_DISCLOSURE = "borrow_disclosure"
+    REPAY_AMOUNT = "repay_amount"
+    REPAY_CONFIRM = "repay_confirm"
+
+
+# The onboarding questions in the order they are asked; /back walks this list backwards.
+ONBOARDING_ORDER: tuple[State, ...] = (
+    State.INTRO,
+    State.CONSENT_ASSESSMENT,
+    State.CONSENT_SENSITIVE,
+    State.CONSENT_INVITE,
+    State.CONSENT_MARKETING,
+    State.KYC_NAME,
+    State.KYC_ID,
+    State.KYC_PHONE,
+    State.KYC_EMPLOYMENT,
+    State.KYC_EMPLOYMENT_LENGTH,
+    State.KYC_INCOME,
+    State.Q_BALANCE,
+    State.Q_SAVINGS,
+    State.Q_HISTORY,
+    State.Q_EXISTING_CREDITS,
+    State.Q_OTHER_INSTALMENTS,
+    State.Q_HOUSING,
+    State.Q_PROPERTY,
+    State.Q_DEPENDENTS,
+    State.Q_PURPOSE,
+    State.REVIEW_ANSWERS,
+)
+
+BORROW_ORDER: tuple[State, ...] = (State.BORROW_AMOUNT, State.BORROW_TERM, State.BORROW_DISCLOSURE)
+REPAY_ORDER: tuple[State, ...] = (State.REPAY_AMOUNT, State.REPAY_CONFIRM)
+
+# States a person with a decided application is in: the home menu and its sub-flows.
+CUSTOMER_STATES = frozenset({State.HOME, *BORROW_ORDER, *REPAY_ORDER})
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    source: State
+    target: State
+    trigger: str
+
+
+def _chain(states: tuple[State, ...], trigger: str) -> list[Transition]:
+    return [Transition(a, b, trigger) for a, b in itertools.pairwise(states)]
+
+
+def _backs(states: tuple[State, ...]) -> list[Transition]:
+    return [Transition(b, a, "/back") for a, b in itertools.pairwise(states)]
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(State.NEW, State.INTRO, "/start with a valid invite"),
+    Transition(State.INTRO, State.CONSENT_ASSESSMENT, "continue"),
+    Transition(State.CONSENT_ASSESSMENT, State.CONSENT_SENSITIVE, "agree"),
+    Transition(State.CONSENT_SENSITIVE, State.CONSENT_INVITE, "agree"),
+    Transition(State.CONSENT_INVITE, State.CONSENT_MARKETING, "agree or decline"),
+    Transition(State.CONSENT_MARKETING, State.KYC_NAME, "agree or decline"),
+    Transition(State.CONSENT_ASSESSMENT, State.CONSENT_DECLINED, "decline"),
+    Transition(State.CONSENT_SENSITIVE, State.CONSENT_DECLINED, "decline"),
+    Transition(State.CONSENT_DECLINED, State.INTRO, "/start"),
+    *_chain(ONBOARDING_ORDER[5:], "valid answer"),
+    *_backs(ONBOARDING_ORDER),
+    Transition(State.REVIEW_ANSWERS, State.KYC_NAME, "edit answers"),
+    Transition(State.REVIEW_ANSWERS, State.HOME, "approved"),
+    Transition(State.REVIEW_ANSWERS, State.DECLINED, "declined"),
+    Transition(State.REVIEW_ANSWERS, State.MANUAL_REVIEW, "manual review"),
+    Transition(State.DECLINED, State.KYC_NAME, "/start after the retry date"),
+    Transition(State.DECLINED, State.MANUAL_REVIEW, "asks for a human review"),
+    Transition(State.MANUAL_REVIEW, State.HOME, "operator approves"),
+    Transition(State.MANUAL_REVIEW, State.DECLINED, "operator declines"),
+    Transition(State.HOME, State.BORROW_AMOUNT, "borrow"),
+    *_chain(BORROW_ORDER, "valid answer"),
+    *_backs(BORROW_ORDER),
+    Transition(State.BORROW_DISCLOSURE, State.BORROW_AMOUNT, "change"),
+    Transition(State.BORROW_DISCLOSURE, State.HOME, "confirm: loan disbursed"),
+    Transition(State.HOME, State.REPAY_AMOUNT, "repay"),
+    *_chain(REPAY_ORDER, "valid amount"),
+    *_backs(REPAY_ORDER),
+    Transition(State.REPAY_CONFIRM, State.HOME, "confirm: repayment received"),
+    *(Transition(state, State.HOME, "/cancel") for state in (*BORROW_ORDER, *REPAY_ORDER)),
+)
+
+ALLOWED: frozenset[tuple[State, State]] = frozenset((t.source, t.target) for t in TRANSITIONS)
+
+
+def previous_in(order: tuple[State, ...], state: State) -> State | None:
+    if state not in order:
+        return None
+    index = order.index(state)
+    return order[index - 1] if index > 0 else None
+
+
+def mermaid() -> str:
+    lines = ["stateDiagram-v2", f"    [*] --> {State.NEW.value}"]
+    seen: set[tuple[State, State]] = set()
+    for transition in TRANSITIONS:
+        edge = (transition.source, transition.target)
+        if edge in seen:
+            continue
+        seen.add(edge)
+        lines.append(
+            f"    {transition.source.value} --> {transition.target.value}: {transition.trigger}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(mermaid(), end="")

@@ -1,0 +1,45 @@
+"""Every state's step, by state."""
+
+from __future__ import annotations
+
+from flows.states import State
+from flows.steps.base import Step
+from flows.steps.borrow import Amount, Disclosure, Term
+from flows.steps.decision import Declined, ManualReview, ReviewAnswers
+from flows.steps.home import Home
+from flows.steps.kyc import Income, Name, Phone, ResidentIdNumber
+from flows.steps.onboarding import ConsentDeclined, ConsentStep, Intro, NotAdmitted
+from flows.steps.questions import QUESTIONS, ChoiceQuestion
+from flows.steps.repay import RepayAmount, RepayConfirm
+
+_ALL: list[Step] = [
+    NotAdmitted(),
+    Intro(),
+    *(
+        ConsentStep(state)
+        for state in (
+            State.CONSENT_ASSESSMENT,
+            State.CONSENT_SENSITIVE,
+            State.CONSENT_INVITE,
+            State.CONSENT_MARKETING,
+        )
+    ),
+    ConsentDeclined(),
+    Name(),
+    ResidentIdNumber(),
+    Phone(),
+    Income(),
+    *(ChoiceQuestion(question) for question in QUESTIONS),
+    ReviewAnswers(),
+    Declined(),
+    ManualReview(),
+    Home(),
+    Amount(),
+    Term(),
+    Disclosure(),
+    RepayAmount(),
+    RepayConfirm(),
+]
+
+STEPS: dict[State, Step] = {step.state: step for step in _ALL}
+assert set(STEPS) == set(State), f"states without a step: {set(State) - set(STEPS)}"

@@ -1,0 +1,47 @@
+"""What every step can do, and the polite defaults for input it does not expect."""
+
+from __future__ import annotations
+
+from flows.context import StepContext
+from flows.events import SharedContact
+from flows.i18n import N_
+from flows.states import State
+
+
+class Step:
+    state: State
+    # Where the person is, in a few words, and what they can do there (for /help).
+    where: str = N_("Getting started")
+    expects_buttons: bool = True
+
+    async def prompt(self, ctx: StepContext) -> None:
+        raise NotImplementedError
+
+    async def on_text(self, ctx: StepContext, text: str) -> None:
+        if self.expects_buttons:
+            ctx.say(ctx._("Please tap one of the buttons below."))
+            await ctx.reprompt()
+        else:
+            await ctx.reprompt()
+
+    async def on_button(self, ctx: StepContext, choice: str) -> None:
+        await expired(ctx)
+
+    async def on_contact(self, ctx: StepContext, contact: SharedContact) -> None:
+        ctx.say(ctx._("Thanks, but no contact is needed here."))
+        await ctx.reprompt()
+
+    async def on_other(self, ctx: StepContext, what: str) -> None:
+        ctx.say(ctx._("I can only read text and buttons here."))
+        await ctx.reprompt()
+
+
+async def expired(ctx: StepContext) -> None:
+    ctx.say(ctx._("This button has expired. Here is where you are now:"))
+    await ctx.reprompt()
+
+
+def choice_rows(ctx: StepContext, options: list[tuple[str, str]], per_row: int = 2) -> tuple:
+    """(label msgid, choice) pairs -> inline rows of translated buttons."""
+    buttons = [ctx.button(ctx._(label), choice) for label, choice in options]
+    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))

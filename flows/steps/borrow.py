@@ -1,0 +1,277 @@
+"""Drawdown: amount, term, a full disclosure, then Confirm exactly once."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flows.changes import Audit, OpenLoan
+from flows.context import StepContext
+from flows.i18n import N_
+from flows.payments import sandbox_payout_reference
+from flows.states import State
+from flows.steps.base import Step, choice_rows
+from flows.steps.home import available_fen, line_and_loans
+from flows.validation import Invalid, parse_yuan
+from lending import servicing
+from lending.products import Refusal, check_offer
+from lending.schedule import RepaymentMethod, Schedule, build_schedule
+
+METHOD = RepaymentMethod.EQUAL_INSTALLMENT
+
+REFUSAL_MESSAGES = {
+    Refusal.AMOUNT_BELOW_MINIMUM: N_("The smallest drawdown is {min}."),
+    Refusal.AMOUNT_ABOVE_MAXIMUM: N_(
+        "The largest drawdown in this chat is {max}. Larger amounts need a manual review."
+    ),
+    Refusal.TERM_NOT_ALLOWED: N_("Please choose one of the terms offered."),
+    Refusal.APR_ABOVE_CAP: N_(
+        "This offer would cost more than our annual rate cap, so we cannot make it."
+    ),
+}
+OTHER_REFUSAL = N_("We cannot make this offer. Please choose another amount or term.")
+
+
+def _draft(ctx: StepContext) -> dict[str, int]:
+    draft: dict[str, int] = ctx.session.answers.setdefault("draft", {})
+    return draft
+
+
+class Amount(Step):
+    state = State.BORROW_AMOUNT
+    where = N_("Borrow: the amount")
+    expects_buttons = False
+
+    async def prompt(self, ctx: StepContext) -> None:
+        line, loans = await line_and_loans(ctx)
+        available = available_fen(ctx, line, loans) if line else 0
+        product = ctx.config.product
+        if available < product.drawdown_min_fen:
+            ctx.say(
+                ctx._(
+                    "You cannot borrow right now: available credit {available}.",
+                    available=ctx.t.money(available),
+                )
+            )
+            ctx.session.state = State.HOME
+            return
+        most = min(available, product.drawdown_max_fen)
+        options = [
+            (ctx.t.money(fen), f"a{fen}") for fen in ctx.config.quick_amounts_fen if fen <= most
+        ]
+        buttons = [ctx.button(label, choice) for label, choice in options]
+        ctx.say(
+            ctx._(
+                "How much would you like to borrow? Tap an amount or type one between {min} and {max}.",
+                min=ctx.t.money(product.drawdown_min_fen),
+                max=ctx.t.money(most),
+            ),
+            buttons=(tuple(buttons),) if buttons else (),
+        )
+
+    async def on_button(self, ctx: StepContext, choice: str) -> None:
+        if choice.startswith("a") and choice[1:].isdigit():
+            await self._take(ctx, int(choice[1:]))
+        else:
+            await super().on_button(ctx, choice)
+
+    async def on_text(self, ctx: StepContext, text: str) -> None:
+        parsed = parse_yuan(text)
+        if isinstance(parsed, Invalid):
+            ctx.say(ctx._(parsed.reason))
+            return
+        await self._take(ctx, parsed.value)
+
+    async def _take(self, ctx: StepContext, fen: int) -> None:
+        product = ctx.config.product
+        line, loans = await line_and_loans(ctx)
+        available = available_fen(ctx, line, loans) if line else 0
+        if fen < product.drawdown_min_fen:
+            ctx.say(
+                ctx._(
+                    REFUSAL_MESSAGES[Refusal.AMOUNT_BELOW_MINIMUM],
+                    min=ctx.t.money(product.drawdown_min_fen),
+                )
+            )
+        elif fen > product.drawdown_max_fen:
+            ctx.say(
+                ctx._(
+                    REFUSAL_MESSAGES[Refusal.AMOUNT_ABOVE_MAXIMUM],
+                    max=ctx.t.money(product.drawdown_max_fen),
+                )
+            )
+        elif fen > available:
+            ctx.say(
+                ctx._(
+                    "That is more than your available credit of {available}.",
+                    available=ctx.t.money(available),
+                )
+            )
+        else:
+            _draft(ctx)["amount_fen"] = fen
+            await ctx.go(State.BORROW_TERM)
+
+
+class Term(Step):
+    state = State.BORROW_TERM
+    where = N_("Borrow: the term")
+
+    async def prompt(self, ctx: StepContext) -> None:
+        options = [
+            (ctx._("{months} months", months=months), f"t{months}")
+            for months in ctx.config.product.terms
+        ]
+        ctx.say(
+            ctx._(
+                "Over how many months would you like to repay {amount}? Equal monthly instalments.",
+                amount=ctx.t.money(_draft(ctx)["amount_fen"]),
+            ),
+            buttons=(tuple(ctx.button(label, choice) for label, choice in options),),
+        )
+
+    async def on_button(self, ctx: StepContext, choice: str) -> None:
+        months = int(choice[1:]) if choice.startswith("t") and choice[1:].isdigit() else 0
+        if months not in ctx.config.product.terms:
+            await super().on_button(ctx, choice)
+            return
+        _draft(ctx)["term_months"] = months
+        await ctx.go(State.BORROW_DISCLOSURE)
+
+
+async def _offer(ctx: StepContext) -> Schedule | None:
+    draft = _draft(ctx)
+    line, _ = await line_and_loans(ctx)
+    if line is None or "amount_fen" not in draft or "term_months" not in draft:
+        return None
+    return build_schedule(
+        draft["amount_fen"], draft["term_months"], line.daily_rate, METHOD, ctx.today
+    )
+
+
+class Disclosure(Step):
+    state = State.BORROW_DISCLOSURE
+    where = N_("Borrow: check the terms and confirm")
+
+    async def prompt(self, ctx: StepContext) -> None:
+        schedule = await _offer(ctx)
+        if schedule is None:
+            await ctx.jump(State.BORROW_AMOUNT)
+            return
+        t = ctx.t
+        apr = schedule.apr
+        rows = [
+            ctx._(
+                "{n}. {date}: {amount} (principal {principal}, interest {interest})",
+                n=i.number,
+                date=t.date(i.due_date),
+                amount=t.money(i.total_fen),
+                principal=t.money(i.principal_fen),
+                interest=t.money(i.interest_fen),
+            )
+            for i in schedule.instalments
+        ]
+        text = "\n".join(
+            [
+                ctx._("Please read before you confirm:"),
+                ctx._("Amount: {amount}, paid to you now", amount=t.money(schedule.principal_fen)),
+                ctx._("Term: {months} months, equal instalments", months=len(schedule.instalments)),
+                ctx._("Daily rate: {daily}", daily=t.daily_rate(schedule.daily_rate)),
+                ctx._(
+                    "APR (annual rate, compounded, IRR method): {apr}",
+                    apr=t.percent(apr.apr_compound),
+                ),
+                ctx._(
+                    "Simple annual rate (单利, for comparison): {simple}",
+                    simple=t.percent(apr.apr_simple),
+                ),
+                ctx._(
+                    "Total interest: {interest} · Fees: {fees}",
+                    interest=t.money(schedule.total_interest_fen),
+                    fees=t.money(schedule.fee_fen),
+                ),
+                ctx._("Total to repay: {total}", total=t.money(schedule.total_repayable_fen)),
+                ctx._("Repayment schedule:"),
+                *rows,
+                ctx._(
+                    "You can repay early at any time, paying interest only for the days used, with no fee."
+                ),
+            ]
+        )
+        ctx.say(
+            text,
+            buttons=choice_rows(
+                ctx,
+                [(N_("Confirm"), "confirm"), (N_("Change"), "change"), (N_("Cancel"), "cancel")],
+                per_row=3,
+            ),
+        )
+
+    async def on_button(self, ctx: StepContext, choice: str) -> None:
+        if choice == "change":
+            await ctx.go(State.BORROW_AMOUNT)
+        elif choice == "cancel":
+            ctx.session.answers.pop("draft", None)
+            ctx.say(ctx._("Cancelled. Nothing was borrowed or paid."))
+            await ctx.go(State.HOME)
+        elif choice == "confirm":
+            await self._confirm(ctx)
+        else:
+            await super().on_button(ctx, choice)
+
+    async def _confirm(self, ctx: StepContext) -> None:
+        schedule = await _offer(ctx)
+        line, loans = await line_and_loans(ctx)
+        if schedule is None or line is None:
+            await ctx.jump(State.BORROW_AMOUNT)
+            return
+        refusals = check_offer(
+            ctx.config.product,
+            schedule.principal_fen,
+            len(schedule.instalments),
+            schedule.daily_rate,
+            METHOD,
+            start=schedule.start,
+        )
+        if schedule.principal_fen > available_fen(ctx, line, loans):
+            ctx.say(
+                ctx._(
+                    "That is more than your available credit of {available}.",
+                    available=ctx.t.money(available_fen(ctx, line, loans)),
+                )
+            )
+            await ctx.go(State.BORROW_AMOUNT)
+            return
+        if refusals:
+            product = ctx.config.product
+            for refusal in refusals:
+                ctx.say(
+                    ctx._(
+                        REFUSAL_MESSAGES.get(refusal, OTHER_REFUSAL),
+                        min=ctx.t.money(product.drawdown_min_fen),
+                        max=ctx.t.money(product.drawdown_max_fen),
+                    )
+                )
+            await ctx.go(State.BORROW_AMOUNT)
+            return
+        assert ctx.session.user_id is not None
+        key = f"drawdown:{ctx.session.user_id}:{ctx.session.screen}"
+        loan_id = hashlib.sha256(key.encode()).hexdigest()[:12]
+        loan = servicing.open_loan(loan_id, schedule, ctx.config.product)
+        disbursement = servicing.disburse(loan, ctx.today, f"{loan_id}:disbursement")
+        ctx.changes.append(
+            OpenLoan(loan_id, key, schedule, len(schedule.instalments), disbursement)
+        )
+        ctx.changes.append(Audit("drawdown", f"loan={loan_id} principal={schedule.principal_fen}"))
+        ctx.pending_loans[loan_id] = loan.with_entries([disbursement])
+        ctx.session.answers.pop("draft", None)
+        ctx.durable = True
+        first = schedule.instalments[0]
+        ctx.say(
+            ctx._(
+                "Done! {amount} has been paid out to you (sandbox payout {reference}: no real money moved).\nFirst payment: {first} on {date}. /loans shows your loans.",
+                amount=ctx.t.money(schedule.principal_fen),
+                reference=sandbox_payout_reference(loan_id),
+                first=ctx.t.money(first.total_fen),
+                date=ctx.t.date(first.due_date),
+            )
+        )
+        await ctx.go(State.HOME)

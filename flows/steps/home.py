@@ -1,0 +1,98 @@
+"""The home menu: the credit line at a glance and what the borrower can do next."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flows.context import StepContext
+from flows.i18n import N_
+from flows.ports import CreditLine
+from flows.session import UserStatus
+from flows.states import State
+from flows.steps.base import Step, choice_rows
+from lending import servicing
+from lending.close_of_business import prepare
+from lending.servicing import Loan
+
+
+async def line_and_loans(ctx: StepContext) -> tuple[CreditLine | None, list[Loan]]:
+    """The credit line and the loans as they stand today, this step's own changes included.
+
+    Loans are brought up to today (credit held applied on due dates, interest earned so far)
+    in memory, so what the borrower sees never waits for the nightly close of business.
+    """
+    assert ctx.session.user_id is not None
+    line = ctx.pending_line or await ctx.store.credit_line(ctx.session.user_id)
+    stored = await ctx.store.loans(ctx.session.user_id)
+    pending = ctx.pending_loans
+    loans = [pending.get(loan.loan_id, loan) for loan in stored]
+    loans += [
+        loan for loan_id, loan in pending.items() if loan_id not in {x.loan_id for x in stored}
+    ]
+    return line, [as_of(loan, ctx.today) for loan in loans]
+
+
+def as_of(loan: Loan, today: date) -> Loan:
+    return prepare(loan, today)[0] if loan.status == "active" else loan
+
+
+def available_fen(ctx: StepContext, line: CreditLine, loans: list[Loan]) -> int:
+    frozen = ctx.session.status is UserStatus.FROZEN or servicing.should_freeze(loans, ctx.today)
+    return servicing.available_credit(line.limit_fen, loans, frozen=frozen)
+
+
+class Home(Step):
+    state = State.HOME
+    where = N_("Home menu")
+
+    async def prompt(self, ctx: StepContext) -> None:
+        line, loans = await line_and_loans(ctx)
+        if line is None:
+            ctx.say(ctx._("You have no credit line yet."))
+            return
+        lines = [
+            ctx._("Your credit line"),
+            ctx._(
+                "Limit: {limit} · Available: {available}",
+                limit=ctx.t.money(line.limit_fen),
+                available=ctx.t.money(available_fen(ctx, line, loans)),
+            ),
+            ctx._(
+                "Daily rate {daily} · APR {apr} (annual rate, compounded)",
+                daily=ctx.t.daily_rate(line.daily_rate),
+                apr=ctx.t.percent(line.apr),
+            ),
+        ]
+        if ctx.session.status is UserStatus.FROZEN:
+            lines.append(
+                ctx._("Your credit line is frozen: no new drawdowns. You can still repay.")
+            )
+        ctx.say(
+            "\n".join(lines),
+            buttons=choice_rows(
+                ctx,
+                [
+                    (N_("Borrow"), "borrow"),
+                    (N_("My loans"), "loans"),
+                    (N_("Repay"), "repay"),
+                    (N_("Help"), "help"),
+                ],
+            ),
+            remove_keyboard=False,
+        )
+
+    async def on_button(self, ctx: StepContext, choice: str) -> None:
+        if choice == "borrow":
+            await ctx.go(State.BORROW_AMOUNT)
+        elif choice == "repay":
+            await ctx.go(State.REPAY_AMOUNT)
+        elif choice == "loans":
+            from flows.steps.loans import show_loans
+
+            await show_loans(ctx)
+        elif choice == "help":
+            from flows.commands import help_
+
+            await help_(ctx, "")
+        else:
+            await super().on_button(ctx, choice)

@@ -1,0 +1,196 @@
+"""Repayment: what is due, what pays everything off today, then Confirm and a receipt."""
+
+from __future__ import annotations
+
+from flows.changes import Audit, PostEntries
+from flows.context import StepContext
+from flows.i18n import N_
+from flows.payments import sandbox_payment_reference
+from flows.states import State
+from flows.steps.base import Step, choice_rows
+from flows.steps.home import line_and_loans
+from flows.validation import Invalid, parse_yuan
+from lending import servicing
+from lending.servicing import Loan
+
+
+async def _target(ctx: StepContext) -> Loan | None:
+    """The open loan whose next payment falls first: the one to repay now."""
+    _, loans = await line_and_loans(ctx)
+    open_loans = [loan for loan in loans if loan.status == "active"]
+    if not open_loans:
+        return None
+    chosen = ctx.session.answers.get("draft", {}).get("loan_id")
+    for loan in open_loans:
+        if loan.loan_id == chosen:
+            return loan
+
+    def next_date(loan: Loan) -> str:
+        due = servicing.next_due(loan, ctx.today)
+        return due.due_date.isoformat() if due else "9999"
+
+    return min(open_loans, key=next_date)
+
+
+class RepayAmount(Step):
+    state = State.REPAY_AMOUNT
+    where = N_("Repay: the amount")
+    expects_buttons = False
+
+    async def prompt(self, ctx: StepContext) -> None:
+        loan = await _target(ctx)
+        if loan is None:
+            ctx.say(ctx._("You have nothing to repay."))
+            ctx.session.state = State.HOME
+            return
+        ctx.session.answers["draft"] = {"loan_id": loan.loan_id}
+        due_now = servicing.amount_due(loan, ctx.today)
+        next_instalment = servicing.next_due(loan, ctx.today)
+        payoff = servicing.payoff_quote(loan, ctx.today).total_fen
+        next_amount = (
+            servicing.amount_due(loan, next_instalment.due_date) if next_instalment else payoff
+        )
+        lines = [
+            ctx._(
+                "Loan of {amount} from {date}.",
+                amount=ctx.t.money(loan.schedule.principal_fen),
+                date=ctx.t.date(loan.schedule.start),
+            )
+        ]
+        if due_now > 0:
+            lines.append(ctx._("Due now: {amount}.", amount=ctx.t.money(due_now)))
+        elif next_instalment is not None:
+            lines.append(
+                ctx._(
+                    "Next payment: {amount} due {date}.",
+                    amount=ctx.t.money(next_amount),
+                    date=ctx.t.date(next_instalment.due_date),
+                )
+            )
+        lines.append(
+            ctx._(
+                "To repay everything today: {amount} (interest only for the days used, no fee).",
+                amount=ctx.t.money(payoff),
+            )
+        )
+        lines.append(ctx._("Tap an option or type another amount."))
+        first = due_now if due_now > 0 else next_amount
+        options = (
+            [(ctx._("Pay {amount}", amount=ctx.t.money(first)), f"p{first}")]
+            if 0 < first < payoff
+            else []
+        )
+        options.append((ctx._("Pay off {amount}", amount=ctx.t.money(payoff)), f"p{payoff}"))
+        ctx.say(
+            "\n".join(lines),
+            buttons=(tuple(ctx.button(label, choice) for label, choice in options),),
+        )
+
+    async def on_button(self, ctx: StepContext, choice: str) -> None:
+        if choice.startswith("p") and choice[1:].isdigit():
+            await self._take(ctx, int(choice[1:]))
+        else:
+            await super().on_button(ctx, choice)
+
+    async def on_text(self, ctx: StepContext, text: str) -> None:
+        parsed = parse_yuan(text)
+        if isinstance(parsed, Invalid):
+            ctx.say(ctx._(parsed.reason))
+            return
+        await self._take(ctx, parsed.value)
+
+    async def _take(self, ctx: StepContext, fen: int) -> None:
+        loan = await _target(ctx)
+        if loan is None:
+            await ctx.reprompt()
+            return
+        payoff = servicing.payoff_quote(loan, ctx.today).total_fen
+        if fen > payoff:
+            ctx.say(
+                ctx._(
+                    "That is more than you owe on this loan ({payoff}). Please pay at most that.",
+                    payoff=ctx.t.money(payoff),
+                )
+            )
+            return
+        ctx.session.answers["draft"] = {"loan_id": loan.loan_id, "amount_fen": fen}
+        await ctx.go(State.REPAY_CONFIRM)
+
+
+class RepayConfirm(Step):
+    state = State.REPAY_CONFIRM
+    where = N_("Repay: confirm")
+
+    async def prompt(self, ctx: StepContext) -> None:
+        draft = ctx.session.answers.get("draft", {})
+        ctx.say(
+            ctx._(
+                "Pay {amount} now from your sandbox account?",
+                amount=ctx.t.money(int(draft.get("amount_fen", 0))),
+            ),
+            buttons=choice_rows(ctx, [(N_("Confirm"), "confirm"), (N_("Cancel"), "cancel")]),
+        )
+
+    async def on_button(self, ctx: StepContext, choice: str) -> None:
+        if choice == "cancel":
+            ctx.session.answers.pop("draft", None)
+            ctx.say(ctx._("Cancelled. Nothing was borrowed or paid."))
+            await ctx.go(State.HOME)
+        elif choice == "confirm":
+            await self._confirm(ctx)
+        else:
+            await super().on_button(ctx, choice)
+
+    async def _confirm(self, ctx: StepContext) -> None:
+        draft = ctx.session.answers.get("draft", {})
+        loan = await _target(ctx)
+        if loan is None or "amount_fen" not in draft:
+            await ctx.go(State.REPAY_AMOUNT)
+            return
+        key = f"repay:{ctx.session.user_id}:{ctx.session.screen}"
+        try:
+            result = servicing.repay(loan, int(draft["amount_fen"]), ctx.today, key)
+        except servicing.OverpaymentError as error:
+            ctx.say(
+                ctx._(
+                    "That is more than you owe on this loan ({payoff}). Please pay at most that.",
+                    payoff=ctx.t.money(error.payoff_fen),
+                )
+            )
+            await ctx.go(State.REPAY_AMOUNT)
+            return
+        ctx.changes.append(PostEntries(loan.loan_id, result.entries, result.loan.closed_through))
+        ctx.changes.append(Audit("repayment", f"loan={loan.loan_id} amount={draft['amount_fen']}"))
+        ctx.pending_loans[loan.loan_id] = result.loan
+        ctx.session.answers.pop("draft", None)
+        ctx.durable = True
+        a = result.allocation
+        lines = [
+            ctx._(
+                "Payment received: {amount} (sandbox payment {reference}: no real money moved).",
+                amount=ctx.t.money(a.received_fen),
+                reference=sandbox_payment_reference(key),
+            ),
+            ctx._(
+                "Applied to penalty {penalty}, interest {interest}, principal {principal}.",
+                penalty=ctx.t.money(a.penalty_overdue_fen),
+                interest=ctx.t.money(a.interest_overdue_fen + a.interest_current_fen),
+                principal=ctx.t.money(a.principal_overdue_fen + a.principal_current_fen),
+            ),
+        ]
+        if a.to_credit_fen:
+            lines.append(
+                ctx._(
+                    "{amount} is held for your next payment.", amount=ctx.t.money(a.to_credit_fen)
+                )
+            )
+        if result.closed:
+            lines.append(ctx._("This loan is now repaid in full. Thank you!"))
+        else:
+            lines.append(
+                ctx._(
+                    "Principal left: {amount}.", amount=ctx.t.money(result.balances.principal_fen)
+                )
+            )
+        ctx.say("\n".join(lines))
+        await ctx.go(State.HOME)

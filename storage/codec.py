@@ -1,0 +1,36 @@
+"""Rows <-> domain values: replies, sessions' answers, decimals."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flows.events import Button, Reply
+
+
+def reply_to_json(reply: Reply) -> str:
+    return json.dumps(
+        {
+            "text": reply.text,
+            "buttons": [[[b.label, b.token] for b in row] for row in reply.buttons],
+            "contact_request": reply.contact_request,
+            "remove_keyboard": reply.remove_keyboard,
+        },
+        ensure_ascii=False,
+    )
+
+
+def reply_from_json(payload: str) -> Reply:
+    data: dict[str, Any] = json.loads(payload)
+    return Reply(
+        text=data["text"],
+        buttons=tuple(
+            tuple(Button(label, token) for label, token in row) for row in data["buttons"]
+        ),
+        contact_request=data.get("contact_request"),
+        remove_keyboard=bool(data.get("remove_keyboard")),
+    )
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)

@@ -1,0 +1,176 @@
+"""The tables. Money in integer fen (BIGINT), rates as exact decimal strings, time in UTC.
+
+A person's conversation (state, answers, locale, status) is one row, read and written once per
+update; everything about money and identity lives in its own table.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _big(**kwargs: object) -> object:
+    return Field(sa_column=Column(BigInteger, **kwargs))  # type: ignore[call-overload]
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    platform_user_id: int = _big(nullable=False)  # type: ignore[assignment]
+    invited_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime
+
+
+class Conversation(SQLModel, table=True):
+    __tablename__ = "conversations"
+    user_id: int = Field(primary_key=True, foreign_key="users.id")
+    chat_id: int = _big(nullable=False)  # type: ignore[assignment]
+    locale: str = Field(max_length=8)
+    timezone: str = Field(max_length=64)
+    status: str = Field(max_length=16, index=True)
+    state: str = Field(max_length=32)
+    answers: str  # JSON; never holds a name, an ID number or a phone number
+    screen: int
+    version: int
+    updated_at: datetime
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    __tablename__ = "processed_updates"
+    platform: str = Field(primary_key=True, max_length=16)
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True))
+    at: datetime
+
+
+class Invite(SQLModel, table=True):
+    __tablename__ = "invites"
+    code: str = Field(primary_key=True, max_length=64)
+    inviter: str = Field(max_length=64)
+    max_uses: int
+    uses_left: int
+    expires_at: datetime
+    created_at: datetime
+
+
+class Consent(SQLModel, table=True):
+    __tablename__ = "consents"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    purpose: str = Field(max_length=32)
+    granted: bool
+    text_version: str = Field(max_length=32)
+    text_hash: str = Field(max_length=64)
+    locale: str = Field(max_length=8)
+    at: datetime
+
+
+class Identity(SQLModel, table=True):
+    __tablename__ = "identities"
+    user_id: int = Field(primary_key=True, foreign_key="users.id")
+    name_enc: str | None = None
+    id_number_enc: str | None = None
+    id_hash: str | None = Field(default=None, index=True, max_length=64)
+    birth_date: date | None = None
+    phone_enc: str | None = None
+    phone_hash: str | None = Field(default=None, index=True, max_length=64)
+    updated_at: datetime
+
+
+class Application(SQLModel, table=True):
+    __tablename__ = "applications"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    inputs: str  # JSON of the risk inputs (no personal identifiers)
+    inputs_hash: str = Field(max_length=64)
+    scorecard_version: str = Field(max_length=64)
+    outcome: str = Field(max_length=16, index=True)
+    score: int
+    grade: str = Field(max_length=8)
+    reasons: str  # JSON list of reason codes
+    decided_at: datetime
+
+
+class CreditLine(SQLModel, table=True):
+    __tablename__ = "credit_lines"
+    user_id: int = Field(primary_key=True, foreign_key="users.id")
+    application_id: int = Field(foreign_key="applications.id")
+    limit_fen: int = _big(nullable=False)  # type: ignore[assignment]
+    daily_rate: str = Field(max_length=32)
+    apr: str = Field(max_length=32)
+    grade: str = Field(max_length=8)
+    valid_until: date | None = None
+    updated_at: datetime
+
+
+class Loan(SQLModel, table=True):
+    __tablename__ = "loans"
+    id: str = Field(primary_key=True, max_length=32)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    idempotency_key: str = Field(unique=True, max_length=128)
+    principal_fen: int = _big(nullable=False)  # type: ignore[assignment]
+    term_months: int
+    method: str = Field(max_length=32)
+    daily_rate: str = Field(max_length=32)
+    penalty_daily_rate: str = Field(max_length=32)
+    fee_fen: int = _big(nullable=False)  # type: ignore[assignment]
+    start_date: date
+    freeze_after_dpd: int
+    closed_through: date | None = None
+    created_at: datetime
+
+
+class Instalment(SQLModel, table=True):
+    __tablename__ = "instalments"
+    loan_id: str = Field(primary_key=True, foreign_key="loans.id", max_length=32)
+    number: int = Field(primary_key=True)
+    due_date: date = Field(index=True)
+    principal_fen: int = _big(nullable=False)  # type: ignore[assignment]
+    interest_fen: int = _big(nullable=False)  # type: ignore[assignment]
+
+
+class LedgerEntry(SQLModel, table=True):
+    __tablename__ = "ledger_entries"
+    key: str = Field(primary_key=True, max_length=160)
+    loan_id: str = Field(foreign_key="loans.id", index=True, max_length=32)
+    seq: int  # order of posting within the loan; entries are replayed in this order
+    at: date
+    kind: str = Field(max_length=32)
+    posted_at: datetime
+
+
+class Posting(SQLModel, table=True):
+    __tablename__ = "postings"
+    id: int | None = Field(default=None, primary_key=True)
+    entry_key: str = Field(foreign_key="ledger_entries.key", index=True, max_length=160)
+    account: str = Field(max_length=64)
+    amount_fen: int = _big(nullable=False)  # type: ignore[assignment]
+
+
+class Outbox(SQLModel, table=True):
+    __tablename__ = "outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = _big(nullable=False)  # type: ignore[assignment]
+    platform: str = Field(max_length=16)
+    payload: str  # JSON of the Reply
+    status: str = Field(max_length=16, index=True)  # pending, leased, sent, dead
+    attempts: int = 0
+    not_before: datetime = Field(index=True)
+    lease_until: datetime | None = None
+    dedupe_key: str = Field(unique=True, max_length=160)
+    last_error: str | None = Field(default=None, max_length=200)
+    created_at: datetime
+    sent_at: datetime | None = None
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=64, index=True)
+    detail: str = Field(max_length=500)
+    at: datetime

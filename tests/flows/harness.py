@@ -1,0 +1,178 @@
+"""Drive the real engine on a real SQLite database, the way a person would chat."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from flows.config import FlowConfig
+from flows.engine import Engine
+from flows.events import (
+    ButtonPress,
+    Command,
+    Event,
+    Outgoing,
+    Payload,
+    Reply,
+    SharedContact,
+    Text,
+    Unsupported,
+)
+from storage import Database, PiiVault, SqlStore
+
+TEST_PII_KEY = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdCE="
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+
+
+def resident_id(birth: date, region: str = "110105", sequence: str = "123") -> str:
+    """A resident ID number with a correct GB 11643 check digit."""
+    body = f"{region}{birth:%Y%m%d}{sequence}"
+    return body + _CHECK[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
+
+
+class Clock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class Person:
+    """One chat participant. Keeps what the bot sent so a test can press its buttons."""
+
+    bot: Harness
+    user_id: int
+    language_code: str = "en"
+    seen: list[Outgoing] = field(default_factory=list)
+
+    async def send(self, payload: Payload, update_id: int | None = None) -> list[Reply]:
+        event = Event(
+            platform="telegram",
+            user_id=self.user_id,
+            chat_id=self.user_id,
+            update_id=update_id if update_id is not None else next(self.bot.update_ids),
+            at=self.bot.clock(),
+            language_code=self.language_code,
+            payload=payload,
+        )
+        out = await self.bot.engine.handle(event)
+        for item in out:
+            if item.outbox_id is not None:
+                await self.bot.engine.mark_delivered(item.outbox_id)
+        self.seen.extend(out)
+        return [item.reply for item in out]
+
+    async def say(self, text: str) -> list[Reply]:
+        return await self.send(Text(text))
+
+    async def command(self, name: str, arg: str = "") -> list[Reply]:
+        return await self.send(Command(name, arg))
+
+    async def share_contact(self, phone: str, owner: int | None = None) -> list[Reply]:
+        return await self.send(SharedContact(phone, self.user_id if owner is None else owner))
+
+    async def sticker(self) -> list[Reply]:
+        return await self.send(Unsupported("sticker"))
+
+    def button(self, label_part: str) -> str:
+        """The token of the newest button whose label contains `label_part`."""
+        for item in reversed(self.seen):
+            for row in item.reply.buttons:
+                for button in row:
+                    if label_part in button.label:
+                        return button.token
+        raise AssertionError(f"no button like {label_part!r} in {self.last_text()!r}")
+
+    async def press(self, label_part: str) -> list[Reply]:
+        return await self.send(ButtonPress(self.button(label_part)))
+
+    def last_text(self) -> str:
+        return self.seen[-1].reply.text if self.seen else ""
+
+
+class Harness:
+    def __init__(
+        self, path: Path, clock: Clock | None = None, config: FlowConfig | None = None
+    ) -> None:
+        self.path = path
+        self.clock = clock or Clock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))  # 10:00 in Shanghai
+        self.config = config or FlowConfig()
+        self.update_ids = itertools.count(1)
+        self.db = Database(f"sqlite:///{path}")
+        self.db.create_schema()
+        self.store = SqlStore(self.db, PiiVault(TEST_PII_KEY))
+        self.engine = Engine(self.store, self.config, self.clock)
+
+    def person(self, user_id: int = 501, language_code: str = "en") -> Person:
+        return Person(self, user_id, language_code)
+
+    async def invite(self, uses: int = 5, days: int = 7, inviter: str = "operator") -> str:
+        return await self.store.create_invite(inviter, uses, days, self.clock())
+
+    async def restart(self) -> None:
+        """A new process on the same database: nothing survives but what was committed."""
+        await self.db.close()
+        self.db = Database(f"sqlite:///{self.path}")
+        self.store = SqlStore(self.db, PiiVault(TEST_PII_KEY))
+        self.engine = Engine(self.store, self.config, self.clock)
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+GOOD_ANSWERS = {
+    "employment": "Employed",
+    "employment_length": "4 to 7 years",
+    "bank_balance": "¥2,000 or more",
+    "savings": "Over ¥20,000",
+    "credit_history": "All repaid on time",
+    "existing_credits": "None",
+    "other_instalments": "No",
+    "housing": "In my own home",
+    "property": "Real estate",
+    "dependents": "None",
+    "purpose": "Furniture or appliances",
+}
+
+
+async def onboard(
+    person: Person,
+    invite: str,
+    *,
+    birth: date = date(1990, 3, 7),
+    income: str = "2万",
+    answers: dict[str, str] | None = None,
+) -> list[Reply]:
+    """The whole onboarding with good answers; returns the replies to Submit."""
+    await person.command("start", invite)
+    await person.press("Continue")
+    for _ in range(4):
+        await person.press("Agree")
+    await person.say("Li Wei")
+    await person.say(resident_id(birth))
+    await person.share_contact("+86 138 0013 8000")
+    chosen = {**GOOD_ANSWERS, **(answers or {})}
+    await person.press(chosen["employment"])
+    await person.press(chosen["employment_length"])
+    await person.say(income)
+    for key in (
+        "bank_balance",
+        "savings",
+        "credit_history",
+        "existing_credits",
+        "other_instalments",
+        "housing",
+        "property",
+        "dependents",
+        "purpose",
+    ):
+        await person.press(chosen[key])
+    return await person.press("Submit")
