@@ -29,6 +29,7 @@ BANNER = """\
 ChatLend console - you are user {user_id}, language {language}.
   type text or /commands as in Telegram
   #N                   press button N of the latest buttons (e.g. #1)
+  ##                   press the last pressed button again (a double tap)
   /contact [phone]     share your own contact (default {phone})
   /contact_other PHONE share someone else's contact
   /sticker, /photo     send something the bot cannot read
@@ -100,6 +101,7 @@ class ConsoleSession:
     user_id: int = CONSOLE_USER_ID
     sender: ConsoleSender = field(init=False)
     _update_id: int = 0
+    _last_press: ButtonPress | None = None
 
     def __post_init__(self) -> None:
         self.sender = ConsoleSender(self.write, chat_id=self.user_id)
@@ -112,12 +114,17 @@ class ConsoleSession:
         stripped = line.strip()
         if not stripped:
             return None
+        if stripped == "##":
+            if self._last_press is None:
+                self.write(f"{_INDENT}(no button pressed yet)")
+            return self._last_press
         if match := _BUTTON.match(stripped):
             pressed = self.sender.buttons.get(int(match.group(1)))
             if pressed is None:
                 self.write(f"{_INDENT}(no button {match.group(1)} on screen)")
                 return None
-            return ButtonPress(*pressed)
+            self._last_press = ButtonPress(*pressed)
+            return self._last_press
         word, _, rest = stripped.partition(" ")
         if word in ("/quit", "/exit"):
             raise ConsoleQuit

@@ -1,7 +1,8 @@
 """The scripted demo: the whole borrower journey typed into the console, once per language.
 
 Edit `DEMO_SCRIPT` to follow the flows: one console input per line, `{invite}` is replaced by
-a fresh invite code, `#N` presses the N-th button on screen, `/contact` shares the console
+a fresh invite code, `#N` presses the N-th button on screen, `##` presses the
+last pressed button again, `/contact` shares the console
 user's own phone. Each language runs against its own throw-away database.
 """
 
@@ -28,25 +29,25 @@ DEMO_SCRIPT: list[str] = [
     "110105199003071239",  # valid ID number, born 1990-03-07
     "/contact_other +8613900000000",  # someone else's contact: refused
     "/contact +8613800138000",  # own contact
-    "#1",  # employment
-    "#1",  # time in employment
+    "#1",  # employment: employed
+    "#4",  # time in employment: 4 to 7 years
     "abc",  # income nonsense: an example of what works
     "1.2万",  # monthly income
-    "#1",  # questionnaire: account balance
-    "#1",  # savings
-    "#1",  # credit history
-    "#1",  # existing credits
-    "#1",  # other instalment plans
-    "#1",  # housing
-    "#1",  # property
-    "#1",  # dependents
-    "#1",  # purpose
+    "#4",  # questionnaire: account balance, 2,000 or more
+    "#4",  # savings: over 20,000
+    "#2",  # credit history: all repaid on time
+    "#1",  # existing credits: none
+    "#1",  # other instalment plans: no
+    "#1",  # housing: own home
+    "#1",  # property: real estate
+    "#1",  # dependents: none
+    "#2",  # purpose: furniture or appliances
     "#1",  # review of the answers: confirm -> decision and credit line
     "#1",  # home menu: borrow
     "5000",  # amount
     "#2",  # term
     "#1",  # disclosure: confirm
-    "#1",  # a second tap on the same Confirm: nothing more is created
+    "##",  # a second tap on the same Confirm: nothing more is created
     "/loans",
     "/repay",
     "#1",  # repay the amount due

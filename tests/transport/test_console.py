@@ -43,6 +43,7 @@ async def test_typed_conversation_reads_like_a_chat():
         [
             "/start INV1",
             "#2",
+            "##",
             "#9",
             "/contact_other +8613900000000",
             "/contact",
@@ -60,6 +61,10 @@ async def test_typed_conversation_reads_like_a_chat():
         "bot (updated)> You chose consent:no",
         "bot> Share your phone",
         "     (Share my number: /contact +8613800138000)",
+        "you> ##",
+        "bot (updated)> You chose consent:no",
+        "bot> Share your phone",
+        "     (Share my number: /contact +8613800138000)",
         "you> #9",
         "     (no button 9 on screen)",
         "you> /contact_other +8613900000000",
@@ -73,12 +78,12 @@ async def test_typed_conversation_reads_like_a_chat():
     ]
     payloads = [event.payload for event in conversation.events]
     assert payloads[0] == Command("start", "INV1")
-    assert payloads[1] == ButtonPress("consent:no", 1)
-    assert payloads[2] == SharedContact("+8613900000000", OTHER_USER_ID)
-    assert payloads[3] == SharedContact("+8613800138000", CONSOLE_USER_ID)
-    assert payloads[4:] == [Text("5000"), Unsupported("sticker")]
+    assert payloads[1] == payloads[2] == ButtonPress("consent:no", 1)
+    assert payloads[3] == SharedContact("+8613900000000", OTHER_USER_ID)
+    assert payloads[4] == SharedContact("+8613800138000", CONSOLE_USER_ID)
+    assert payloads[5:] == [Text("5000"), Unsupported("sticker")]
     # one update id per input that reached the bot; "#9" did not
-    assert [event.update_id for event in conversation.events] == [1, 2, 3, 4, 5, 6]
+    assert [event.update_id for event in conversation.events] == [1, 2, 3, 4, 5, 6, 7]
     assert {event.language_code for event in conversation.events} == {"en"}
     assert conversation.delivered == [7]
 
