@@ -149,7 +149,8 @@ async def invite(settings: Settings, uses: int, days: int, inviter: str) -> None
 
     code = await create_invite(settings, uses=uses, days=days, inviter=inviter)
     username = await bot_username(settings)
-    print(f"Invite code: {code}  ({uses} use{'s' if uses > 1 else ''}, valid {days} day{'s' if days > 1 else ''})")
+    quota = f"{uses} use{'s' if uses > 1 else ''}, valid {days} day{'s' if days > 1 else ''}"
+    print(f"Invite code: {code}  ({quota})")
     print(f"Deep link:   https://t.me/{username or LINK_PLACEHOLDER}?start={code}")
     if not username:
         print(f"Set BOT_USERNAME in .env (or the environment) to replace {LINK_PLACEHOLDER}.")
