@@ -40,7 +40,9 @@ def problems() -> list[str]:
         for locale in SUPPORTED_LOCALES:
             catalog = read(locale, domain)
             present = {str(m.id) for m in catalog if m.id}
-            found += [f"{locale}/{domain}: missing {msgid!r}" for msgid in sorted(expected - present)]
+            found += [
+                f"{locale}/{domain}: missing {msgid!r}" for msgid in sorted(expected - present)
+            ]
             for message in catalog:
                 if not message.id:
                     continue

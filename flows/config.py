@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flows.i18n import N_
 from lending.products import DEFAULT_PRODUCT, Product
 
 
@@ -15,5 +16,5 @@ class FlowConfig:
     min_age: int = 18
     max_age: int = 60
     product: Product = field(default_factory=lambda: DEFAULT_PRODUCT)
-    lender_name: str = "ChatLend Sandbox Lending Co."
+    lender_name: str = N_("ChatLend Sandbox Lending Co.")  # translated where shown
     quick_amounts_fen: tuple[int, ...] = (100_000, 500_000, 1_000_000)

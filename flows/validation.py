@@ -48,7 +48,9 @@ def parse_name(text: str) -> Result[str]:
         return Invalid(N_("Please type your full legal name, as on your ID card."))
     if not _NAME_CHARS.match(name) or any(ch.isdigit() or ch == "_" for ch in name):
         return Invalid(
-            N_("A name has letters only, no digits or symbols. Please type it as on your ID card.")
+            N_(
+                "A name has only Chinese characters or letters (and spaces, · or -), no digits or symbols. Please type it as on your ID card."
+            )
         )
     return Parsed(name)
 

@@ -65,7 +65,7 @@ class Intro(Step):
                 "• Late repayment adds penalty interest and may harm your credit record.\n"
                 "• Borrow only what you can repay from your income. Never borrow to repay other loans.\n"
                 "• We never ask for passwords or verification codes, and never contact your friends or family.",
-                lender=ctx.config.lender_name,
+                lender=ctx._(ctx.config.lender_name),
             ),
             buttons=choice_rows(ctx, [(N_("Continue"), "continue")]),
         )

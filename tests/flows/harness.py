@@ -100,13 +100,18 @@ class Person:
 
 class Harness:
     def __init__(
-        self, path: Path, clock: Clock | None = None, config: FlowConfig | None = None
+        self,
+        path: Path,
+        clock: Clock | None = None,
+        config: FlowConfig | None = None,
+        url: str | None = None,
     ) -> None:
         self.path = path
+        self.url = url or f"sqlite:///{path}"
         self.clock = clock or Clock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))  # 10:00 in Shanghai
         self.config = config or FlowConfig()
         self.update_ids = itertools.count(1)
-        self.db = Database(f"sqlite:///{path}")
+        self.db = Database(self.url)
         self.db.create_schema()
         self.store = SqlStore(self.db, PiiVault(TEST_PII_KEY))
         self.engine = Engine(self.store, self.config, self.clock)
@@ -120,7 +125,7 @@ class Harness:
     async def restart(self) -> None:
         """A new process on the same database: nothing survives but what was committed."""
         await self.db.close()
-        self.db = Database(f"sqlite:///{self.path}")
+        self.db = Database(self.url)
         self.store = SqlStore(self.db, PiiVault(TEST_PII_KEY))
         self.engine = Engine(self.store, self.config, self.clock)
 
@@ -134,11 +139,11 @@ GOOD_ANSWERS = {
     "bank_balance": "¥2,000 or more",
     "savings": "Over ¥20,000",
     "credit_history": "All repaid on time",
-    "existing_credits": "None",
+    "existing_credits": "No loans",
     "other_instalments": "No",
     "housing": "In my own home",
     "property": "Real estate",
-    "dependents": "None",
+    "dependents": "Nobody",
     "purpose": "Furniture or appliances",
 }
 

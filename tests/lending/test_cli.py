@@ -13,10 +13,22 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_json_quote_has_schedule_totals_and_both_aprs(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main([
-        "quote", "--amount", "10000", "--term", "12", "--daily-rate", "0.0005",
-        "--method", "equal_installment", "--start", "2026-01-15", "--json",
-    ])
+    code = main(
+        [
+            "quote",
+            "--amount",
+            "10000",
+            "--term",
+            "12",
+            "--daily-rate",
+            "0.0005",
+            "--method",
+            "equal_installment",
+            "--start",
+            "2026-01-15",
+            "--json",
+        ]
+    )
     assert code == 0
     doc = json.loads(capsys.readouterr().out)
     rows = doc["schedule"]
@@ -33,8 +45,18 @@ def test_json_quote_has_schedule_totals_and_both_aprs(capsys: pytest.CaptureFixt
 
 
 def test_fee_is_deducted_and_raises_the_apr(capsys: pytest.CaptureFixture[str]) -> None:
-    base = ["quote", "--amount", "10000", "--term", "6", "--daily-rate", "0.0004",
-            "--start", "2026-03-31", "--json"]
+    base = [
+        "quote",
+        "--amount",
+        "10000",
+        "--term",
+        "6",
+        "--daily-rate",
+        "0.0004",
+        "--start",
+        "2026-03-31",
+        "--json",
+    ]
     main(base)
     plain = json.loads(capsys.readouterr().out)
     main([*base, "--fee", "100"])
@@ -45,8 +67,21 @@ def test_fee_is_deducted_and_raises_the_apr(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_readable_table_labels_the_simple_rate(capsys: pytest.CaptureFixture[str]) -> None:
-    main(["quote", "--amount", "5000", "--term", "3", "--daily-rate", "0.0005",
-          "--method", "equal_principal", "--start", "2026-01-15"])
+    main(
+        [
+            "quote",
+            "--amount",
+            "5000",
+            "--term",
+            "3",
+            "--daily-rate",
+            "0.0005",
+            "--method",
+            "equal_principal",
+            "--start",
+            "2026-01-15",
+        ]
+    )
     out = capsys.readouterr().out
     assert "APR (IRR, compounded)" in out and "simple" in out
     assert "1,666.66" in out and "1,666.68" in out
@@ -59,8 +94,24 @@ def test_bad_amount_is_an_error_not_a_rounded_quote(capsys: pytest.CaptureFixtur
 
 def test_module_entry_point_runs() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "lending", "quote", "--amount", "1000", "--term", "3",
-         "--daily-rate", "0.0005", "--start", "2026-01-15", "--json"],
-        capture_output=True, text=True, cwd=ROOT, check=True,
+        [
+            sys.executable,
+            "-m",
+            "lending",
+            "quote",
+            "--amount",
+            "1000",
+            "--term",
+            "3",
+            "--daily-rate",
+            "0.0005",
+            "--start",
+            "2026-01-15",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
     )
     assert json.loads(done.stdout)["total_repayable"].startswith("10")

@@ -18,8 +18,9 @@ def test_posting_a_key_twice_has_no_second_effect() -> None:
     ledger = Ledger()
     first = entry("pay-1", DAY, "repayment", {"cash": 500, "principal:1": -500})
     assert ledger.post(first) is True
-    assert ledger.post(entry("pay-1", DAY, "repayment", {"cash": 900, "principal:1": -900}))\
-        is False
+    assert (
+        ledger.post(entry("pay-1", DAY, "repayment", {"cash": 900, "principal:1": -900})) is False
+    )
     assert ledger.balance("cash") == 500
     assert len(ledger.entries) == 1
     assert "pay-1" in ledger

@@ -21,9 +21,7 @@ def test_a_plain_offer_is_accepted() -> None:
 
 def test_amount_term_method_and_rate_bounds_are_refused_with_codes() -> None:
     assert check_offer(DEFAULT_PRODUCT, 9_999, 12, RATE, EI) == [Refusal.AMOUNT_BELOW_MINIMUM]
-    assert check_offer(DEFAULT_PRODUCT, 4_000_001, 12, RATE, EI) == [
-        Refusal.AMOUNT_ABOVE_MAXIMUM
-    ]
+    assert check_offer(DEFAULT_PRODUCT, 4_000_001, 12, RATE, EI) == [Refusal.AMOUNT_ABOVE_MAXIMUM]
     assert check_offer(DEFAULT_PRODUCT, 1_000_000, 10, RATE, EI) == [Refusal.TERM_NOT_ALLOWED]
     assert check_offer(DEFAULT_PRODUCT, 1_000_000, 12, Decimal("0.0001"), EI) == [
         Refusal.RATE_BELOW_MINIMUM

@@ -23,7 +23,10 @@ EP = RepaymentMethod.EQUAL_PRINCIPAL
 def test_due_dates_keep_the_start_day_clamped_to_month_end() -> None:
     sched = build_schedule(1_000_000, 4, Decimal("0.0005"), EI, date(2026, 1, 31))
     assert [i.due_date for i in sched.instalments] == [
-        date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30), date(2026, 5, 31),
+        date(2026, 2, 28),
+        date(2026, 3, 31),
+        date(2026, 4, 30),
+        date(2026, 5, 31),
     ]
     assert add_months(date(2027, 12, 31), 2) == date(2028, 2, 29)
 
@@ -53,8 +56,9 @@ def test_equal_principal_gives_the_remainder_to_the_last_instalment() -> None:
 
 
 def test_bullet_of_thirty_days_repays_everything_once() -> None:
-    sched = build_schedule(500_000, 1, Decimal("0.0005"), RepaymentMethod.BULLET, START,
-                           term_days=30)
+    sched = build_schedule(
+        500_000, 1, Decimal("0.0005"), RepaymentMethod.BULLET, START, term_days=30
+    )
     (only,) = sched.instalments
     assert (only.due_date - START).days == 30
     assert only.principal_fen == 500_000
@@ -118,6 +122,4 @@ def test_schedule_properties(
     elif sched.total_interest_fen + fee > 0:
         recomputed = npf.irr(sched.cash_flows())
         assert float(sched.apr.periodic_irr) == pytest.approx(recomputed, abs=1e-9)
-        assert float(sched.apr.apr_compound) == pytest.approx(
-            (1 + recomputed) ** 12 - 1, abs=1e-8
-        )
+        assert float(sched.apr.apr_compound) == pytest.approx((1 + recomputed) ** 12 - 1, abs=1e-8)

@@ -71,8 +71,7 @@ def test_early_repayment_charges_interest_only_for_the_days_used(loan: Loan) -> 
     quote = payoff_quote(loan, on)
     first = loan.schedule.instalments[0]
     assert quote.principal_fen == 1_200_000
-    assert quote.interest_fen == round_fen(first.interest_fen * Decimal(10)
-                                           / 31)
+    assert quote.interest_fen == round_fen(first.interest_fen * Decimal(10) / 31)
     assert abs(quote.interest_fen - 1_200_000 * 0.0005 * 10) <= 1  # 6,000 fen, no more
     assert quote.fee_fen == 0 and quote.penalty_fen == 0
     result = repay(loan, quote.total_fen, on, "payoff")
@@ -119,9 +118,7 @@ def test_paying_early_holds_unearned_interest_as_credit_until_the_due_date(loan:
     result = repay(loan, first.total_fen, date(2026, 2, 10), "early")
     alloc = result.allocation
     assert alloc.principal_current_fen == first.principal_fen
-    assert alloc.interest_current_fen == round_fen(
-        first.interest_fen * Decimal(26) / 31
-    )
+    assert alloc.interest_current_fen == round_fen(first.interest_fen * Decimal(26) / 31)
     assert alloc.to_credit_fen == first.interest_fen - alloc.interest_current_fen
     day = run_day(result.loan, first.due_date)
     assert balances(day.loan).credit_fen == 0
@@ -201,8 +198,9 @@ def test_available_credit_is_limit_minus_outstanding_principal_and_zero_when_fro
 ) -> None:
     assert available_credit(2_000_000, [loan]) == 800_000
     paid = repay(loan, loan.schedule.instalments[0].total_fen, date(2026, 2, 15), "p").loan
-    assert available_credit(2_000_000, [paid]) == 800_000 + loan.schedule.instalments[0]\
-        .principal_fen
+    assert (
+        available_credit(2_000_000, [paid]) == 800_000 + loan.schedule.instalments[0].principal_fen
+    )
     assert available_credit(2_000_000, [paid], frozen=True) == 0
     assert available_credit(1_000_000, [loan]) == 0
     assert should_freeze([loan], date(2026, 2, 16))

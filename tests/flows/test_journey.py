@@ -1,0 +1,131 @@
+"""The borrower's whole journey, and what must hold when the network or the person repeats."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from flows.events import ButtonPress
+from flows.states import State
+from storage import tables
+from tests.flows.harness import Harness, onboard
+
+
+async def count(bot: Harness, table: type) -> int:
+    return await bot.db.run(
+        lambda conn: conn.execute(select(func.count()).select_from(table)).scalar_one()
+    )
+
+
+async def test_invited_person_gets_a_credit_line_borrows_and_repays(bot: Harness) -> None:
+    person = bot.person()
+    decision = await onboard(person, await bot.invite())
+
+    approval = decision[0].text
+    assert "Approved! Your credit line is CN¥" in approval
+    assert "Daily rate 0.0" in approval and "APR " in approval  # both rates, side by side
+    home = decision[-1].text
+    assert "Limit: CN¥" in home and "Available: CN¥" in home
+
+    await person.press("Borrow")
+    await person.say("8k")
+    disclosure = (await person.press("6 months"))[-1].text
+    for shown in (
+        "CN¥8,000.00",
+        "6 months",
+        "Daily rate:",
+        "APR (annual rate, compounded, IRR method):",
+        "Total interest:",
+        "Total to repay:",
+        "6. May 23, 2027",
+    ):
+        assert shown in disclosure
+    receipt = await person.press("Confirm")
+    assert (
+        "CN¥8,000.00 has been paid out" in receipt[0].text and "SANDBOX-PAYOUT-" in receipt[0].text
+    )
+    assert "Available: CN¥72,000.00" in receipt[-1].text  # limit 80,000 less 8,000 borrowed
+
+    loans = (await person.command("loans"))[0].text
+    assert (
+        "Principal left: CN¥8,000.00" in loans
+        and "Next payment: CN¥1,361.87 due December 23, 2026" in loans
+    )
+
+    await person.command("repay")
+    await person.press("Pay off")
+    paid = await person.press("Confirm")
+    assert "Payment received: CN¥8,000.00" in paid[0].text  # paid the same day: no interest yet
+    assert "repaid in full" in paid[0].text
+    assert "repaid in full" in (await person.command("loans"))[0].text
+
+
+async def test_a_restart_in_the_middle_of_kyc_resumes_where_the_person_was(bot: Harness) -> None:
+    person = bot.person()
+    await person.command("start", await bot.invite())
+    await person.press("Continue")
+    for _ in range(4):
+        await person.press("Agree")
+    await person.say("Li Wei")
+
+    await bot.restart()
+    person.bot = bot
+    resumed = await person.command("start")
+    assert "continue where you left off" in resumed[0].text
+    assert "resident ID number" in resumed[-1].text  # the question after the name
+
+
+async def test_a_replayed_update_has_no_second_effect(bot: Harness) -> None:
+    person = bot.person()
+    await onboard(person, await bot.invite())
+    await person.press("Borrow")
+    await person.say("5000")
+    await person.press("3 months")
+    confirm = ButtonPress(person.button("Confirm"))
+    first = await person.send(confirm, update_id=9_000)
+    again = await person.send(confirm, update_id=9_000)  # Telegram delivers the same update twice
+    assert "has been paid out" in first[0].text
+    assert again == []
+    assert await count(bot, tables.Loan) == 1
+
+
+async def test_a_double_tapped_confirm_makes_exactly_one_loan(bot: Harness) -> None:
+    person = bot.person()
+    await onboard(person, await bot.invite())
+    await person.press("Borrow")
+    await person.say("5000")
+    await person.press("3 months")
+    token = person.button("Confirm")
+    # Two taps, two distinct updates, arriving together.
+    first, second = await asyncio.gather(
+        person.send(ButtonPress(token)), person.send(ButtonPress(token))
+    )
+    texts = [r.text for r in first + second]
+    assert sum("has been paid out" in text for text in texts) == 1
+    assert any("This button has expired" in text for text in texts)
+    assert await count(bot, tables.Loan) == 1
+
+
+async def test_a_button_from_an_old_message_is_refused_politely(bot: Harness) -> None:
+    person = bot.person()
+    await person.command("start", await bot.invite())
+    old_continue = person.button("Continue")
+    await person.press("Continue")
+    await person.press("Agree")  # consent 1 given; now on consent 2
+    replies = await person.send(ButtonPress(old_continue))
+    assert "This button has expired" in replies[0].text
+    assert "Consent 2 of 4" in replies[-1].text  # shown where they are, nothing changed
+
+
+async def test_a_forged_button_changes_nothing(bot: Harness) -> None:
+    person = bot.person()
+    await person.command("start", await bot.invite())
+    await person.press("Continue")
+    session = await bot.store.load_session("telegram", person.user_id)
+    assert session is not None
+    forged = await person.send(ButtonPress(f"{session.screen}:approve_me"))
+    assert "This button has expired" in forged[0].text
+    after = await bot.store.load_session("telegram", person.user_id)
+    assert after is not None and after.state is State.CONSENT_ASSESSMENT
+    assert await count(bot, tables.Consent) == 0

@@ -1,0 +1,109 @@
+"""Storage behaviour on SQLite and PostgreSQL: the journey, the outbox, concurrent writers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from flows.events import Reply
+from flows.ports import OutboxMessage
+from flows.states import State
+from storage import tables
+from tests.flows.harness import Harness, onboard
+
+
+async def test_the_journey_works_on_this_database(any_bot: Harness) -> None:
+    person = any_bot.person()
+    await onboard(person, await any_bot.invite())
+    await person.press("Borrow")
+    await person.say("5000")
+    await person.press("3 months")
+    receipt = await person.press("Confirm")
+    assert "CN¥5,000.00 has been paid out" in receipt[0].text
+    await person.command("repay")
+    await person.press("Pay off")
+    assert "repaid in full" in (await person.press("Confirm"))[0].text
+    loans = await any_bot.store.loans(1)
+    assert [loan.status for loan in loans] == ["closed"]
+    # Every loan's ledger balances: the sum of all postings is zero.
+    total = await any_bot.db.run(
+        lambda c: c.execute(select(func.sum(tables.Posting.amount_fen))).scalar_one()
+    )  # type: ignore[arg-type]
+    assert total == 0
+
+
+async def test_a_replayed_update_is_ignored_on_this_database(any_bot: Harness) -> None:
+    person = any_bot.person()
+    code = await any_bot.invite()
+    await person.command("start", code)
+    from flows.events import Command
+
+    assert await person.send(Command("start", code), update_id=1) == []  # id 1 was the first update
+
+
+async def test_a_session_saved_by_another_process_is_reread_not_overwritten(
+    any_bot: Harness,
+) -> None:
+    person = any_bot.person()
+    await person.command("start", await any_bot.invite())
+    other = Harness(any_bot.path, any_bot.clock, url=any_bot.url)  # a second bot process
+    other.update_ids = any_bot.update_ids
+    try:
+        twin = other.person(person.user_id)
+        twin.seen = list(person.seen)
+        await twin.press("Continue")  # the other process moves the person on
+        replies = await person.press("Continue")  # this process still caches the old screen
+        assert "This button has expired" in replies[0].text  # re-read, not overwritten
+        session = await any_bot.store.load_session("telegram", person.user_id)
+        assert session is not None and session.state is State.CONSENT_ASSESSMENT
+    finally:
+        await other.db.close()
+
+
+async def test_outbox_rows_are_sent_once_retried_on_failure_and_never_duplicated(
+    any_bot: Harness,
+) -> None:
+    store, now = any_bot.store, datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    message = OutboxMessage(
+        42, "telegram", Reply("Your repayment is due tomorrow."), "reminder:loan1:2026-11-24"
+    )
+    assert len(await store.enqueue([message, message], now)) == 1  # same dedupe key: queued once
+    assert await store.enqueue([message], now) == []
+
+    first = await store.due_outbox(now, 10)
+    assert [o.reply.text for o in first] == ["Your repayment is due tomorrow."]
+    assert await store.due_outbox(now, 10) == []  # leased: a second worker gets nothing
+    assert first[0].outbox_id is not None
+    await store.mark_failed(first[0].outbox_id, "network down", now)
+    assert await store.due_outbox(now, 10) == []  # backing off
+    retry = await store.due_outbox(now + timedelta(seconds=5), 10)
+    assert [o.outbox_id for o in retry] == [first[0].outbox_id]
+    assert retry[0].outbox_id is not None
+    await store.mark_delivered(retry[0].outbox_id, now)
+    assert await store.due_outbox(now + timedelta(days=1), 10) == []
+
+
+async def test_a_lease_that_expires_is_retried(any_bot: Harness) -> None:
+    store, now = any_bot.store, datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    await store.enqueue([OutboxMessage(42, "telegram", Reply("hi"), "k1")], now)
+    assert len(await store.due_outbox(now, 10)) == 1
+    # The sender died without acknowledging: after the lease the row comes back.
+    assert len(await store.due_outbox(now + timedelta(minutes=2), 10)) == 1
+
+
+async def test_a_disbursement_announcement_is_an_outbox_row_acknowledged_after_sending(
+    any_bot: Harness,
+) -> None:
+    person = any_bot.person()
+    await onboard(person, await any_bot.invite())
+    await person.press("Borrow")
+    await person.say("5000")
+    await person.press("3 months")
+    await person.press("Confirm")
+    announced = [o for o in person.seen if o.outbox_id is not None]
+    assert announced and "has been paid out" in announced[0].reply.text
+    statuses = await any_bot.db.run(
+        lambda c: [r.status for r in c.execute(select(tables.Outbox.__table__))]
+    )  # type: ignore[attr-defined]
+    assert statuses and set(statuses) == {"sent"}
