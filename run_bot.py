@@ -95,7 +95,11 @@ async def run(settings: Settings, mode: str) -> None:
     try:
         if mode == "console":
             from bot.console import interactive
+            from bot.wiring import create_invite
 
+            # The service is invite-only; someone trying it offline gets their own invite.
+            code = await create_invite(settings, uses=1, days=1, inviter="console")
+            print(f"Your invite for this session: /start {code}")
             await interactive(conversation, settings.default_locale)
         elif mode == "ptb":
             from bot import ptb_transport

@@ -115,8 +115,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         term_days = args.term_days if method is RepaymentMethod.BULLET else None
         start = args.start or date.today()
         schedule = build_schedule(
-            amount, args.term, args.daily_rate, method, start,
-            fee_fen=fee, day_count=args.day_count, term_days=term_days,
+            amount,
+            args.term,
+            args.daily_rate,
+            method,
+            start,
+            fee_fen=fee,
+            day_count=args.day_count,
+            term_days=term_days,
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -124,8 +130,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     refusals = [
         str(r)
         for r in check_offer(
-            DEFAULT_PRODUCT, amount, args.term, args.daily_rate, method,
-            fee_fen=fee, term_days=term_days, start=start,
+            DEFAULT_PRODUCT,
+            amount,
+            args.term,
+            args.daily_rate,
+            method,
+            fee_fen=fee,
+            term_days=term_days,
+            start=start,
         )
     ]
     if args.json:

@@ -167,5 +167,3 @@ def prepare(loan: Loan, on: date) -> tuple[Loan, list[Entry]]:
             loan = loan.with_entries([made])
             posted.append(made)
     return loan, posted
-
-

@@ -95,5 +95,3 @@ def states(loan: Loan, on: date | None = None) -> tuple[InstalmentState, ...]:
 def balances(loan: Loan, on: date | None = None) -> Balances:
     """Outstanding principal, interest and penalty, and credit held, from the ledger."""
     return balances_of(loan.entries, on)
-
-

@@ -92,7 +92,11 @@ class Product:
                 continue
             for term in self.terms:
                 sched = build_schedule(
-                    self.drawdown_max_fen, term, self.daily_rate_max, method, _REFERENCE_START,
+                    self.drawdown_max_fen,
+                    term,
+                    self.daily_rate_max,
+                    method,
+                    _REFERENCE_START,
                     day_count=self.day_count,
                 )
                 if over_cap(self, sched):
@@ -157,8 +161,13 @@ def check_offer(
         if method is RepaymentMethod.BULLET and term_days is not None and term_days < 1:
             return refusals
         schedule = build_schedule(
-            principal_fen, term_months, daily_rate, method, start or _REFERENCE_START,
-            fee_fen=fee_fen, day_count=product.day_count,
+            principal_fen,
+            term_months,
+            daily_rate,
+            method,
+            start or _REFERENCE_START,
+            fee_fen=fee_fen,
+            day_count=product.day_count,
             term_days=term_days if method is RepaymentMethod.BULLET else None,
         )
         if over_cap(product, schedule):

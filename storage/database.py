@@ -39,6 +39,9 @@ def sync_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite opens transactions lazily and would let a RELEASE SAVEPOINT commit everything;
+    # taking transaction control ourselves (see _sqlite_begin) keeps savepoints nested.
+    dbapi_connection.isolation_level = None
     # WAL with synchronous=NORMAL: a commit is durable against a crash of the process and costs
     # tens of microseconds instead of an fsync; readers never block the writer.
     cursor = dbapi_connection.cursor()
@@ -47,6 +50,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 class Database:
@@ -59,6 +66,7 @@ class Database:
                 self.url, poolclass=StaticPool, connect_args={"check_same_thread": False}
             )
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
             workers = 1
         else:
             self.engine = create_engine(self.url, pool_size=4, max_overflow=0, pool_pre_ping=True)

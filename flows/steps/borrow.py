@@ -25,7 +25,7 @@ REFUSAL_MESSAGES = {
     ),
     Refusal.TERM_NOT_ALLOWED: N_("Please choose one of the terms offered."),
     Refusal.APR_ABOVE_CAP: N_(
-        "This offer would cost more than our annual rate cap, so we cannot make it."
+        "The annual rate of this offer would be above our cap, so we cannot make it."
     ),
 }
 OTHER_REFUSAL = N_("We cannot make this offer. Please choose another amount or term.")
