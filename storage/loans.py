@@ -14,14 +14,14 @@ from lending.ledger import Entry, Posting
 from lending.schedule import Instalment, RepaymentMethod, Schedule
 from lending.servicing import Loan
 from storage.tables import Instalment as InstalmentRow
-from storage.tables import LedgerEntry
+from storage.tables import LedgerEntry, table
 from storage.tables import Loan as LoanRow
 from storage.tables import Posting as PostingRow
 
-L = LoanRow.__table__  # type: ignore[attr-defined]
-I = InstalmentRow.__table__  # type: ignore[attr-defined]  # noqa: E741
-E = LedgerEntry.__table__  # type: ignore[attr-defined]
-P = PostingRow.__table__  # type: ignore[attr-defined]
+LOANS = table(LoanRow)
+INSTALMENTS = table(InstalmentRow)
+ENTRIES = table(LedgerEntry)
+POSTINGS = table(PostingRow)
 
 
 def insert_loan(
@@ -29,7 +29,7 @@ def insert_loan(
 ) -> None:
     s = loan.schedule
     conn.execute(
-        insert(L).values(
+        insert(LOANS).values(
             id=loan.loan_id,
             user_id=user_id,
             idempotency_key=key,
@@ -46,7 +46,7 @@ def insert_loan(
         )
     )
     conn.execute(
-        insert(I),
+        insert(INSTALMENTS),
         [
             {
                 "loan_id": loan.loan_id,
@@ -66,14 +66,14 @@ def insert_entries(conn: Connection, loan_id: str, entries: Iterable[Entry], now
     if not entries:
         return
     keys = [e.key for e in entries]
-    known = set(conn.execute(select(E.c.key).where(E.c.key.in_(keys))).scalars())
+    known = set(conn.execute(select(ENTRIES.c.key).where(ENTRIES.c.key.in_(keys))).scalars())
     seq = conn.execute(
-        select(func.coalesce(func.max(E.c.seq), 0)).where(E.c.loan_id == loan_id)
+        select(func.coalesce(func.max(ENTRIES.c.seq), 0)).where(ENTRIES.c.loan_id == loan_id)
     ).scalar_one()
     fresh = [e for e in entries if e.key not in known]
     for offset, item in enumerate(fresh, start=1):
         conn.execute(
-            insert(E).values(
+            insert(ENTRIES).values(
                 key=item.key,
                 loan_id=loan_id,
                 seq=seq + offset,
@@ -88,35 +88,41 @@ def insert_entries(conn: Connection, loan_id: str, entries: Iterable[Entry], now
         for p in e.postings
     ]
     if rows:
-        conn.execute(insert(P), rows)
+        conn.execute(insert(POSTINGS), rows)
 
 
 def set_closed_through(conn: Connection, loan_id: str, closed_through: object) -> None:
     if closed_through is not None:
-        conn.execute(update(L).where(L.c.id == loan_id).values(closed_through=closed_through))
+        conn.execute(
+            update(LOANS).where(LOANS.c.id == loan_id).values(closed_through=closed_through)
+        )
 
 
 def load_loans(conn: Connection, user_id: int) -> list[Loan]:
     loan_rows = conn.execute(
-        select(L).where(L.c.user_id == user_id).order_by(L.c.created_at, L.c.id)
+        select(LOANS).where(LOANS.c.user_id == user_id).order_by(LOANS.c.created_at, LOANS.c.id)
     ).all()
     if not loan_rows:
         return []
     ids = [row.id for row in loan_rows]
     instalments: dict[str, list[Instalment]] = defaultdict(list)
     for row in conn.execute(
-        select(I).where(I.c.loan_id.in_(ids)).order_by(I.c.loan_id, I.c.number)
+        select(INSTALMENTS)
+        .where(INSTALMENTS.c.loan_id.in_(ids))
+        .order_by(INSTALMENTS.c.loan_id, INSTALMENTS.c.number)
     ):
         instalments[row.loan_id].append(
             Instalment(row.number, row.due_date, row.principal_fen, row.interest_fen)
         )
     postings: dict[str, list[Posting]] = defaultdict(list)
     entry_rows = conn.execute(
-        select(E).where(E.c.loan_id.in_(ids)).order_by(E.c.loan_id, E.c.seq)
+        select(ENTRIES).where(ENTRIES.c.loan_id.in_(ids)).order_by(ENTRIES.c.loan_id, ENTRIES.c.seq)
     ).all()
     keys = [row.key for row in entry_rows]
     for row in (
-        conn.execute(select(P).where(P.c.entry_key.in_(keys)).order_by(P.c.id)) if keys else ()
+        conn.execute(select(POSTINGS).where(POSTINGS.c.entry_key.in_(keys)).order_by(POSTINGS.c.id))
+        if keys
+        else ()
     ):
         postings[row.entry_key].append(Posting(row.account, row.amount_fen))
     entries: dict[str, list[Entry]] = defaultdict(list)

@@ -7,9 +7,10 @@ import secrets
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import and_, insert, or_, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from flows.changes import (
@@ -43,17 +44,18 @@ from storage.codec import dumps, reply_from_json, reply_to_json
 from storage.database import Database
 from storage.loans import insert_entries, insert_loan, load_loans, set_closed_through
 from storage.pii import PiiVault
+from storage.tables import table
 
-USERS = tables.User.__table__  # type: ignore[attr-defined]
-CONV = tables.Conversation.__table__  # type: ignore[attr-defined]
-UPDATES = tables.ProcessedUpdate.__table__  # type: ignore[attr-defined]
-INVITES = tables.Invite.__table__  # type: ignore[attr-defined]
-CONSENTS = tables.Consent.__table__  # type: ignore[attr-defined]
-IDENTITIES = tables.Identity.__table__  # type: ignore[attr-defined]
-APPLICATIONS = tables.Application.__table__  # type: ignore[attr-defined]
-LINES = tables.CreditLine.__table__  # type: ignore[attr-defined]
-OUTBOX = tables.Outbox.__table__  # type: ignore[attr-defined]
-AUDIT = tables.AuditLog.__table__  # type: ignore[attr-defined]
+USERS = table(tables.User)
+CONV = table(tables.Conversation)
+UPDATES = table(tables.ProcessedUpdate)
+INVITES = table(tables.Invite)
+CONSENTS = table(tables.Consent)
+IDENTITIES = table(tables.Identity)
+APPLICATIONS = table(tables.Application)
+LINES = table(tables.CreditLine)
+OUTBOX = table(tables.Outbox)
+AUDIT = table(tables.AuditLog)
 
 OUTBOX_LEASE = timedelta(seconds=60)  # how long a sender may take before another retries
 OUTBOX_MAX_ATTEMPTS = 8
@@ -375,6 +377,12 @@ class SqlStore:
         return await self.db.run(work)
 
 
+def _inserted_id(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None, "an INSERT into a table with a serial key returns the key"
+    return int(key[0])
+
+
 def _utc(moment: datetime) -> datetime:
     from datetime import UTC
 
@@ -396,17 +404,19 @@ def _save_session(conn: Connection, before_version: int, session: Session, now: 
     if session.user_id is None:
         try:
             with conn.begin_nested():
-                user_id = conn.execute(
-                    insert(USERS).values(
-                        platform=session.platform,
-                        platform_user_id=session.platform_user_id,
-                        created_at=now,
+                user_id = _inserted_id(
+                    conn.execute(
+                        insert(USERS).values(
+                            platform=session.platform,
+                            platform_user_id=session.platform_user_id,
+                            created_at=now,
+                        )
                     )
-                ).inserted_primary_key[0]
+                )
         except IntegrityError:
             raise StaleSession from None
         conn.execute(insert(CONV).values(user_id=user_id, **values))
-        return int(user_id)
+        return user_id
     saved = conn.execute(
         update(CONV)
         .where(CONV.c.user_id == session.user_id, CONV.c.version == before_version)
@@ -418,19 +428,21 @@ def _save_session(conn: Connection, before_version: int, session: Session, now: 
 
 
 def _record_decision(conn: Connection, user_id: int, change: RecordDecision, now: datetime) -> None:
-    application_id = conn.execute(
-        insert(APPLICATIONS).values(
-            user_id=user_id,
-            inputs=dumps(change.inputs),
-            inputs_hash=change.inputs_hash,
-            scorecard_version=change.scorecard_version,
-            outcome=change.outcome,
-            score=change.score,
-            grade=change.grade,
-            reasons=dumps(list(change.reasons)),
-            decided_at=now,
+    application_id = _inserted_id(
+        conn.execute(
+            insert(APPLICATIONS).values(
+                user_id=user_id,
+                inputs=dumps(change.inputs),
+                inputs_hash=change.inputs_hash,
+                scorecard_version=change.scorecard_version,
+                outcome=change.outcome,
+                score=change.score,
+                grade=change.grade,
+                reasons=dumps(list(change.reasons)),
+                decided_at=now,
+            )
         )
-    ).inserted_primary_key[0]
+    )
     if change.limit_fen <= 0:
         return
     values = {
@@ -447,7 +459,7 @@ def _record_decision(conn: Connection, user_id: int, change: RecordDecision, now
 
 
 def _enqueue(conn: Connection, message: OutboxMessage, now: datetime, leased: bool) -> int:
-    return int(
+    return _inserted_id(
         conn.execute(
             insert(OUTBOX).values(
                 chat_id=message.chat_id,
@@ -460,7 +472,7 @@ def _enqueue(conn: Connection, message: OutboxMessage, now: datetime, leased: bo
                 dedupe_key=message.dedupe_key,
                 created_at=now,
             )
-        ).inserted_primary_key[0]
+        )
     )
 
 

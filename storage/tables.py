@@ -7,13 +7,20 @@ update; everything about money and identity lives in its own table.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, Column, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
-def _big(**kwargs: object) -> object:
-    return Field(sa_column=Column(BigInteger, **kwargs))  # type: ignore[call-overload]
+def _big() -> Any:
+    """A required BIGINT column: Telegram ids and fen amounts outgrow 32 bits."""
+    return Field(sa_column=Column(BigInteger, nullable=False))
+
+
+def table(model: type[SQLModel]) -> Table:
+    """The Core table behind a model, for the unit-of-work code that writes plain SQL."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 class User(SQLModel, table=True):
@@ -21,7 +28,7 @@ class User(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
-    platform_user_id: int = _big(nullable=False)  # type: ignore[assignment]
+    platform_user_id: int = _big()
     invited_by: str | None = Field(default=None, max_length=64)
     created_at: datetime
 
@@ -29,7 +36,7 @@ class User(SQLModel, table=True):
 class Conversation(SQLModel, table=True):
     __tablename__ = "conversations"
     user_id: int = Field(primary_key=True, foreign_key="users.id")
-    chat_id: int = _big(nullable=False)  # type: ignore[assignment]
+    chat_id: int = _big()
     locale: str = Field(max_length=8)
     timezone: str = Field(max_length=64)
     status: str = Field(max_length=16, index=True)
@@ -99,7 +106,7 @@ class CreditLine(SQLModel, table=True):
     __tablename__ = "credit_lines"
     user_id: int = Field(primary_key=True, foreign_key="users.id")
     application_id: int = Field(foreign_key="applications.id")
-    limit_fen: int = _big(nullable=False)  # type: ignore[assignment]
+    limit_fen: int = _big()
     daily_rate: str = Field(max_length=32)
     apr: str = Field(max_length=32)
     grade: str = Field(max_length=8)
@@ -112,12 +119,12 @@ class Loan(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)
     user_id: int = Field(foreign_key="users.id", index=True)
     idempotency_key: str = Field(unique=True, max_length=128)
-    principal_fen: int = _big(nullable=False)  # type: ignore[assignment]
+    principal_fen: int = _big()
     term_months: int
     method: str = Field(max_length=32)
     daily_rate: str = Field(max_length=32)
     penalty_daily_rate: str = Field(max_length=32)
-    fee_fen: int = _big(nullable=False)  # type: ignore[assignment]
+    fee_fen: int = _big()
     start_date: date
     freeze_after_dpd: int
     closed_through: date | None = None
@@ -129,8 +136,8 @@ class Instalment(SQLModel, table=True):
     loan_id: str = Field(primary_key=True, foreign_key="loans.id", max_length=32)
     number: int = Field(primary_key=True)
     due_date: date = Field(index=True)
-    principal_fen: int = _big(nullable=False)  # type: ignore[assignment]
-    interest_fen: int = _big(nullable=False)  # type: ignore[assignment]
+    principal_fen: int = _big()
+    interest_fen: int = _big()
 
 
 class LedgerEntry(SQLModel, table=True):
@@ -148,13 +155,13 @@ class Posting(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     entry_key: str = Field(foreign_key="ledger_entries.key", index=True, max_length=160)
     account: str = Field(max_length=64)
-    amount_fen: int = _big(nullable=False)  # type: ignore[assignment]
+    amount_fen: int = _big()
 
 
 class Outbox(SQLModel, table=True):
     __tablename__ = "outbox"
     id: int | None = Field(default=None, primary_key=True)
-    chat_id: int = _big(nullable=False)  # type: ignore[assignment]
+    chat_id: int = _big()
     platform: str = Field(max_length=16)
     payload: str  # JSON of the Reply
     status: str = Field(max_length=16, index=True)  # pending, leased, sent, dead

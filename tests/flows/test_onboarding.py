@@ -9,6 +9,7 @@ from sqlalchemy import select, text
 from flows.consent import CONSENT_TEXT_VERSION
 from flows.states import State
 from storage import tables
+from storage.tables import table
 from tests.flows.harness import Harness, onboard, resident_id
 
 
@@ -45,7 +46,9 @@ async def test_invite_codes_are_long_random_and_url_safe(bot: Harness) -> None:
 async def test_the_inviter_is_recorded(bot: Harness) -> None:
     person = bot.person()
     await person.command("start", await bot.invite(inviter="operator:7"))
-    invited_by = await bot.db.run(lambda c: c.execute(select(tables.User.invited_by)).scalar_one())  # type: ignore[arg-type]
+    invited_by = await bot.db.run(
+        lambda c: c.execute(select(table(tables.User).c.invited_by)).scalar_one()
+    )
     assert invited_by == "operator:7"
 
 
@@ -81,7 +84,7 @@ async def test_optional_consents_can_be_declined_and_each_answer_is_recorded(bot
     await person.press("Decline")  # invite relationship
     replies = await person.press("Decline")  # marketing
     assert "full legal name" in replies[-1].text
-    rows = await bot.db.run(lambda c: c.execute(select(tables.Consent.__table__)).all())  # type: ignore[attr-defined]
+    rows = await bot.db.run(lambda c: c.execute(select(table(tables.Consent))).all())
     assert [(r.purpose, r.granted) for r in rows] == [
         ("assessment", True),
         ("sensitive", True),

@@ -10,6 +10,7 @@ from flows.events import Reply
 from flows.ports import OutboxMessage
 from flows.states import State
 from storage import tables
+from storage.tables import table
 from tests.flows.harness import Harness, onboard
 
 
@@ -27,9 +28,10 @@ async def test_the_journey_works_on_this_database(any_bot: Harness) -> None:
     loans = await any_bot.store.loans(1)
     assert [loan.status for loan in loans] == ["closed"]
     # Every loan's ledger balances: the sum of all postings is zero.
+    postings = table(tables.Posting)
     total = await any_bot.db.run(
-        lambda c: c.execute(select(func.sum(tables.Posting.amount_fen))).scalar_one()
-    )  # type: ignore[arg-type]
+        lambda c: c.execute(select(func.sum(postings.c.amount_fen))).scalar_one()
+    )
     assert total == 0
 
 
@@ -103,7 +105,6 @@ async def test_a_disbursement_announcement_is_an_outbox_row_acknowledged_after_s
     await person.press("Confirm")
     announced = [o for o in person.seen if o.outbox_id is not None]
     assert announced and "has been paid out" in announced[0].reply.text
-    statuses = await any_bot.db.run(
-        lambda c: [r.status for r in c.execute(select(tables.Outbox.__table__))]
-    )  # type: ignore[attr-defined]
+    outbox = table(tables.Outbox)
+    statuses = await any_bot.db.run(lambda c: [r.status for r in c.execute(select(outbox))])
     assert statuses and set(statuses) == {"sent"}

@@ -59,11 +59,14 @@ class RecordingSession(BaseSession):
         if name in ("sendMessage", "editMessageText"):
             self._next_message_id += 1
             chat_id = getattr(method, "chat_id", USER_ID)
-            result = fakes.sent_message_json(chat_id, self._next_message_id, method.text)
+            result = fakes.sent_message_json(
+                chat_id, self._next_message_id, getattr(method, "text", "")
+            )
         elif name == "getMe":
             result = fakes.BOT_USER
-        body = json.dumps({"ok": True, "result": result})
-        return self.check_response(bot, method, 200, body).result
+        return self.check_response(
+            bot, method, 200, json.dumps({"ok": True, "result": result})
+        ).result
 
     async def close(self) -> None:
         pass

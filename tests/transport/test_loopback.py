@@ -54,7 +54,7 @@ class FakeBotAPI:
             result, self.updates = self.updates, []
         elif method == "sendMessage":
             self._message_id += 1
-            result = fakes.sent_message_json(int(params["chat_id"]), self._message_id)
+            result = fakes.sent_message_json(int(str(params["chat_id"])), self._message_id)
             self.sent.set()
         return web.json_response({"ok": True, "result": result})
 

@@ -58,7 +58,7 @@ class RecordingRequest(BaseRequest):
             result = fakes.BOT_USER
         elif name in ("sendMessage", "editMessageText"):
             self._next_message_id += 1
-            chat_id = int(params.get("chat_id", USER_ID))
+            chat_id = int(str(params.get("chat_id", USER_ID)))
             result = fakes.sent_message_json(chat_id, self._next_message_id, str(params["text"]))
         return 200, json.dumps({"ok": True, "result": result}).encode()
 

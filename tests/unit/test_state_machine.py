@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import deque
 from pathlib import Path
@@ -47,7 +48,7 @@ def test_the_home_menu_is_reachable_from_every_customer_state() -> None:
 
 def test_back_is_an_edge_wherever_the_flows_offer_it() -> None:
     for order in (ONBOARDING_ORDER, BORROW_ORDER, REPAY_ORDER):
-        for earlier, later in zip(order, order[1:], strict=False):
+        for earlier, later in itertools.pairwise(order):
             assert (later, earlier) in ALLOWED
 
 

@@ -1,0 +1,51 @@
+"""Everything a borrower reads exists in both languages, formatted for their locale."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flows.catalog_check import problems
+from flows.i18n import locale_for, texts
+from flows.menu import command_menu
+
+
+def test_every_message_is_translated_in_both_languages_with_the_same_placeholders() -> None:
+    assert problems() == []
+
+
+def test_telegram_language_codes_map_to_our_locales() -> None:
+    assert locale_for("zh-hans") == "zh_CN"
+    assert locale_for("zh-TW") == "zh_CN"
+    assert locale_for("en-GB") == "en"
+    assert locale_for("ru") == "en"
+    assert locale_for(None, default="zh_CN") == "zh_CN"
+
+
+def test_money_rates_and_dates_follow_the_locale() -> None:
+    zh, en = texts("zh_CN"), texts("en")
+    assert zh.money(1_234_567) == "¥12,345.67"
+    assert en.money(1_234_567) == "CN¥12,345.67"
+    assert zh.daily_rate(Decimal("0.00035")) == "0.035%"
+    assert en.percent(Decimal("0.135826")) == "13.58%"
+    assert zh.date(date(2026, 12, 23)) == "2026年12月23日"
+    assert en.date(date(2026, 12, 23)) == "December 23, 2026"
+
+
+def test_a_message_is_shown_in_the_readers_language() -> None:
+    assert texts("zh_CN")._("Agree") == "同意"
+    assert texts("en")._("Agree") == "Agree"
+    # Risk reasons come from their own catalog, merged in.
+    assert (
+        texts("zh_CN")._("The amount you asked for is large.")
+        != "The amount you asked for is large."
+    )
+
+
+def test_the_command_menu_is_translated() -> None:
+    zh = dict(command_menu("zh_CN"))
+    en = dict(command_menu("en"))
+    assert (
+        zh.keys() == en.keys() >= {"start", "help", "loans", "repay", "back", "cancel", "language"}
+    )
+    assert zh["loans"] != en["loans"]
