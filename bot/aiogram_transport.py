@@ -144,6 +144,13 @@ class AiogramTransport:
             await query.answer()
         except TelegramAPIError as error:
             log.debug("callback answer failed: %s", _reason(error))
+        # A pressed keyboard is spent: take it off the message so it cannot be tapped again.
+        # (A stale tap is refused by the engine anyway; this keeps the chat honest to look at.)
+        if isinstance(query.message, Message) and query.message.reply_markup is not None:
+            try:
+                await query.message.edit_reply_markup(reply_markup=None)
+            except TelegramAPIError as error:
+                log.debug("keyboard removal failed: %s", _reason(error))
         event = event_from_callback(PLATFORM, event_update.update_id, query)
         if event is None:
             return

@@ -137,6 +137,13 @@ class PTBTransport:
             await query.answer()
         except TelegramError as error:
             log.debug("callback answer failed: %s", _reason(error))
+        # A pressed keyboard is spent: take it off the message so it cannot be tapped again.
+        message = query.message
+        if message is not None and getattr(message, "reply_markup", None) is not None:
+            try:
+                await query.edit_message_reply_markup(reply_markup=None)
+            except TelegramError as error:
+                log.debug("keyboard removal failed: %s", _reason(error))
         event = event_from_callback(PLATFORM, update.update_id, query)
         if event is not None:
             await handle_and_deliver(self.conversation, self.sender, event)

@@ -90,14 +90,18 @@ def sticker_update(update_id: int = 1) -> dict[str, Any]:
     return message_update(update_id, sticker=sticker)
 
 
-def callback_update(data: str, message_id: int = 99, update_id: int = 1) -> dict[str, Any]:
-    message = {
+def callback_update(
+    data: str, message_id: int = 99, update_id: int = 1, with_keyboard: bool = False
+) -> dict[str, Any]:
+    message: dict[str, Any] = {
         "message_id": message_id,
         "date": 1_700_000_000,
         "chat": _chat,
         "from": {"id": 1, "is_bot": True, "first_name": "ChatLend", "username": "ChatLendBot"},
         "text": "Choose",
     }
+    if with_keyboard:
+        message["reply_markup"] = {"inline_keyboard": [[{"text": "Agree", "callback_data": data}]]}
     query = {"id": "cb1", "from": _user, "chat_instance": "ci", "data": data, "message": message}
     return {"update_id": update_id, "callback_query": query}
 

@@ -146,6 +146,13 @@ async def test_button_press_is_answered_and_carries_token_and_message(stack, con
     assert answer.callback_query_id == "cb1"
 
 
+async def test_a_pressed_keyboard_is_taken_off_its_message(stack, conversation, session):
+    await feed(stack, fakes.callback_update("c:agree:1", message_id=99, with_keyboard=True))
+    [removal] = session.named("editMessageReplyMarkup")
+    assert (removal.message_id, removal.reply_markup) == (99, None)
+    assert conversation.events[0].payload == ButtonPress("c:agree:1", 99)
+
+
 async def test_button_press_is_answered_even_when_the_conversation_fails(stack, session):
     *_, transport = stack
 

@@ -112,6 +112,15 @@ async def test_button_press_is_answered_and_edits_the_message(app, conversation,
     assert edit["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "n2"
 
 
+async def test_a_pressed_keyboard_is_taken_off_its_message(app, conversation, request_):
+    await feed(app, fakes.callback_update("n1", message_id=99, with_keyboard=True))
+    [removal] = request_.named("editMessageReplyMarkup")
+    assert removal["message_id"] == 99 and "inline_keyboard" not in str(
+        removal.get("reply_markup", "")
+    )
+    assert conversation.events[0].payload == ButtonPress("n1", 99)
+
+
 async def test_failed_edit_falls_back_to_new_message(app, conversation, request_):
     conversation.respond = fakes.always(Outgoing(USER_ID, Reply("Step 2", edit=True)))
     request_.fail_next("editMessageText", 400, "Bad Request: message is not modified")
