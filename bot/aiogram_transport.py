@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -182,10 +183,34 @@ class AiogramTransport:
         self._outbox = None
 
 
+class ConversationDispatcher(Dispatcher):
+    """Hands messages and button presses straight to the transport.
+
+    The engine does all the routing, so aiogram's router chain (observers, filters, middlewares,
+    FSM) would only add time to every update; other update types still go through it.
+    """
+
+    def __init__(self, transport: AiogramTransport) -> None:
+        super().__init__(disable_fsm=True)
+        self.transport = transport
+        self.include_router(transport.router)
+
+    async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
+        if update.message is None and update.callback_query is None:
+            return await super().feed_update(bot, update, **kwargs)
+        if update.bot is not bot:
+            # Shortcuts such as query.answer() need the bot mounted on every nested object, and
+            # only a round trip through the model does that (polling and webhooks mount it).
+            update = Update.model_validate(update.model_dump(), context={"bot": bot})
+        if update.message is not None:
+            await self.transport.on_message(update.message, update)
+        elif update.callback_query is not None:
+            await self.transport.on_callback(update.callback_query, update)
+        return None
+
+
 def build_dispatcher(transport: AiogramTransport) -> Dispatcher:
-    dispatcher = Dispatcher(disable_fsm=True)
-    dispatcher.include_router(transport.router)
-    return dispatcher
+    return ConversationDispatcher(transport)
 
 
 async def run_polling(

@@ -10,6 +10,7 @@ from flows.config import FlowConfig
 from flows.engine import Clock, Engine, utc_now
 from flows.events import Conversation
 from storage import Database, PiiVault, SqlStore
+from storage.schema import create_schema_in_child
 
 
 def flow_config(settings: Settings) -> FlowConfig:
@@ -20,19 +21,18 @@ def flow_config(settings: Settings) -> FlowConfig:
     )
 
 
-def open_store(settings: Settings) -> SqlStore:
+async def open_store(settings: Settings) -> SqlStore:
     assert settings.pii_key is not None, "load_settings() always sets PII_KEY"
-    db = Database(settings.database_url)
-    db.create_schema()
-    return SqlStore(db, PiiVault(settings.pii_key.get_secret_value()))
+    await create_schema_in_child(settings.database_url)
+    return SqlStore(Database(settings.database_url), PiiVault(settings.pii_key.get_secret_value()))
 
 
 async def build_conversation(settings: Settings, clock: Clock = utc_now) -> Engine:
-    return Engine(open_store(settings), flow_config(settings), clock)
+    return Engine(await open_store(settings), flow_config(settings), clock)
 
 
 async def create_invite(settings: Settings, uses: int, days: int, inviter: str = "operator") -> str:
-    store = open_store(settings)
+    store = await open_store(settings)
     try:
         return await store.create_invite(inviter, uses, days, datetime.now(UTC))
     finally:

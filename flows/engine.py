@@ -116,14 +116,11 @@ class Engine:
         now = self.clock()
         ctx = StepContext(event, session, self.store, self.config, now)
         await route(ctx)
+        # Keyed by the version this step saves: a version is committed once, so is each row.
+        step_key = f"step:{event.platform}:{event.user_id}:{stored.version + 1}"
         outbox = (
             [
-                OutboxMessage(
-                    event.chat_id,
-                    event.platform,
-                    reply,
-                    f"u:{event.platform}:{event.update_id}:{event.user_id}:{n}",
-                )
+                OutboxMessage(event.chat_id, event.platform, reply, f"{step_key}:{n}")
                 for n, reply in enumerate(ctx.replies)
             ]
             if ctx.durable

@@ -1,93 +1,144 @@
 """The database connection and the one way in: `await db.run(unit_of_work)`.
 
-A unit of work is a plain function of a SQLAlchemy Connection, run inside one transaction on a
-database thread. The event loop never blocks on the database, and an update costs one hop to
-that thread however many statements it needs (each await of an async driver is a hop of its
-own: measured here at ~100 µs apiece for aiosqlite, more than SQLite's whole commit).
+A unit of work is a plain function of a `Tx`, run inside one transaction on a database thread:
+the event loop never blocks on the database, and an update costs one hop to that thread however
+many statements it needs (an async driver hops once per statement: measured here at ~100 µs a
+hop for aiosqlite, more than SQLite's whole WAL commit).
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
+from urllib.parse import urlparse
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import Connection
-from sqlalchemy.pool import StaticPool
-from sqlmodel import SQLModel
-
-import storage.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage.sql import Tx
+from storage.writer import GroupCommitWriter
 
 T = TypeVar("T")
 
-_DRIVERS = {
+_SCHEMES = {
+    "sqlite": "sqlite",
     "sqlite+aiosqlite": "sqlite",
-    "postgresql+asyncpg": "postgresql+psycopg",
-    "postgres": "postgresql+psycopg",
-    "postgresql": "postgresql+psycopg",
+    "sqlite+pysqlite": "sqlite",
+    "postgres": "postgresql",
+    "postgresql": "postgresql",
+    "postgresql+psycopg": "postgresql",
+    "postgresql+asyncpg": "postgresql",
 }
 
 
+def database_kind(url: str) -> str:
+    scheme, sep, _ = url.partition("://")
+    if not sep or scheme not in _SCHEMES:
+        raise ValueError(
+            f"DATABASE_URL must start with sqlite:/// or postgresql://, not {scheme!r}"
+        )
+    return _SCHEMES[scheme]
+
+
+def sqlite_path(url: str) -> str:
+    """sqlite:///relative.db, sqlite:////absolute.db, sqlite:///:memory: -> a sqlite3 path."""
+    return url.partition(":///")[2] or ":memory:"
+
+
 def sync_url(url: str) -> str:
-    """DATABASE_URL as people write it -> the synchronous driver the database thread uses."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        raise ValueError(f"DATABASE_URL has no scheme: {url!r}")
-    return f"{_DRIVERS.get(scheme, scheme)}://{rest}"
+    """DATABASE_URL as people write it -> a SQLAlchemy URL with a synchronous driver (for DDL)."""
+    rest = url.partition("://")[2]
+    return (
+        f"sqlite:///{sqlite_path(url)}"
+        if database_kind(url) == "sqlite"
+        else f"postgresql+psycopg://{rest}"
+    )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # pysqlite opens transactions lazily and would let a RELEASE SAVEPOINT commit everything;
-    # taking transaction control ourselves (see _sqlite_begin) keeps savepoints nested.
-    dbapi_connection.isolation_level = None
-    # WAL with synchronous=NORMAL: a commit is durable against a crash of the process and costs
-    # tens of microseconds instead of an fsync; readers never block the writer.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
+def _connect_sqlite(path: str) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves, so savepoints nest properly.
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    # WAL with synchronous=NORMAL: a commit survives a crash of the process and costs tens of
+    # microseconds instead of an fsync; readers never block the writer.
+    for pragma in (
+        "journal_mode=WAL",
+        "synchronous=NORMAL",
+        "foreign_keys=ON",
+        "busy_timeout=5000",
+    ):
+        connection.execute(f"PRAGMA {pragma}")
+    return connection
 
 
-def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+def _connect_postgres(url: str) -> Any:
+    import psycopg
+
+    parsed = urlparse(url)
+    conninfo = parsed._replace(scheme="postgresql").geturl()
+    return psycopg.connect(conninfo, autocommit=True)
 
 
 class Database:
     def __init__(self, url: str) -> None:
-        self.url = sync_url(url)
-        self.is_sqlite = self.url.startswith("sqlite")
-        if self.is_sqlite:
-            # One connection on one thread: SQLite has one writer anyway, and the thread owns it.
-            self.engine: Engine = create_engine(
-                self.url, poolclass=StaticPool, connect_args={"check_same_thread": False}
-            )
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine, "begin", _sqlite_begin)
-            workers = 1
-        else:
-            self.engine = create_engine(self.url, pool_size=4, max_overflow=0, pool_pre_ping=True)
-            workers = 4
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")
+        self.url = url
+        self.kind = database_kind(url)
+        self.is_sqlite = self.kind == "sqlite"
+        # SQLite has one writer at a time anyway: one thread owns the one connection and commits
+        # what is queued together (storage/writer.py). PostgreSQL takes writers in parallel: a
+        # few threads, each with its own connection, one transaction per unit of work.
+        self._local = threading.local()
+        self._connections: list[Any] = []
+        self._lock = threading.Lock()
+        self._writer = (
+            GroupCommitWriter(lambda: _connect_sqlite(sqlite_path(url))) if self.is_sqlite else None
+        )
+        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="db")
 
-    def _in_transaction(self, work: Callable[[Connection], T]) -> T:
-        with self.engine.begin() as connection:
-            return work(connection)
+    def _connection(self) -> Any:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            if self.is_sqlite:
+                connection = _connect_sqlite(sqlite_path(self.url))
+            else:
+                connection = _connect_postgres(self.url)
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
 
-    async def run(self, work: Callable[[Connection], T]) -> T:
+    def _in_transaction(self, work: Callable[[Tx], T]) -> T:
+        connection = self._connection()
+        cursor = connection.cursor()
+        try:
+            cursor.execute("BEGIN")
+            try:
+                result = work(Tx(cursor, postgres=not self.is_sqlite))
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
+            return result
+        finally:
+            cursor.close()
+
+    async def run(self, work: Callable[[Tx], T]) -> T:
+        if self._writer is not None:
+            return await self._writer.run(work)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._in_transaction, work)
 
-    def run_sync(self, work: Callable[[Connection], T]) -> T:
-        """For command-line tools and start-up, outside any event loop."""
-        return self._in_transaction(work)
-
     def create_schema(self) -> None:
-        SQLModel.metadata.create_all(self.engine)
+        """In this process; the bot itself uses storage.schema.create_schema_in_child."""
+        from storage.schema import create_schema
+
+        create_schema(self.url)
 
     async def close(self) -> None:
+        if self._writer is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self._writer.close)
         self._executor.shutdown(wait=True)
-        self.engine.dispose()
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()

@@ -4,136 +4,132 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.engine import Connection
 
 from lending.ledger import Entry, Posting
 from lending.schedule import Instalment, RepaymentMethod, Schedule
 from lending.servicing import Loan
-from storage.tables import Instalment as InstalmentRow
-from storage.tables import LedgerEntry, table
-from storage.tables import Loan as LoanRow
-from storage.tables import Posting as PostingRow
-
-LOANS = table(LoanRow)
-INSTALMENTS = table(InstalmentRow)
-ENTRIES = table(LedgerEntry)
-POSTINGS = table(PostingRow)
+from storage.sql import Tx, day, optional_day
 
 
 def insert_loan(
-    conn: Connection, user_id: int, loan: Loan, key: str, term_months: int, now: datetime
-) -> None:
+    tx: Tx, user_id: int, loan: Loan, key: str, term_months: int, now: datetime
+) -> bool:
+    """False when a loan with this idempotency key exists already: nothing is written."""
     s = loan.schedule
-    conn.execute(
-        insert(LOANS).values(
-            id=loan.loan_id,
-            user_id=user_id,
-            idempotency_key=key,
-            principal_fen=s.principal_fen,
-            term_months=term_months,
-            method=str(s.method),
-            daily_rate=str(s.daily_rate),
-            penalty_daily_rate=str(loan.penalty_daily_rate),
-            fee_fen=s.fee_fen,
-            start_date=s.start,
-            freeze_after_dpd=loan.freeze_after_dpd,
-            closed_through=loan.closed_through,
-            created_at=now,
-        )
+    created = tx.execute(
+        "INSERT INTO loans (id, user_id, idempotency_key, principal_fen, term_months, method, daily_rate,"
+        " penalty_daily_rate, fee_fen, start_date, freeze_after_dpd, closed_through, created_at)"
+        " VALUES (:id, :user_id, :key, :principal, :term, :method, :rate, :penalty, :fee, :start,"
+        " :freeze, :closed, :now) ON CONFLICT DO NOTHING",
+        id=loan.loan_id,
+        user_id=user_id,
+        key=key,
+        principal=s.principal_fen,
+        term=term_months,
+        method=str(s.method),
+        rate=s.daily_rate,
+        penalty=loan.penalty_daily_rate,
+        fee=s.fee_fen,
+        start=s.start,
+        freeze=loan.freeze_after_dpd,
+        closed=loan.closed_through,
+        now=now,
     )
-    conn.execute(
-        insert(INSTALMENTS),
+    if not created:
+        return False
+    tx.executemany(
+        "INSERT INTO instalments (loan_id, number, due_date, principal_fen, interest_fen)"
+        " VALUES (:loan_id, :number, :due, :principal, :interest)",
         [
             {
                 "loan_id": loan.loan_id,
                 "number": i.number,
-                "due_date": i.due_date,
-                "principal_fen": i.principal_fen,
-                "interest_fen": i.interest_fen,
+                "due": i.due_date,
+                "principal": i.principal_fen,
+                "interest": i.interest_fen,
             }
             for i in s.instalments
         ],
     )
+    return True
 
 
-def insert_entries(conn: Connection, loan_id: str, entries: Iterable[Entry], now: datetime) -> None:
+def insert_entries(tx: Tx, loan_id: str, entries: Iterable[Entry], now: datetime) -> None:
     """Posts entries whose key is new; an entry posted before is skipped (idempotency)."""
-    entries = list(entries)
-    if not entries:
-        return
-    keys = [e.key for e in entries]
-    known = set(conn.execute(select(ENTRIES.c.key).where(ENTRIES.c.key.in_(keys))).scalars())
-    seq = conn.execute(
-        select(func.coalesce(func.max(ENTRIES.c.seq), 0)).where(ENTRIES.c.loan_id == loan_id)
-    ).scalar_one()
-    fresh = [e for e in entries if e.key not in known]
-    for offset, item in enumerate(fresh, start=1):
-        conn.execute(
-            insert(ENTRIES).values(
-                key=item.key,
-                loan_id=loan_id,
-                seq=seq + offset,
-                at=item.at,
-                kind=item.kind,
-                posted_at=now,
-            )
+    seq = tx.scalar(
+        "SELECT COALESCE(MAX(seq), 0) AS seq FROM ledger_entries WHERE loan_id = :loan",
+        loan=loan_id,
+    )
+    for item in entries:
+        posted = tx.execute(
+            "INSERT INTO ledger_entries (key, loan_id, seq, at, kind, posted_at)"
+            " VALUES (:key, :loan, :seq, :at, :kind, :now) ON CONFLICT DO NOTHING",
+            key=item.key,
+            loan=loan_id,
+            seq=seq + 1,
+            at=item.at,
+            kind=item.kind,
+            now=now,
         )
-    rows = [
-        {"entry_key": e.key, "account": p.account, "amount_fen": p.amount_fen}
-        for e in fresh
-        for p in e.postings
-    ]
-    if rows:
-        conn.execute(insert(POSTINGS), rows)
+        if not posted:
+            continue
+        seq += 1
+        tx.executemany(
+            "INSERT INTO postings (entry_key, account, amount_fen) VALUES (:key, :account, :amount)",
+            [
+                {"key": item.key, "account": p.account, "amount": p.amount_fen}
+                for p in item.postings
+            ],
+        )
 
 
-def set_closed_through(conn: Connection, loan_id: str, closed_through: object) -> None:
+def set_closed_through(tx: Tx, loan_id: str, closed_through: date | None) -> None:
     if closed_through is not None:
-        conn.execute(
-            update(LOANS).where(LOANS.c.id == loan_id).values(closed_through=closed_through)
+        tx.execute(
+            "UPDATE loans SET closed_through = :day WHERE id = :loan",
+            day=closed_through,
+            loan=loan_id,
         )
 
 
-def load_loans(conn: Connection, user_id: int) -> list[Loan]:
-    loan_rows = conn.execute(
-        select(LOANS).where(LOANS.c.user_id == user_id).order_by(LOANS.c.created_at, LOANS.c.id)
-    ).all()
+def load_loans(tx: Tx, user_id: int) -> list[Loan]:
+    loan_rows = tx.all(
+        "SELECT * FROM loans WHERE user_id = :user ORDER BY created_at, id", user=user_id
+    )
     if not loan_rows:
         return []
-    ids = [row.id for row in loan_rows]
     instalments: dict[str, list[Instalment]] = defaultdict(list)
-    for row in conn.execute(
-        select(INSTALMENTS)
-        .where(INSTALMENTS.c.loan_id.in_(ids))
-        .order_by(INSTALMENTS.c.loan_id, INSTALMENTS.c.number)
+    for row in tx.all(
+        "SELECT i.* FROM instalments i JOIN loans l ON l.id = i.loan_id WHERE l.user_id = :user"
+        " ORDER BY i.loan_id, i.number",
+        user=user_id,
     ):
         instalments[row.loan_id].append(
-            Instalment(row.number, row.due_date, row.principal_fen, row.interest_fen)
+            Instalment(row.number, day(row.due_date), row.principal_fen, row.interest_fen)
         )
     postings: dict[str, list[Posting]] = defaultdict(list)
-    entry_rows = conn.execute(
-        select(ENTRIES).where(ENTRIES.c.loan_id.in_(ids)).order_by(ENTRIES.c.loan_id, ENTRIES.c.seq)
-    ).all()
-    keys = [row.key for row in entry_rows]
-    for row in (
-        conn.execute(select(POSTINGS).where(POSTINGS.c.entry_key.in_(keys)).order_by(POSTINGS.c.id))
-        if keys
-        else ()
+    for row in tx.all(
+        "SELECT p.entry_key, p.account, p.amount_fen FROM postings p"
+        " JOIN ledger_entries e ON e.key = p.entry_key JOIN loans l ON l.id = e.loan_id"
+        " WHERE l.user_id = :user ORDER BY p.id",
+        user=user_id,
     ):
         postings[row.entry_key].append(Posting(row.account, row.amount_fen))
     entries: dict[str, list[Entry]] = defaultdict(list)
-    for row in entry_rows:
-        entries[row.loan_id].append(Entry(row.key, row.at, row.kind, tuple(postings[row.key])))
+    for row in tx.all(
+        "SELECT e.key, e.loan_id, e.at, e.kind FROM ledger_entries e JOIN loans l ON l.id = e.loan_id"
+        " WHERE l.user_id = :user ORDER BY e.loan_id, e.seq",
+        user=user_id,
+    ):
+        entries[row.loan_id].append(Entry(row.key, day(row.at), row.kind, tuple(postings[row.key])))
     return [
         Loan(
             loan_id=row.id,
             schedule=Schedule(
                 principal_fen=row.principal_fen,
-                start=row.start_date,
+                start=day(row.start_date),
                 daily_rate=Decimal(row.daily_rate),
                 method=RepaymentMethod(row.method),
                 instalments=tuple(instalments[row.id]),
@@ -141,7 +137,7 @@ def load_loans(conn: Connection, user_id: int) -> list[Loan]:
             ),
             penalty_daily_rate=Decimal(row.penalty_daily_rate),
             entries=tuple(entries[row.id]),
-            closed_through=row.closed_through,
+            closed_through=optional_day(row.closed_through),
             freeze_after_dpd=row.freeze_after_dpd,
         )
         for row in loan_rows

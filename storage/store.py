@@ -7,11 +7,6 @@ import secrets
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
-
-from sqlalchemy import and_, insert, or_, select, update
-from sqlalchemy.engine import Connection, CursorResult
-from sqlalchemy.exc import IntegrityError
 
 from flows.changes import (
     Audit,
@@ -39,23 +34,11 @@ from flows.states import State
 from lending import servicing
 from lending.servicing import Loan
 from risk.application import InviterStanding
-from storage import tables
 from storage.codec import dumps, reply_from_json, reply_to_json
 from storage.database import Database
 from storage.loans import insert_entries, insert_loan, load_loans, set_closed_through
 from storage.pii import PiiVault
-from storage.tables import table
-
-USERS = table(tables.User)
-CONV = table(tables.Conversation)
-UPDATES = table(tables.ProcessedUpdate)
-INVITES = table(tables.Invite)
-CONSENTS = table(tables.Consent)
-IDENTITIES = table(tables.Identity)
-APPLICATIONS = table(tables.Application)
-LINES = table(tables.CreditLine)
-OUTBOX = table(tables.Outbox)
-AUDIT = table(tables.AuditLog)
+from storage.sql import Tx, optional_day, utc
 
 OUTBOX_LEASE = timedelta(seconds=60)  # how long a sender may take before another retries
 OUTBOX_MAX_ATTEMPTS = 8
@@ -70,12 +53,13 @@ class SqlStore:
     # -- the conversation ---------------------------------------------------------------
 
     async def load_session(self, platform: str, platform_user_id: int) -> Session | None:
-        def work(conn: Connection) -> Session | None:
-            row = conn.execute(
-                select(USERS.c.id, CONV)
-                .join(CONV, CONV.c.user_id == USERS.c.id)
-                .where(USERS.c.platform == platform, USERS.c.platform_user_id == platform_user_id)
-            ).first()
+        def work(tx: Tx) -> Session | None:
+            row = tx.one(
+                "SELECT c.* FROM users u JOIN conversations c ON c.user_id = u.id"
+                " WHERE u.platform = :platform AND u.platform_user_id = :user",
+                platform=platform,
+                user=platform_user_id,
+            )
             if row is None:
                 return None
             return Session(
@@ -103,84 +87,72 @@ class SqlStore:
         outbox: Sequence[OutboxMessage],
         now: datetime,
     ) -> CommitResult:
-        def work(conn: Connection) -> CommitResult:
-            if update_id is not None:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(
-                            insert(UPDATES).values(
-                                platform=session.platform, update_id=update_id, at=now
-                            )
-                        )
-                except IntegrityError:
-                    raise Replayed from None
-            user_id = _save_session(conn, before_version, session, now)
+        def work(tx: Tx) -> CommitResult:
+            if update_id is not None and not tx.execute(
+                "INSERT INTO processed_updates (platform, update_id, at) VALUES (:platform, :id, :now)"
+                " ON CONFLICT DO NOTHING",
+                platform=session.platform,
+                id=update_id,
+                now=now,
+            ):
+                raise Replayed
+            user_id = _save_session(tx, before_version, session, now)
             for change in changes:
-                self._apply(conn, user_id, change, now)
-            ids = tuple(_enqueue(conn, message, now, leased=True) for message in outbox)
-            return CommitResult(user_id, ids)
+                self._apply(tx, user_id, change, now)
+            ids = [_enqueue(tx, message, now, leased=True) for message in outbox]
+            if None in ids:  # the version check makes each step's keys new; never expected
+                raise StaleSession
+            return CommitResult(user_id, tuple(i for i in ids if i is not None))
 
         return await self.db.run(work)
 
-    def _apply(self, conn: Connection, user_id: int, change: Change, now: datetime) -> None:
+    def _apply(self, tx: Tx, user_id: int, change: Change, now: datetime) -> None:
         match change:
             case UseInvite(code=code):
-                used = conn.execute(
-                    update(INVITES)
-                    .where(
-                        INVITES.c.code == code, INVITES.c.uses_left > 0, INVITES.c.expires_at > now
-                    )
-                    .values(uses_left=INVITES.c.uses_left - 1)
-                ).rowcount
-                if used != 1:
+                inviter = tx.scalar(
+                    "UPDATE invites SET uses_left = uses_left - 1"
+                    " WHERE code = :code AND uses_left > 0 AND expires_at > :now RETURNING inviter",
+                    code=code,
+                    now=now,
+                )
+                if inviter is None:
                     raise ChangeRefused("invite no longer usable")
-                inviter = conn.execute(
-                    select(INVITES.c.inviter).where(INVITES.c.code == code)
-                ).scalar_one()
-                conn.execute(update(USERS).where(USERS.c.id == user_id).values(invited_by=inviter))
+                tx.execute(
+                    "UPDATE users SET invited_by = :inviter WHERE id = :id",
+                    inviter=inviter,
+                    id=user_id,
+                )
             case RecordConsent():
-                conn.execute(
-                    insert(CONSENTS).values(
-                        user_id=user_id,
-                        purpose=change.purpose,
-                        granted=change.granted,
-                        text_version=change.text_version,
-                        text_hash=change.text_hash,
-                        locale=change.locale,
-                        at=now,
-                    )
+                tx.execute(
+                    "INSERT INTO consents (user_id, purpose, granted, text_version, text_hash, locale, at)"
+                    " VALUES (:user, :purpose, :granted, :version, :hash, :locale, :now)",
+                    user=user_id,
+                    purpose=change.purpose,
+                    granted=change.granted,
+                    version=change.text_version,
+                    hash=change.text_hash,
+                    locale=change.locale,
+                    now=now,
                 )
             case SaveIdentity():
-                self._save_identity(conn, user_id, change, now)
+                self._save_identity(tx, user_id, change, now)
             case RecordDecision():
-                _record_decision(conn, user_id, change, now)
+                _record_decision(tx, user_id, change, now)
             case OpenLoan():
                 loan = servicing.open_loan(change.loan_id, change.schedule)
-                try:
-                    with conn.begin_nested():
-                        insert_loan(
-                            conn, user_id, loan, change.idempotency_key, change.term_months, now
-                        )
-                except IntegrityError:
-                    raise ChangeRefused("drawdown already made") from None
-                insert_entries(conn, change.loan_id, [change.disbursement], now)
+                if not insert_loan(
+                    tx, user_id, loan, change.idempotency_key, change.term_months, now
+                ):
+                    raise ChangeRefused("drawdown already made")
+                insert_entries(tx, change.loan_id, [change.disbursement], now)
             case PostEntries():
-                insert_entries(conn, change.loan_id, change.entries, now)
-                set_closed_through(conn, change.loan_id, change.closed_through)
+                insert_entries(tx, change.loan_id, change.entries, now)
+                set_closed_through(tx, change.loan_id, change.closed_through)
             case Audit():
-                conn.execute(
-                    insert(AUDIT).values(
-                        actor=f"user:{user_id}",
-                        action=change.action,
-                        detail=change.detail[:500],
-                        at=now,
-                    )
-                )
+                _audit(tx, f"user:{user_id}", change.action, change.detail, now)
 
-    def _save_identity(
-        self, conn: Connection, user_id: int, change: SaveIdentity, now: datetime
-    ) -> None:
-        values: dict[str, object] = {"updated_at": now}
+    def _save_identity(self, tx: Tx, user_id: int, change: SaveIdentity, now: datetime) -> None:
+        values: dict[str, object] = {}
         if change.name is not None:
             values["name_enc"] = self.vault.encrypt(change.name)
         if change.id_number is not None:
@@ -190,33 +162,38 @@ class SqlStore:
         if change.phone is not None:
             values["phone_enc"] = self.vault.encrypt(change.phone)
             values["phone_hash"] = self.vault.lookup_hash(change.phone)
-        updated = conn.execute(
-            update(IDENTITIES).where(IDENTITIES.c.user_id == user_id).values(**values)
-        ).rowcount
-        if not updated:
-            conn.execute(insert(IDENTITIES).values(user_id=user_id, **values))
+        columns = ", ".join(values)
+        updates = ", ".join(f"{column} = excluded.{column}" for column in [*values, "updated_at"])
+        tx.execute(
+            f"INSERT INTO identities (user_id, {columns}, updated_at)"
+            f" VALUES (:user_id, {', '.join(':' + c for c in values)}, :updated_at)"
+            f" ON CONFLICT (user_id) DO UPDATE SET {updates}",
+            user_id=user_id,
+            updated_at=now,
+            **values,
+        )
 
     # -- reads for the steps --------------------------------------------------------------
 
     async def find_invite(self, code: str) -> Invite | None:
-        def work(conn: Connection) -> Invite | None:
-            row = conn.execute(select(INVITES).where(INVITES.c.code == code)).first()
-            return (
-                Invite(row.code, row.inviter, row.uses_left, _utc(row.expires_at)) if row else None
-            )
+        def work(tx: Tx) -> Invite | None:
+            row = tx.one("SELECT * FROM invites WHERE code = :code", code=code)
+            if row is None:
+                return None
+            return Invite(row.code, row.inviter, row.uses_left, utc(row.expires_at))  # type: ignore[arg-type]
 
         return await self.db.run(work)
 
     async def identity(self, user_id: int) -> Identity | None:
-        def work(conn: Connection) -> Identity | None:
-            row = conn.execute(select(IDENTITIES).where(IDENTITIES.c.user_id == user_id)).first()
+        def work(tx: Tx) -> Identity | None:
+            row = tx.one("SELECT * FROM identities WHERE user_id = :user", user=user_id)
             if row is None:
                 return None
             reveal = self.vault.decrypt
             return Identity(
                 name=reveal(row.name_enc) if row.name_enc else None,
                 id_number=reveal(row.id_number_enc) if row.id_number_enc else None,
-                birth_date=row.birth_date,
+                birth_date=optional_day(row.birth_date),
                 phone=reveal(row.phone_enc) if row.phone_enc else None,
             )
 
@@ -225,11 +202,13 @@ class SqlStore:
     async def _taken(self, column: str, user_id: int | None, value: str) -> bool:
         digest = self.vault.lookup_hash(value)
 
-        def work(conn: Connection) -> bool:
-            query = select(IDENTITIES.c.user_id).where(IDENTITIES.c[column] == digest)
-            if user_id is not None:
-                query = query.where(IDENTITIES.c.user_id != user_id)
-            return conn.execute(query.limit(1)).first() is not None
+        def work(tx: Tx) -> bool:
+            found = tx.scalar(
+                f"SELECT user_id FROM identities WHERE {column} = :digest AND user_id <> :user LIMIT 1",
+                digest=digest,
+                user=-1 if user_id is None else user_id,
+            )
+            return found is not None
 
         return await self.db.run(work)
 
@@ -240,29 +219,31 @@ class SqlStore:
         return await self._taken("phone_hash", user_id, phone)
 
     async def credit_line(self, user_id: int) -> CreditLine | None:
-        def work(conn: Connection) -> CreditLine | None:
-            row = conn.execute(select(LINES).where(LINES.c.user_id == user_id)).first()
+        def work(tx: Tx) -> CreditLine | None:
+            row = tx.one("SELECT * FROM credit_lines WHERE user_id = :user", user=user_id)
             if row is None:
                 return None
             return CreditLine(
-                row.limit_fen, Decimal(row.daily_rate), Decimal(row.apr), row.grade, row.valid_until
+                row.limit_fen,
+                Decimal(row.daily_rate),
+                Decimal(row.apr),
+                row.grade,
+                optional_day(row.valid_until),
             )
 
         return await self.db.run(work)
 
     async def loans(self, user_id: int) -> list[Loan]:
-        return await self.db.run(lambda conn: load_loans(conn, user_id))
+        return await self.db.run(lambda tx: load_loans(tx, user_id))
 
     async def inviter_standing(self, inviter: str, today: date) -> InviterStanding | None:
         if not inviter.startswith("user:") or not inviter[5:].isdigit():
             return None
         inviter_id = int(inviter[5:])
 
-        def work(conn: Connection) -> tuple[datetime, list[Loan]] | None:
-            created = conn.execute(
-                select(USERS.c.created_at).where(USERS.c.id == inviter_id)
-            ).scalar_one_or_none()
-            return None if created is None else (created, load_loans(conn, inviter_id))
+        def work(tx: Tx) -> tuple[datetime, list[Loan]] | None:
+            created = utc(tx.scalar("SELECT created_at FROM users WHERE id = :id", id=inviter_id))
+            return None if created is None else (created, load_loans(tx, inviter_id))
 
         found = await self.db.run(work)
         if found is None:
@@ -280,28 +261,24 @@ class SqlStore:
     # -- the outbox -----------------------------------------------------------------------
 
     async def due_outbox(self, now: datetime, limit: int) -> list[Outgoing]:
-        def work(conn: Connection) -> list[Outgoing]:
-            ready = or_(
-                and_(OUTBOX.c.status == "pending", OUTBOX.c.not_before <= now),
-                and_(OUTBOX.c.status == "leased", OUTBOX.c.lease_until < now),
+        def work(tx: Tx) -> list[Outgoing]:
+            rows = tx.all(
+                "SELECT * FROM outbox WHERE (status = 'pending' AND not_before <= :now)"
+                " OR (status = 'leased' AND lease_until < :now) ORDER BY id LIMIT :limit",
+                now=now,
+                limit=limit,
             )
-            rows = conn.execute(
-                select(OUTBOX).where(ready).order_by(OUTBOX.c.id).limit(limit)
-            ).all()
             leased = []
             for row in rows:
                 # Lease each row with a conditional update, so two workers never both win it.
-                won = conn.execute(
-                    update(OUTBOX)
-                    .where(
-                        OUTBOX.c.id == row.id,
-                        OUTBOX.c.status == row.status,
-                        OUTBOX.c.attempts == row.attempts,
-                    )
-                    .values(
-                        status="leased", lease_until=now + OUTBOX_LEASE, attempts=row.attempts + 1
-                    )
-                ).rowcount
+                won = tx.execute(
+                    "UPDATE outbox SET status = 'leased', lease_until = :until, attempts = attempts + 1"
+                    " WHERE id = :id AND status = :status AND attempts = :attempts",
+                    until=now + OUTBOX_LEASE,
+                    id=row.id,
+                    status=row.status,
+                    attempts=row.attempts,
+                )
                 if won:
                     leased.append(
                         Outgoing(row.chat_id, reply_from_json(row.payload), row.id, row.platform)
@@ -312,31 +289,25 @@ class SqlStore:
 
     async def mark_delivered(self, outbox_id: int, now: datetime) -> None:
         await self.db.run(
-            lambda conn: conn.execute(
-                update(OUTBOX)
-                .where(OUTBOX.c.id == outbox_id)
-                .values(status="sent", sent_at=now, lease_until=None)
+            lambda tx: tx.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = :now, lease_until = NULL WHERE id = :id",
+                now=now,
+                id=outbox_id,
             )
         )
 
     async def mark_failed(self, outbox_id: int, error: str, now: datetime) -> None:
-        def work(conn: Connection) -> None:
-            attempts = conn.execute(
-                select(OUTBOX.c.attempts).where(OUTBOX.c.id == outbox_id)
-            ).scalar_one_or_none()
+        def work(tx: Tx) -> None:
+            attempts = tx.scalar("SELECT attempts FROM outbox WHERE id = :id", id=outbox_id)
             if attempts is None:
                 return
-            status = "dead" if attempts >= OUTBOX_MAX_ATTEMPTS else "pending"
-            backoff = timedelta(seconds=min(2**attempts, 3600))
-            conn.execute(
-                update(OUTBOX)
-                .where(OUTBOX.c.id == outbox_id)
-                .values(
-                    status=status,
-                    not_before=now + backoff,
-                    lease_until=None,
-                    last_error=error[:200],
-                )
+            tx.execute(
+                "UPDATE outbox SET status = :status, not_before = :retry, lease_until = NULL,"
+                " last_error = :error WHERE id = :id",
+                status="dead" if attempts >= OUTBOX_MAX_ATTEMPTS else "pending",
+                retry=now + timedelta(seconds=min(2**attempts, 3600)),
+                error=error[:200],
+                id=outbox_id,
             )
 
         await self.db.run(work)
@@ -344,52 +315,45 @@ class SqlStore:
     async def enqueue(self, messages: Sequence[OutboxMessage], now: datetime) -> list[int]:
         """Queue messages outside a conversation step (reminders, broadcasts); a message whose
         dedupe key is queued already is not queued twice."""
-        return await self.db.run(
-            lambda conn: [i for m in messages if (i := _enqueue_once(conn, m, now))]
-        )
+
+        def work(tx: Tx) -> list[int]:
+            ids = (_enqueue(tx, message, now, leased=False) for message in messages)
+            return [outbox_id for outbox_id in ids if outbox_id is not None]
+
+        return await self.db.run(work)
 
     # -- operators ---------------------------------------------------------------------------
 
     async def create_invite(self, inviter: str, uses: int, days: int, now: datetime) -> str:
         code = secrets.token_urlsafe(INVITE_CODE_BYTES)
 
-        def work(conn: Connection) -> str:
-            conn.execute(
-                insert(INVITES).values(
-                    code=code,
-                    inviter=inviter,
-                    max_uses=uses,
-                    uses_left=uses,
-                    expires_at=now + timedelta(days=days),
-                    created_at=now,
-                )
+        def work(tx: Tx) -> str:
+            tx.execute(
+                "INSERT INTO invites (code, inviter, max_uses, uses_left, expires_at, created_at)"
+                " VALUES (:code, :inviter, :uses, :uses, :expires, :now)",
+                code=code,
+                inviter=inviter,
+                uses=uses,
+                expires=now + timedelta(days=days),
+                now=now,
             )
-            conn.execute(
-                insert(AUDIT).values(
-                    actor=inviter,
-                    action="invite_created",
-                    detail=f"uses={uses} days={days}",
-                    at=now,
-                )
-            )
+            _audit(tx, inviter, "invite_created", f"uses={uses} days={days}", now)
             return code
 
         return await self.db.run(work)
 
 
-def _inserted_id(result: CursorResult[Any]) -> int:
-    key = result.inserted_primary_key
-    assert key is not None, "an INSERT into a table with a serial key returns the key"
-    return int(key[0])
+def _audit(tx: Tx, actor: str, action: str, detail: str, now: datetime) -> None:
+    tx.execute(
+        "INSERT INTO audit_log (actor, action, detail, at) VALUES (:actor, :action, :detail, :now)",
+        actor=actor,
+        action=action,
+        detail=detail[:500],
+        now=now,
+    )
 
 
-def _utc(moment: datetime) -> datetime:
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _save_session(conn: Connection, before_version: int, session: Session, now: datetime) -> int:
+def _save_session(tx: Tx, before_version: int, session: Session, now: datetime) -> int:
     values = {
         "chat_id": session.chat_id,
         "locale": session.locale,
@@ -402,83 +366,84 @@ def _save_session(conn: Connection, before_version: int, session: Session, now: 
         "updated_at": now,
     }
     if session.user_id is None:
-        try:
-            with conn.begin_nested():
-                user_id = _inserted_id(
-                    conn.execute(
-                        insert(USERS).values(
-                            platform=session.platform,
-                            platform_user_id=session.platform_user_id,
-                            created_at=now,
-                        )
-                    )
-                )
-        except IntegrityError:
-            raise StaleSession from None
-        conn.execute(insert(CONV).values(user_id=user_id, **values))
-        return user_id
-    saved = conn.execute(
-        update(CONV)
-        .where(CONV.c.user_id == session.user_id, CONV.c.version == before_version)
-        .values(**values)
-    ).rowcount
+        user_id = tx.scalar(
+            "INSERT INTO users (platform, platform_user_id, created_at) VALUES (:platform, :user, :now)"
+            " ON CONFLICT DO NOTHING RETURNING id",
+            platform=session.platform,
+            user=session.platform_user_id,
+            now=now,
+        )
+        if user_id is None:  # another process wrote this person's first message first
+            raise StaleSession
+        tx.execute(
+            "INSERT INTO conversations (user_id, chat_id, locale, timezone, status, state, answers,"
+            " screen, version, updated_at) VALUES (:user_id, :chat_id, :locale, :timezone, :status,"
+            " :state, :answers, :screen, :version, :updated_at)",
+            user_id=user_id,
+            **values,
+        )
+        return int(user_id)
+    saved = tx.execute(
+        "UPDATE conversations SET chat_id = :chat_id, locale = :locale, timezone = :timezone,"
+        " status = :status, state = :state, answers = :answers, screen = :screen,"
+        " version = :version, updated_at = :updated_at WHERE user_id = :user_id AND version = :before",
+        user_id=session.user_id,
+        before=before_version,
+        **values,
+    )
     if saved != 1:
         raise StaleSession
     return session.user_id
 
 
-def _record_decision(conn: Connection, user_id: int, change: RecordDecision, now: datetime) -> None:
-    application_id = _inserted_id(
-        conn.execute(
-            insert(APPLICATIONS).values(
-                user_id=user_id,
-                inputs=dumps(change.inputs),
-                inputs_hash=change.inputs_hash,
-                scorecard_version=change.scorecard_version,
-                outcome=change.outcome,
-                score=change.score,
-                grade=change.grade,
-                reasons=dumps(list(change.reasons)),
-                decided_at=now,
-            )
-        )
+def _record_decision(tx: Tx, user_id: int, change: RecordDecision, now: datetime) -> None:
+    application_id = tx.scalar(
+        "INSERT INTO applications (user_id, inputs, inputs_hash, scorecard_version, outcome, score,"
+        " grade, reasons, decided_at) VALUES (:user, :inputs, :hash, :version, :outcome, :score,"
+        " :grade, :reasons, :now) RETURNING id",
+        user=user_id,
+        inputs=dumps(change.inputs),
+        hash=change.inputs_hash,
+        version=change.scorecard_version,
+        outcome=change.outcome,
+        score=change.score,
+        grade=change.grade,
+        reasons=dumps(list(change.reasons)),
+        now=now,
     )
     if change.limit_fen <= 0:
         return
-    values = {
-        "application_id": application_id,
-        "limit_fen": change.limit_fen,
-        "daily_rate": str(change.daily_rate),
-        "apr": str(change.apr),
-        "grade": change.grade,
-        "valid_until": change.valid_until,
-        "updated_at": now,
-    }
-    if not conn.execute(update(LINES).where(LINES.c.user_id == user_id).values(**values)).rowcount:
-        conn.execute(insert(LINES).values(user_id=user_id, **values))
-
-
-def _enqueue(conn: Connection, message: OutboxMessage, now: datetime, leased: bool) -> int:
-    return _inserted_id(
-        conn.execute(
-            insert(OUTBOX).values(
-                chat_id=message.chat_id,
-                platform=message.platform,
-                payload=reply_to_json(message.reply),
-                status="leased" if leased else "pending",
-                attempts=1 if leased else 0,
-                not_before=message.not_before or now,
-                lease_until=now + OUTBOX_LEASE if leased else None,
-                dedupe_key=message.dedupe_key,
-                created_at=now,
-            )
-        )
+    tx.execute(
+        "INSERT INTO credit_lines (user_id, application_id, limit_fen, daily_rate, apr, grade,"
+        " valid_until, updated_at) VALUES (:user, :application, :limit, :rate, :apr, :grade,"
+        " :until, :now) ON CONFLICT (user_id) DO UPDATE SET application_id = excluded.application_id,"
+        " limit_fen = excluded.limit_fen, daily_rate = excluded.daily_rate, apr = excluded.apr,"
+        " grade = excluded.grade, valid_until = excluded.valid_until, updated_at = excluded.updated_at",
+        user=user_id,
+        application=application_id,
+        limit=change.limit_fen,
+        rate=change.daily_rate,
+        apr=change.apr,
+        grade=change.grade,
+        until=change.valid_until,
+        now=now,
     )
 
 
-def _enqueue_once(conn: Connection, message: OutboxMessage, now: datetime) -> int | None:
-    try:
-        with conn.begin_nested():
-            return _enqueue(conn, message, now, leased=False)
-    except IntegrityError:
-        return None
+def _enqueue(tx: Tx, message: OutboxMessage, now: datetime, leased: bool) -> int | None:
+    """The new row's id; None when a row with this dedupe key exists already."""
+    outbox_id = tx.scalar(
+        "INSERT INTO outbox (chat_id, platform, payload, status, attempts, not_before, lease_until,"
+        " dedupe_key, created_at) VALUES (:chat, :platform, :payload, :status, :attempts, :not_before,"
+        " :lease_until, :dedupe, :now) ON CONFLICT DO NOTHING RETURNING id",
+        chat=message.chat_id,
+        platform=message.platform,
+        payload=reply_to_json(message.reply),
+        status="leased" if leased else "pending",
+        attempts=1 if leased else 0,
+        not_before=message.not_before or now,
+        lease_until=now + OUTBOX_LEASE if leased else None,
+        dedupe=message.dedupe_key,
+        now=now,
+    )
+    return None if outbox_id is None else int(outbox_id)

@@ -7,20 +7,15 @@ update; everything about money and identity lives in its own table.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import BigInteger, Column, Table, UniqueConstraint
+from sqlalchemy import BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 def _big() -> Any:
     """A required BIGINT column: Telegram ids and fen amounts outgrow 32 bits."""
     return Field(sa_column=Column(BigInteger, nullable=False))
-
-
-def table(model: type[SQLModel]) -> Table:
-    """The Core table behind a model, for the unit-of-work code that writes plain SQL."""
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 class User(SQLModel, table=True):

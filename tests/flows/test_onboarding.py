@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select, text
-
 from flows.consent import CONSENT_TEXT_VERSION
 from flows.states import State
-from storage import tables
-from storage.tables import table
 from tests.flows.harness import Harness, onboard, resident_id
 
 
@@ -46,9 +42,7 @@ async def test_invite_codes_are_long_random_and_url_safe(bot: Harness) -> None:
 async def test_the_inviter_is_recorded(bot: Harness) -> None:
     person = bot.person()
     await person.command("start", await bot.invite(inviter="operator:7"))
-    invited_by = await bot.db.run(
-        lambda c: c.execute(select(table(tables.User).c.invited_by)).scalar_one()
-    )
+    invited_by = await bot.db.run(lambda tx: tx.scalar("SELECT invited_by FROM users"))
     assert invited_by == "operator:7"
 
 
@@ -84,7 +78,7 @@ async def test_optional_consents_can_be_declined_and_each_answer_is_recorded(bot
     await person.press("Decline")  # invite relationship
     replies = await person.press("Decline")  # marketing
     assert "full legal name" in replies[-1].text
-    rows = await bot.db.run(lambda c: c.execute(select(table(tables.Consent))).all())
+    rows = await bot.db.run(lambda tx: tx.all("SELECT * FROM consents ORDER BY id"))
     assert [(r.purpose, r.granted) for r in rows] == [
         ("assessment", True),
         ("sensitive", True),
@@ -207,9 +201,7 @@ async def test_personal_data_is_encrypted_at_rest_and_masked_on_screen(bot: Harn
     )
     for secret in (b"Li Wei", number.encode(), b"13800138000"):
         assert secret not in raw
-    dump = await bot.db.run(
-        lambda c: " ".join(str(tuple(r)) for r in c.execute(text("SELECT * FROM identities")))
-    )
+    dump = await bot.db.run(lambda tx: str(tx.all("SELECT * FROM identities")))
     assert number not in dump and "Li Wei" not in dump
     person_answers = await bot.store.load_session("telegram", person.user_id)
     assert person_answers is not None and number not in str(person_answers.answers)

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
-
 from flows.events import Reply
 from flows.ports import OutboxMessage
 from flows.states import State
-from storage import tables
-from storage.tables import table
 from tests.flows.harness import Harness, onboard
 
 
@@ -28,10 +24,7 @@ async def test_the_journey_works_on_this_database(any_bot: Harness) -> None:
     loans = await any_bot.store.loans(1)
     assert [loan.status for loan in loans] == ["closed"]
     # Every loan's ledger balances: the sum of all postings is zero.
-    postings = table(tables.Posting)
-    total = await any_bot.db.run(
-        lambda c: c.execute(select(func.sum(postings.c.amount_fen))).scalar_one()
-    )
+    total = await any_bot.db.run(lambda tx: tx.scalar("SELECT SUM(amount_fen) FROM postings"))
     assert total == 0
 
 
@@ -105,6 +98,7 @@ async def test_a_disbursement_announcement_is_an_outbox_row_acknowledged_after_s
     await person.press("Confirm")
     announced = [o for o in person.seen if o.outbox_id is not None]
     assert announced and "has been paid out" in announced[0].reply.text
-    outbox = table(tables.Outbox)
-    statuses = await any_bot.db.run(lambda c: [r.status for r in c.execute(select(outbox))])
+    statuses = await any_bot.db.run(
+        lambda tx: [r.status for r in tx.all("SELECT status FROM outbox")]
+    )
     assert statuses and set(statuses) == {"sent"}

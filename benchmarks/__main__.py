@@ -1,0 +1,11 @@
+"""`python -m benchmarks` (`make bench`): every benchmark, one table each."""
+
+from __future__ import annotations
+
+from benchmarks import bench_memory, bench_risk, bench_step
+
+bench_step.run()
+print()
+bench_risk.main()
+print()
+bench_memory.run()

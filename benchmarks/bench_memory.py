@@ -1,0 +1,97 @@
+"""Resident memory of an idle bot, against an idle plain aiogram bot.
+
+Run: `python -m benchmarks.bench_memory`.
+
+Each is measured in a fresh Python process (memory is a property of a whole process): the bot is
+built as `make run` builds it for Telegram (settings, database, engine, risk scorecard, aiogram
+dispatcher and bot), handles one update so every lazy import has happened, then idles.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+TARGET_MB = 120.0
+
+OURS = """
+import asyncio, tempfile, os
+from aiogram.types import Update
+from benchmarks.memory_session import MemorySession, TOKEN
+from aiogram import Bot
+from bot.settings import load_settings
+from bot.wiring import build_conversation
+from bot.aiogram_transport import AiogramTransport, build_dispatcher
+
+async def main():
+    folder = tempfile.mkdtemp()
+    settings = load_settings(env_file=None, database_url=f"sqlite:///{folder}/idle.db")
+    engine = await build_conversation(settings)
+    bot = Bot(TOKEN, session=MemorySession())
+    dispatcher = build_dispatcher(AiogramTransport(engine, bot))
+    update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 7, "type": "private"},
+              "from": {"id": 7, "is_bot": False, "first_name": "A"}, "text": "/start"}}
+    await dispatcher.feed_update(bot, Update.model_validate(update, context={"bot": bot}))
+    await asyncio.sleep(0.2)
+    print(rss_mb())
+
+def rss_mb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+asyncio.run(main())
+"""
+
+PEER = """
+import asyncio
+from aiogram import Bot, Dispatcher, Router
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import Update, Message
+from benchmarks.memory_session import MemorySession, TOKEN
+
+async def main():
+    router = Router()
+
+    @router.message()
+    async def echo(message: Message) -> None:
+        await message.answer("ok")
+
+    dispatcher = Dispatcher(storage=MemoryStorage())
+    dispatcher.include_router(router)
+    bot = Bot(TOKEN, session=MemorySession())
+    update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 7, "type": "private"},
+              "from": {"id": 7, "is_bot": False, "first_name": "A"}, "text": "/start"}}
+    await dispatcher.feed_update(bot, Update.model_validate(update, context={"bot": bot}))
+    await asyncio.sleep(0.2)
+    print(rss_mb())
+
+def rss_mb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+asyncio.run(main())
+"""
+
+
+def measure(program: str) -> float:
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(program)], capture_output=True, text=True, check=True
+    )
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def run() -> None:
+    peer, ours = measure(PEER), measure(OURS)
+    print("Idle bot, resident memory (VmRSS), each in a fresh process")
+    print(f"{'process':<58} {'MB':>8} {'vs peer':>8}")
+    print(f"{'plain aiogram bot, in-memory FSM (peer)':<58} {peer:>8.1f} {1.0:>7.2f}x")
+    print(
+        f"{'ChatLend bot: settings, SQLite, engine, scorecard, aiogram':<58} {ours:>8.1f} {ours / peer:>7.2f}x"
+    )
+    verdict = "met" if ours < TARGET_MB else "NOT met"
+    print(f"target: under {TARGET_MB:.0f} MB ... {verdict}")
+
+
+if __name__ == "__main__":
+    run()
