@@ -15,11 +15,27 @@ import textwrap
 
 TARGET_MB = 120.0
 
-OURS = """
-import asyncio, tempfile, os
+PRELUDE = """
+import asyncio
+from aiogram import Bot
 from aiogram.types import Update
 from benchmarks.memory_session import MemorySession, TOKEN
-from aiogram import Bot
+
+UPDATE = {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 7, "type": "private"},
+          "from": {"id": 7, "is_bot": False, "first_name": "A"}, "text": "/start"}}
+
+def rss_mb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+async def idle_after_one_update(dispatcher, bot):
+    await dispatcher.feed_update(bot, Update.model_validate(UPDATE, context={"bot": bot}))
+    await asyncio.sleep(0.2)
+    print(rss_mb())
+"""
+
+OURS = """
+import tempfile
 from bot.settings import load_settings
 from bot.wiring import build_conversation
 from bot.aiogram_transport import AiogramTransport, build_dispatcher
@@ -29,26 +45,15 @@ async def main():
     settings = load_settings(env_file=None, database_url=f"sqlite:///{folder}/idle.db")
     engine = await build_conversation(settings)
     bot = Bot(TOKEN, session=MemorySession())
-    dispatcher = build_dispatcher(AiogramTransport(engine, bot))
-    update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 7, "type": "private"},
-              "from": {"id": 7, "is_bot": False, "first_name": "A"}, "text": "/start"}}
-    await dispatcher.feed_update(bot, Update.model_validate(update, context={"bot": bot}))
-    await asyncio.sleep(0.2)
-    print(rss_mb())
-
-def rss_mb():
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+    await idle_after_one_update(build_dispatcher(AiogramTransport(engine, bot)), bot)
 
 asyncio.run(main())
 """
 
 PEER = """
-import asyncio
-from aiogram import Bot, Dispatcher, Router
+from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.types import Update, Message
-from benchmarks.memory_session import MemorySession, TOKEN
+from aiogram.types import Message
 
 async def main():
     router = Router()
@@ -59,16 +64,7 @@ async def main():
 
     dispatcher = Dispatcher(storage=MemoryStorage())
     dispatcher.include_router(router)
-    bot = Bot(TOKEN, session=MemorySession())
-    update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 7, "type": "private"},
-              "from": {"id": 7, "is_bot": False, "first_name": "A"}, "text": "/start"}}
-    await dispatcher.feed_update(bot, Update.model_validate(update, context={"bot": bot}))
-    await asyncio.sleep(0.2)
-    print(rss_mb())
-
-def rss_mb():
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+    await idle_after_one_update(dispatcher, Bot(TOKEN, session=MemorySession()))
 
 asyncio.run(main())
 """
@@ -76,7 +72,10 @@ asyncio.run(main())
 
 def measure(program: str) -> float:
     done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(program)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", textwrap.dedent(PRELUDE) + textwrap.dedent(program)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return float(done.stdout.strip().splitlines()[-1])
 

@@ -71,7 +71,7 @@ async def run_demo(
             database = Path(directory) / "demo.db"
             local = settings.model_copy(
                 update={
-                    "database_url": f"sqlite+aiosqlite:///{database}",
+                    "database_url": f"sqlite:///{database}",
                     "default_locale": locale,
                 }
             )

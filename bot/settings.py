@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     )
 
     bot_token: SecretStr | None = None
-    database_url: str = "sqlite+aiosqlite:///./chatlend.db"
+    database_url: str = "sqlite:///./chatlend.db"
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
     pii_key: SecretStr | None = None
     telegram_api_base: str | None = None
@@ -92,6 +92,14 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         return _blank_to_none(value)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_kind(cls, value: str) -> str:
+        from storage.database import database_kind
+
+        database_kind(value)  # raises ValueError with the accepted forms
+        return value
 
     @field_validator("bot_token")
     @classmethod

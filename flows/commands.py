@@ -15,6 +15,7 @@ from flows.states import (
     previous_in,
 )
 from flows.steps import STEPS
+from flows.steps.home import cancel_to_home
 from flows.steps.onboarding import redeem_invite
 
 CommandHandler = Callable[[StepContext, str], Awaitable[None]]
@@ -61,9 +62,7 @@ async def help_(ctx: StepContext, arg: str) -> None:
 async def cancel(ctx: StepContext, arg: str) -> None:
     state = ctx.session.state
     if state in (*BORROW_ORDER, *REPAY_ORDER):
-        ctx.session.answers.pop("draft", None)
-        ctx.say(ctx._("Cancelled. Nothing was borrowed or paid."), remove_keyboard=True)
-        await ctx.go(State.HOME)
+        await cancel_to_home(ctx)
     elif state in ONBOARDING_ORDER:
         ctx.say(
             ctx._(

@@ -35,9 +35,8 @@ _SCHEMES = {
 def database_kind(url: str) -> str:
     scheme, sep, _ = url.partition("://")
     if not sep or scheme not in _SCHEMES:
-        raise ValueError(
-            f"DATABASE_URL must start with sqlite:/// or postgresql://, not {scheme!r}"
-        )
+        # The scheme only: the rest of a URL may hold a password.
+        raise ValueError(f"must start with sqlite:/// or postgresql:// (not {scheme}://)")
     return _SCHEMES[scheme]
 
 

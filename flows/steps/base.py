@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flows.context import StepContext
-from flows.events import SharedContact
+from flows.events import Button, SharedContact
 from flows.i18n import N_
 from flows.states import State
+from flows.validation import Invalid, parse_yuan
 
 
 class Step:
@@ -45,3 +46,30 @@ def choice_rows(ctx: StepContext, options: list[tuple[str, str]], per_row: int =
     """(label msgid, choice) pairs -> inline rows of translated buttons."""
     buttons = [ctx.button(ctx._(label), choice) for label, choice in options]
     return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+
+
+class AmountStep(Step):
+    """A question answered with money: a tapped amount button or a typed amount."""
+
+    expects_buttons = False
+    PREFIX = "fen"
+
+    def amount_button(self, ctx: StepContext, label: str, fen: int) -> Button:
+        return ctx.button(label, f"{self.PREFIX}{fen}")
+
+    async def on_button(self, ctx: StepContext, choice: str) -> None:
+        digits = choice.removeprefix(self.PREFIX)
+        if choice.startswith(self.PREFIX) and digits.isdigit():
+            await self.take(ctx, int(digits))
+        else:
+            await super().on_button(ctx, choice)
+
+    async def on_text(self, ctx: StepContext, text: str) -> None:
+        parsed = parse_yuan(text)
+        if isinstance(parsed, Invalid):
+            ctx.say(ctx._(parsed.reason))
+            return
+        await self.take(ctx, parsed.value)
+
+    async def take(self, ctx: StepContext, fen: int) -> None:
+        raise NotImplementedError

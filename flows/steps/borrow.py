@@ -9,9 +9,8 @@ from flows.context import StepContext
 from flows.i18n import N_
 from flows.payments import sandbox_payout_reference
 from flows.states import State
-from flows.steps.base import Step, choice_rows
-from flows.steps.home import available_fen, line_and_loans
-from flows.validation import Invalid, parse_yuan
+from flows.steps.base import AmountStep, Step, choice_rows
+from flows.steps.home import available_fen, cancel_to_home, line_and_loans
 from lending import servicing
 from lending.products import Refusal, check_offer
 from lending.schedule import RepaymentMethod, Schedule, build_schedule
@@ -36,10 +35,9 @@ def _draft(ctx: StepContext) -> dict[str, int]:
     return draft
 
 
-class Amount(Step):
+class Amount(AmountStep):
     state = State.BORROW_AMOUNT
     where = N_("Borrow: the amount")
-    expects_buttons = False
 
     async def prompt(self, ctx: StepContext) -> None:
         line, loans = await line_and_loans(ctx)
@@ -55,10 +53,11 @@ class Amount(Step):
             ctx.session.state = State.HOME
             return
         most = min(available, product.drawdown_max_fen)
-        options = [
-            (ctx.t.money(fen), f"a{fen}") for fen in ctx.config.quick_amounts_fen if fen <= most
+        buttons = [
+            self.amount_button(ctx, ctx.t.money(fen), fen)
+            for fen in ctx.config.quick_amounts_fen
+            if fen <= most
         ]
-        buttons = [ctx.button(label, choice) for label, choice in options]
         ctx.say(
             ctx._(
                 "How much would you like to borrow? Tap an amount or type one between {min} and {max}.",
@@ -68,20 +67,7 @@ class Amount(Step):
             buttons=(tuple(buttons),) if buttons else (),
         )
 
-    async def on_button(self, ctx: StepContext, choice: str) -> None:
-        if choice.startswith("a") and choice[1:].isdigit():
-            await self._take(ctx, int(choice[1:]))
-        else:
-            await super().on_button(ctx, choice)
-
-    async def on_text(self, ctx: StepContext, text: str) -> None:
-        parsed = parse_yuan(text)
-        if isinstance(parsed, Invalid):
-            ctx.say(ctx._(parsed.reason))
-            return
-        await self._take(ctx, parsed.value)
-
-    async def _take(self, ctx: StepContext, fen: int) -> None:
+    async def take(self, ctx: StepContext, fen: int) -> None:
         product = ctx.config.product
         line, loans = await line_and_loans(ctx)
         available = available_fen(ctx, line, loans) if line else 0
@@ -209,9 +195,7 @@ class Disclosure(Step):
         if choice == "change":
             await ctx.go(State.BORROW_AMOUNT)
         elif choice == "cancel":
-            ctx.session.answers.pop("draft", None)
-            ctx.say(ctx._("Cancelled. Nothing was borrowed or paid."))
-            await ctx.go(State.HOME)
+            await cancel_to_home(ctx)
         elif choice == "confirm":
             await self._confirm(ctx)
         else:

@@ -36,6 +36,13 @@ def as_of(loan: Loan, today: date) -> Loan:
     return prepare(loan, today)[0] if loan.status == "active" else loan
 
 
+async def cancel_to_home(ctx: StepContext) -> None:
+    """Leave a drawdown or a repayment before its Confirm: nothing happened, say so."""
+    ctx.session.answers.pop("draft", None)
+    ctx.say(ctx._("Cancelled. Nothing was borrowed or paid."), remove_keyboard=True)
+    await ctx.go(State.HOME)
+
+
 def available_fen(ctx: StepContext, line: CreditLine, loans: list[Loan]) -> int:
     frozen = ctx.session.status is UserStatus.FROZEN or servicing.should_freeze(loans, ctx.today)
     return servicing.available_credit(line.limit_fen, loans, frozen=frozen)

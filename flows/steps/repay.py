@@ -7,9 +7,8 @@ from flows.context import StepContext
 from flows.i18n import N_
 from flows.payments import sandbox_payment_reference
 from flows.states import State
-from flows.steps.base import Step, choice_rows
-from flows.steps.home import line_and_loans
-from flows.validation import Invalid, parse_yuan
+from flows.steps.base import AmountStep, Step, choice_rows
+from flows.steps.home import cancel_to_home, line_and_loans
 from lending import servicing
 from lending.servicing import Loan
 
@@ -32,10 +31,9 @@ async def _target(ctx: StepContext) -> Loan | None:
     return min(open_loans, key=next_date)
 
 
-class RepayAmount(Step):
+class RepayAmount(AmountStep):
     state = State.REPAY_AMOUNT
     where = N_("Repay: the amount")
-    expects_buttons = False
 
     async def prompt(self, ctx: StepContext) -> None:
         loan = await _target(ctx)
@@ -75,31 +73,16 @@ class RepayAmount(Step):
         )
         lines.append(ctx._("Tap an option or type another amount."))
         first = due_now if due_now > 0 else next_amount
-        options = (
-            [(ctx._("Pay {amount}", amount=ctx.t.money(first)), f"p{first}")]
-            if 0 < first < payoff
-            else []
-        )
-        options.append((ctx._("Pay off {amount}", amount=ctx.t.money(payoff)), f"p{payoff}"))
-        ctx.say(
-            "\n".join(lines),
-            buttons=(tuple(ctx.button(label, choice) for label, choice in options),),
-        )
+        buttons = [
+            self.amount_button(ctx, ctx._("Pay off {amount}", amount=ctx.t.money(payoff)), payoff)
+        ]
+        if 0 < first < payoff:
+            buttons.insert(
+                0, self.amount_button(ctx, ctx._("Pay {amount}", amount=ctx.t.money(first)), first)
+            )
+        ctx.say("\n".join(lines), buttons=(tuple(buttons),))
 
-    async def on_button(self, ctx: StepContext, choice: str) -> None:
-        if choice.startswith("p") and choice[1:].isdigit():
-            await self._take(ctx, int(choice[1:]))
-        else:
-            await super().on_button(ctx, choice)
-
-    async def on_text(self, ctx: StepContext, text: str) -> None:
-        parsed = parse_yuan(text)
-        if isinstance(parsed, Invalid):
-            ctx.say(ctx._(parsed.reason))
-            return
-        await self._take(ctx, parsed.value)
-
-    async def _take(self, ctx: StepContext, fen: int) -> None:
+    async def take(self, ctx: StepContext, fen: int) -> None:
         loan = await _target(ctx)
         if loan is None:
             await ctx.reprompt()
@@ -133,9 +116,7 @@ class RepayConfirm(Step):
 
     async def on_button(self, ctx: StepContext, choice: str) -> None:
         if choice == "cancel":
-            ctx.session.answers.pop("draft", None)
-            ctx.say(ctx._("Cancelled. Nothing was borrowed or paid."))
-            await ctx.go(State.HOME)
+            await cancel_to_home(ctx)
         elif choice == "confirm":
             await self._confirm(ctx)
         else:

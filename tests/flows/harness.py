@@ -148,6 +148,14 @@ GOOD_ANSWERS = {
 }
 
 
+async def at_name_question(person: Person, invite: str) -> None:
+    """Admitted, introduced, every consent given: the legal name is asked next."""
+    await person.command("start", invite)
+    await person.press("Continue")
+    for _ in range(4):
+        await person.press("Agree")
+
+
 async def onboard(
     person: Person,
     invite: str,
@@ -157,10 +165,7 @@ async def onboard(
     answers: dict[str, str] | None = None,
 ) -> list[Reply]:
     """The whole onboarding with good answers; returns the replies to Submit."""
-    await person.command("start", invite)
-    await person.press("Continue")
-    for _ in range(4):
-        await person.press("Agree")
+    await at_name_question(person, invite)
     await person.say("Li Wei")
     await person.say(resident_id(birth))
     await person.share_contact("+86 138 0013 8000")

@@ -6,7 +6,7 @@ import asyncio
 
 from flows.events import ButtonPress
 from flows.states import State
-from tests.flows.harness import Harness, onboard
+from tests.flows.harness import Harness, at_name_question, onboard
 
 
 async def count(bot: Harness, table: str) -> int:
@@ -58,10 +58,7 @@ async def test_invited_person_gets_a_credit_line_borrows_and_repays(bot: Harness
 
 async def test_a_restart_in_the_middle_of_kyc_resumes_where_the_person_was(bot: Harness) -> None:
     person = bot.person()
-    await person.command("start", await bot.invite())
-    await person.press("Continue")
-    for _ in range(4):
-        await person.press("Agree")
+    await at_name_question(person, await bot.invite())
     await person.say("Li Wei")
 
     await bot.restart()
@@ -124,3 +121,17 @@ async def test_a_forged_button_changes_nothing(bot: Harness) -> None:
     after = await bot.store.load_session("telegram", person.user_id)
     assert after is not None and after.state is State.CONSENT_ASSESSMENT
     assert await count(bot, "consents") == 0
+
+
+async def test_cancelling_a_drawdown_borrows_nothing(bot: Harness) -> None:
+    person = bot.person()
+    await onboard(person, await bot.invite())
+    await person.press("Borrow")
+    await person.say("5000")
+    await person.press("3 months")
+    cancelled = await person.press("Cancel")
+    assert cancelled[0].text == "Cancelled. Nothing was borrowed or paid."
+    assert "Available: CN¥80,000.00" in cancelled[-1].text
+    await person.press("Borrow")
+    assert "Nothing was borrowed" in (await person.command("cancel"))[0].text
+    assert await count(bot, "loans") == 0

@@ -6,7 +6,7 @@ from datetime import date
 
 from flows.consent import CONSENT_TEXT_VERSION
 from flows.states import State
-from tests.flows.harness import Harness, onboard, resident_id
+from tests.flows.harness import Harness, at_name_question, onboard, resident_id
 
 
 async def test_without_an_invite_the_bot_explains_it_is_invite_only(bot: Harness) -> None:
@@ -103,10 +103,7 @@ async def test_consent_screens_show_purpose_data_and_retention_with_nothing_pres
 
 async def test_back_corrects_the_previous_answer_and_cancel_keeps_everything(bot: Harness) -> None:
     person = bot.person()
-    await person.command("start", await bot.invite())
-    await person.press("Continue")
-    for _ in range(4):
-        await person.press("Agree")
+    await at_name_question(person, await bot.invite())
     await person.say("Li Wie")
     assert "full legal name" in (await person.command("back"))[-1].text
     await person.say("Li Wei")
@@ -121,10 +118,7 @@ async def test_back_corrects_the_previous_answer_and_cancel_keeps_everything(bot
 async def test_help_says_where_you_are_and_what_you_can_do(bot: Harness) -> None:
     person = bot.person()
     assert "Invitation check" in (await person.command("help"))[0].text
-    await person.command("start", await bot.invite())
-    await person.press("Continue")
-    for _ in range(4):
-        await person.press("Agree")
+    await at_name_question(person, await bot.invite())
     helped = (await person.command("help"))[0].text
     assert (
         "You are at: Identity: your legal name" in helped
@@ -187,10 +181,7 @@ async def test_the_same_id_number_in_a_second_account_is_declined(bot: Harness) 
 async def test_personal_data_is_encrypted_at_rest_and_masked_on_screen(bot: Harness) -> None:
     person = bot.person()
     number = resident_id(date(1990, 3, 7))
-    await person.command("start", await bot.invite())
-    await person.press("Continue")
-    for _ in range(4):
-        await person.press("Agree")
+    await at_name_question(person, await bot.invite())
     await person.say("Li Wei")
     await person.say(number)
     await person.share_contact("+86 138 0013 8000")

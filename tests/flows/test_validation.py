@@ -7,15 +7,12 @@ from datetime import date
 import pytest
 
 from flows.states import State
-from tests.flows.harness import Harness, Person, onboard, resident_id
+from tests.flows.harness import Harness, Person, at_name_question, onboard, resident_id
 
 
 async def at_id_question(bot: Harness) -> Person:
     person = bot.person()
-    await person.command("start", await bot.invite())
-    await person.press("Continue")
-    for _ in range(4):
-        await person.press("Agree")
+    await at_name_question(person, await bot.invite())
     await person.say("Li Wei")
     return person
 
@@ -141,10 +138,7 @@ async def test_text_where_a_button_was_expected_asks_for_a_tap(bot: Harness) -> 
 
 async def test_a_name_of_10000_characters_is_refused(bot: Harness) -> None:
     person = bot.person()
-    await person.command("start", await bot.invite())
-    await person.press("Continue")
-    for _ in range(4):
-        await person.press("Agree")
+    await at_name_question(person, await bot.invite())
     replies = await person.say("李" * 10_000)
     assert "too long for a name" in replies[0].text
     assert await state_of(bot, person) is State.KYC_NAME

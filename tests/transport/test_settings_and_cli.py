@@ -40,7 +40,7 @@ def error_of(**env: str) -> str:
 def test_defaults_run_the_console_with_a_development_key(caplog):
     settings = load()
     assert settings.bot_token is None
-    assert settings.database_url == "sqlite+aiosqlite:///./chatlend.db"
+    assert settings.database_url == "sqlite:///./chatlend.db"
     assert settings.default_locale == "zh_CN" and settings.default_timezone == "Asia/Shanghai"
     assert settings.pii_key_value == DEV_PII_KEY and settings.pii_key_is_development
     warnings = [r for r in caplog.records if r.levelname == "WARNING"]
@@ -95,6 +95,7 @@ def test_a_real_configuration(monkeypatch):
         ({"WEBHOOK_PORT": "http"}, "WEBHOOK_PORT"),
         ({"TELEGRAM_API_BASE": "botapi.internal:9999"}, "TELEGRAM_API_BASE"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
+        ({"DATABASE_URL": "mysql://bot:hunter2@db/chatlend"}, "DATABASE_URL"),
     ],
 )
 def test_each_bad_setting_is_named(env, names):
