@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 
 from flows.config import FlowConfig
 from flows.context import StepContext
-from flows.events import Event, Outgoing
-from flows.i18n import locale_for
+from flows.events import Event, Outgoing, Reply
+from flows.i18n import N_, locale_for, texts
 from flows.menu import command_menu
 from flows.ports import ChangeRefused, OutboxMessage, Replayed, StaleSession, Store
 from flows.router import route
@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 SessionKey = tuple[str, int]
 MAX_ATTEMPTS = 3
+SOMETHING_WENT_WRONG = N_(
+    "Sorry, something went wrong on our side. Nothing was changed; please try again in a moment."
+)
 
 
 def utc_now() -> datetime:
@@ -107,6 +110,19 @@ class Engine:
                 except (StaleSession, ChangeRefused):
                     # Another process (or an operator) moved this user on: read again, redo.
                     self._cache.drop(key)
+                except Exception:
+                    # Nothing was committed, so the person may simply try again; they must hear
+                    # that, in their language, rather than silence. The log has no message text.
+                    log.exception("step failed in state %s", session.state)
+                    self._cache.drop(key)
+                    return [
+                        Outgoing(
+                            event.chat_id,
+                            Reply(texts(session.locale)._(SOMETHING_WENT_WRONG)),
+                            None,
+                            event.platform,
+                        )
+                    ]
             log.warning("gave up on an update after %d conflicts", MAX_ATTEMPTS)
             return []
 

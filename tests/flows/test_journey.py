@@ -135,3 +135,24 @@ async def test_cancelling_a_drawdown_borrows_nothing(bot: Harness) -> None:
     await person.press("Borrow")
     assert "Nothing was borrowed" in (await person.command("cancel"))[0].text
     assert await count(bot, "loans") == 0
+
+
+async def test_an_internal_error_is_answered_politely_and_changes_nothing(
+    bot: Harness, monkeypatch
+) -> None:
+    person = bot.person()
+    await onboard(person, await bot.invite())
+    await person.press("Borrow")
+    await person.say("5000")
+    await person.press("3 months")
+    from lending import servicing
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("payout rail down")
+
+    monkeypatch.setattr(servicing, "disburse", broken)
+    failed = await person.press("Confirm")
+    assert failed[0].text.startswith("Sorry, something went wrong on our side. Nothing was changed")
+    assert await count(bot, "loans") == 0
+    monkeypatch.undo()
+    assert "has been paid out" in (await person.press("Confirm"))[0].text  # the same button works
