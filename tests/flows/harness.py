@@ -166,6 +166,17 @@ async def onboard(
 ) -> list[Reply]:
     """The whole onboarding with good answers; returns the replies to Submit."""
     await at_name_question(person, invite)
+    return await identify_and_apply(person, birth=birth, income=income, answers=answers)
+
+
+async def identify_and_apply(
+    person: Person,
+    *,
+    birth: date = date(1990, 3, 7),
+    income: str = "2万",
+    answers: dict[str, str] | None = None,
+) -> list[Reply]:
+    """From the name question to the decision: KYC, questionnaire, Submit."""
     await person.say("Li Wei")
     await person.say(resident_id(birth))
     await person.share_contact("+86 138 0013 8000")

@@ -1,0 +1,66 @@
+"""Personal data stays where it belongs: not in logs, not read without consent."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+import pytest
+
+from risk.application import InviterStanding
+from tests.flows.harness import Harness, at_name_question, identify_and_apply, onboard, resident_id
+
+
+async def test_no_name_id_number_or_phone_reaches_the_logs(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    number = resident_id(date(1990, 3, 7))
+    person = bot.person()
+    await onboard(person, await bot.invite())
+    await person.say(number)  # typed where it does not belong, too
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for secret in ("Li Wei", number, "13800138000", "138 0013 8000"):
+        assert secret not in logged
+
+
+async def inviter_reads(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch, consent_label: str
+) -> list[str]:
+    asked: list[str] = []
+    real = bot.store.inviter_standing
+
+    async def spy(inviter: str, today: date) -> InviterStanding | None:
+        asked.append(inviter)
+        return await real(inviter, today)
+
+    monkeypatch.setattr(bot.store, "inviter_standing", spy)
+    person = bot.person()
+    await person.command("start", await bot.invite(inviter="user:77"))
+    await person.press("Continue")
+    await person.press("Agree")
+    await person.press("Agree")
+    await person.press(consent_label)  # the optional use of the invite relationship
+    await person.press("Agree")
+    answers = await identify_and_apply(person)
+    assert "Approved!" in answers[0].text
+    return asked
+
+
+async def test_the_inviters_standing_is_not_read_without_consent(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert await inviter_reads(bot, monkeypatch, "Decline") == []
+
+
+async def test_the_inviters_standing_is_read_with_consent(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert await inviter_reads(bot, monkeypatch, "Agree") == ["user:77"]
+
+
+async def test_answers_before_the_name_hold_no_personal_data(bot: Harness) -> None:
+    person = bot.person()
+    await at_name_question(person, await bot.invite())
+    session = await bot.store.load_session("telegram", person.user_id)
+    assert session is not None and set(session.answers) <= {"consents", "invited_by"}
