@@ -25,7 +25,7 @@ DEMO_SCRIPT: list[str] = [
     "#1",  # consent: use of the invite relationship (optional) -> Agree
     "#2",  # consent: marketing (optional) -> Decline
     "张三",  # legal name
-    "11010519900307123",  # ID number with a wrong checksum: asked again
+    "110105199003071238",  # ID number with a wrong check digit: explained, asked again
     "110105199003071239",  # valid ID number, born 1990-03-07
     "/contact_other +8613900000000",  # someone else's contact: refused
     "/contact +8613800138000",  # own contact
@@ -42,6 +42,8 @@ DEMO_SCRIPT: list[str] = [
     "#1",  # property: real estate
     "#1",  # dependents: none
     "#2",  # purpose: furniture or appliances
+    "#2",  # first loan expected: 5,000 to 20,000
+    "#3",  # over 12 months
     "#1",  # review of the answers: confirm -> decision and credit line
     "#1",  # home menu: borrow
     "5000",  # amount

@@ -34,6 +34,8 @@ class State(StrEnum):
     Q_PROPERTY = "q_property"
     Q_DEPENDENTS = "q_dependents"
     Q_PURPOSE = "q_purpose"
+    Q_AMOUNT = "q_amount"
+    Q_TERM = "q_term"
     REVIEW_ANSWERS = "review_answers"
     DECLINED = "declined"
     MANUAL_REVIEW = "manual_review"
@@ -67,6 +69,8 @@ ONBOARDING_ORDER: tuple[State, ...] = (
     State.Q_PROPERTY,
     State.Q_DEPENDENTS,
     State.Q_PURPOSE,
+    State.Q_AMOUNT,
+    State.Q_TERM,
     State.REVIEW_ANSWERS,
 )
 

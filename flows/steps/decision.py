@@ -54,6 +54,8 @@ def _application(ctx: StepContext, identity: Identity) -> Application:
         other_instalments=OtherInstalments(a["other_instalments"]),
         existing_credits=int(a["existing_credits"]),
         dependents=int(a["dependents"]),
+        requested_amount_fen=int(a["requested_amount_fen"]),
+        requested_term_months=int(a["requested_term_months"]),
         car_is_new=car_is_new,
     )
 

@@ -182,6 +182,27 @@ QUESTIONS: tuple[Question, ...] = (
         ),
         N_("Questionnaire: purpose"),
     ),
+    # The scorecard weighs the size and length of the first loan the person has in mind; asking
+    # keeps those factors (and any reason they give) about what the person actually said.
+    Question(
+        State.Q_AMOUNT,
+        "requested_amount_fen",
+        N_("How much do you expect to borrow at first?"),
+        (
+            (N_("Up to ¥5,000"), "500000"),
+            (N_("¥5,000 to ¥20,000"), "2000000"),
+            (N_("¥20,000 to ¥40,000"), "4000000"),
+            (N_("More than ¥40,000"), "8000000"),
+        ),
+        N_("Questionnaire: amount"),
+    ),
+    Question(
+        State.Q_TERM,
+        "requested_term_months",
+        N_("Over how long would you like to repay it?"),
+        ((N_("3 months"), "3"), (N_("6 months"), "6"), (N_("12 months"), "12")),
+        N_("Questionnaire: term"),
+    ),
 )
 
 

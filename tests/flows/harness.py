@@ -145,6 +145,8 @@ GOOD_ANSWERS = {
     "property": "Real estate",
     "dependents": "Nobody",
     "purpose": "Furniture or appliances",
+    "requested_amount_fen": "¥5,000 to ¥20,000",
+    "requested_term_months": "12 months",
 }
 
 
@@ -194,6 +196,8 @@ async def identify_and_apply(
         "property",
         "dependents",
         "purpose",
+        "requested_amount_fen",
+        "requested_term_months",
     ):
         await person.press(chosen[key])
     return await person.press("Submit")

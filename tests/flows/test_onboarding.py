@@ -196,3 +196,14 @@ async def test_personal_data_is_encrypted_at_rest_and_masked_on_screen(bot: Harn
     assert number not in dump and "Li Wei" not in dump
     person_answers = await bot.store.load_session("telegram", person.user_id)
     assert person_answers is not None and number not in str(person_answers.answers)
+
+
+async def test_a_first_loan_above_the_review_threshold_goes_to_a_person(bot: Harness) -> None:
+    person = bot.person()
+    replies = await onboard(
+        person, await bot.invite(), answers={"requested_amount_fen": "More than ¥40,000"}
+    )
+    assert "review team" in replies[-1].text and "1 to 3 working days" in replies[-1].text
+    session = await bot.store.load_session("telegram", person.user_id)
+    assert session is not None and session.state is State.MANUAL_REVIEW
+    assert await bot.store.credit_line(1) is None
