@@ -34,14 +34,13 @@ from flows.states import State
 from lending import servicing
 from lending.servicing import Loan
 from risk.application import InviterStanding
-from storage.codec import dumps, reply_from_json, reply_to_json
+from storage import outbox as outbox_rows
+from storage.codec import dumps
 from storage.database import Database
 from storage.loans import insert_entries, insert_loan, load_loans, set_closed_through
 from storage.pii import PiiVault
 from storage.sql import Tx, optional_day, utc
 
-OUTBOX_LEASE = timedelta(seconds=60)  # how long a sender may take before another retries
-OUTBOX_MAX_ATTEMPTS = 8
 INVITE_CODE_BYTES = 16  # 128 bits, 22 url-safe characters
 
 
@@ -99,7 +98,7 @@ class SqlStore:
             user_id = _save_session(tx, before_version, session, now)
             for change in changes:
                 self._apply(tx, user_id, change, now)
-            ids = [_enqueue(tx, message, now, leased=True) for message in outbox]
+            ids = [outbox_rows.enqueue(tx, message, now, leased=True) for message in outbox]
             if None in ids:  # the version check makes each step's keys new; never expected
                 raise StaleSession
             return CommitResult(user_id, tuple(i for i in ids if i is not None))
@@ -258,69 +257,21 @@ class SqlStore:
             tenure_days=(today - created.date()).days,
         )
 
-    # -- the outbox -----------------------------------------------------------------------
+    # -- the outbox (storage/outbox.py) ------------------------------------------------
 
     async def due_outbox(self, now: datetime, limit: int) -> list[Outgoing]:
-        def work(tx: Tx) -> list[Outgoing]:
-            rows = tx.all(
-                "SELECT * FROM outbox WHERE (status = 'pending' AND not_before <= :now)"
-                " OR (status = 'leased' AND lease_until < :now) ORDER BY id LIMIT :limit",
-                now=now,
-                limit=limit,
-            )
-            leased = []
-            for row in rows:
-                # Lease each row with a conditional update, so two workers never both win it.
-                won = tx.execute(
-                    "UPDATE outbox SET status = 'leased', lease_until = :until, attempts = attempts + 1"
-                    " WHERE id = :id AND status = :status AND attempts = :attempts",
-                    until=now + OUTBOX_LEASE,
-                    id=row.id,
-                    status=row.status,
-                    attempts=row.attempts,
-                )
-                if won:
-                    leased.append(
-                        Outgoing(row.chat_id, reply_from_json(row.payload), row.id, row.platform)
-                    )
-            return leased
-
-        return await self.db.run(work)
+        return await self.db.run(lambda tx: outbox_rows.lease_due(tx, now, limit))
 
     async def mark_delivered(self, outbox_id: int, now: datetime) -> None:
-        await self.db.run(
-            lambda tx: tx.execute(
-                "UPDATE outbox SET status = 'sent', sent_at = :now, lease_until = NULL WHERE id = :id",
-                now=now,
-                id=outbox_id,
-            )
-        )
+        await self.db.run(lambda tx: outbox_rows.mark_delivered(tx, outbox_id, now))
 
     async def mark_failed(self, outbox_id: int, error: str, now: datetime) -> None:
-        def work(tx: Tx) -> None:
-            attempts = tx.scalar("SELECT attempts FROM outbox WHERE id = :id", id=outbox_id)
-            if attempts is None:
-                return
-            tx.execute(
-                "UPDATE outbox SET status = :status, not_before = :retry, lease_until = NULL,"
-                " last_error = :error WHERE id = :id",
-                status="dead" if attempts >= OUTBOX_MAX_ATTEMPTS else "pending",
-                retry=now + timedelta(seconds=min(2**attempts, 3600)),
-                error=error[:200],
-                id=outbox_id,
-            )
-
-        await self.db.run(work)
+        await self.db.run(lambda tx: outbox_rows.mark_failed(tx, outbox_id, error, now))
 
     async def enqueue(self, messages: Sequence[OutboxMessage], now: datetime) -> list[int]:
         """Queue messages outside a conversation step (reminders, broadcasts); a message whose
         dedupe key is queued already is not queued twice."""
-
-        def work(tx: Tx) -> list[int]:
-            ids = (_enqueue(tx, message, now, leased=False) for message in messages)
-            return [outbox_id for outbox_id in ids if outbox_id is not None]
-
-        return await self.db.run(work)
+        return await self.db.run(lambda tx: outbox_rows.enqueue_new(tx, messages, now))
 
     # -- operators ---------------------------------------------------------------------------
 
@@ -428,22 +379,3 @@ def _record_decision(tx: Tx, user_id: int, change: RecordDecision, now: datetime
         until=change.valid_until,
         now=now,
     )
-
-
-def _enqueue(tx: Tx, message: OutboxMessage, now: datetime, leased: bool) -> int | None:
-    """The new row's id; None when a row with this dedupe key exists already."""
-    outbox_id = tx.scalar(
-        "INSERT INTO outbox (chat_id, platform, payload, status, attempts, not_before, lease_until,"
-        " dedupe_key, created_at) VALUES (:chat, :platform, :payload, :status, :attempts, :not_before,"
-        " :lease_until, :dedupe, :now) ON CONFLICT DO NOTHING RETURNING id",
-        chat=message.chat_id,
-        platform=message.platform,
-        payload=reply_to_json(message.reply),
-        status="leased" if leased else "pending",
-        attempts=1 if leased else 0,
-        not_before=message.not_before or now,
-        lease_until=now + OUTBOX_LEASE if leased else None,
-        dedupe=message.dedupe_key,
-        now=now,
-    )
-    return None if outbox_id is None else int(outbox_id)

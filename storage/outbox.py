@@ -1,0 +1,89 @@
+"""The outbox: messages that announce committed facts, sent after commit, retried, never twice.
+
+A row is queued in the same transaction as the fact it announces. A sender leases it (so two
+workers never send the same row), acknowledges it once the platform accepted it, or reports a
+failure and the row comes back after an exponential backoff; a lease that runs out (the sender
+died) makes the row due again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from flows.events import Outgoing
+from flows.ports import OutboxMessage
+from storage.codec import reply_from_json, reply_to_json
+from storage.sql import Tx
+
+OUTBOX_LEASE = timedelta(seconds=60)  # how long a sender may take before another retries
+OUTBOX_MAX_ATTEMPTS = 8
+
+
+def lease_due(tx: Tx, now: datetime, limit: int) -> list[Outgoing]:
+    rows = tx.all(
+        "SELECT * FROM outbox WHERE (status = 'pending' AND not_before <= :now)"
+        " OR (status = 'leased' AND lease_until < :now) ORDER BY id LIMIT :limit",
+        now=now,
+        limit=limit,
+    )
+    leased = []
+    for row in rows:
+        # A conditional update: of two workers that read the same row, one wins it.
+        won = tx.execute(
+            "UPDATE outbox SET status = 'leased', lease_until = :until, attempts = attempts + 1"
+            " WHERE id = :id AND status = :status AND attempts = :attempts",
+            until=now + OUTBOX_LEASE,
+            id=row.id,
+            status=row.status,
+            attempts=row.attempts,
+        )
+        if won:
+            leased.append(Outgoing(row.chat_id, reply_from_json(row.payload), row.id, row.platform))
+    return leased
+
+
+def mark_delivered(tx: Tx, outbox_id: int, now: datetime) -> None:
+    tx.execute(
+        "UPDATE outbox SET status = 'sent', sent_at = :now, lease_until = NULL WHERE id = :id",
+        now=now,
+        id=outbox_id,
+    )
+
+
+def mark_failed(tx: Tx, outbox_id: int, error: str, now: datetime) -> None:
+    attempts = tx.scalar("SELECT attempts FROM outbox WHERE id = :id", id=outbox_id)
+    if attempts is None:
+        return
+    tx.execute(
+        "UPDATE outbox SET status = :status, not_before = :retry, lease_until = NULL,"
+        " last_error = :error WHERE id = :id",
+        status="dead" if attempts >= OUTBOX_MAX_ATTEMPTS else "pending",
+        retry=now + timedelta(seconds=min(2**attempts, 3600)),
+        error=error[:200],
+        id=outbox_id,
+    )
+
+
+def enqueue_new(tx: Tx, messages: Sequence[OutboxMessage], now: datetime) -> list[int]:
+    ids = (enqueue(tx, message, now, leased=False) for message in messages)
+    return [outbox_id for outbox_id in ids if outbox_id is not None]
+
+
+def enqueue(tx: Tx, message: OutboxMessage, now: datetime, leased: bool) -> int | None:
+    """The new row's id; None when a row with this dedupe key exists already."""
+    outbox_id = tx.scalar(
+        "INSERT INTO outbox (chat_id, platform, payload, status, attempts, not_before, lease_until,"
+        " dedupe_key, created_at) VALUES (:chat, :platform, :payload, :status, :attempts, :not_before,"
+        " :lease_until, :dedupe, :now) ON CONFLICT DO NOTHING RETURNING id",
+        chat=message.chat_id,
+        platform=message.platform,
+        payload=reply_to_json(message.reply),
+        status="leased" if leased else "pending",
+        attempts=1 if leased else 0,
+        not_before=message.not_before or now,
+        lease_until=now + OUTBOX_LEASE if leased else None,
+        dedupe=message.dedupe_key,
+        now=now,
+    )
+    return None if outbox_id is None else int(outbox_id)
