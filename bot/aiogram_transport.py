@@ -37,10 +37,9 @@ from aiogram.types import (
 
 from bot.commands_menu import plan_menus
 from bot.delivery import (
-    DeliveryError,
-    EditRejected,
-    RetryLater,
+    PlatformErrors,
     handle_and_deliver,
+    neutral_errors,
     start_outbox_loop,
     stop_task,
 )
@@ -86,6 +85,16 @@ def _reason(error: TelegramAPIError) -> str:
     return f"{type(error).__name__}: {error.message}"
 
 
+ERRORS = PlatformErrors(
+    retry_after=TelegramRetryAfter,
+    forbidden=TelegramForbiddenError,
+    bad_request=TelegramBadRequest,
+    any_error=TelegramAPIError,
+    retry_seconds=lambda error: float(error.retry_after),
+    message=lambda error: str(error.message),
+)
+
+
 class AiogramSender:
     """The `Sender` for delivery.py: aiogram calls in, neutral errors out."""
 
@@ -93,32 +102,18 @@ class AiogramSender:
         self.bot = bot
 
     async def send(self, chat_id: int, text: str, markup: Markup) -> None:
-        try:
+        with neutral_errors(ERRORS):
             await self.bot.send_message(chat_id, text, reply_markup=to_markup(markup))
-        except TelegramRetryAfter as error:
-            raise RetryLater(error.retry_after) from None
-        except TelegramForbiddenError as error:
-            raise DeliveryError(f"blocked or not allowed: {error.message}") from None
-        except TelegramAPIError as error:
-            raise DeliveryError(_reason(error)) from None
 
     async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:
         inline = to_markup(markup)
-        try:
+        with neutral_errors(ERRORS, editing=True):
             await self.bot.edit_message_text(
                 text=text,
                 chat_id=chat_id,
                 message_id=message_id,
                 reply_markup=inline if isinstance(inline, InlineKeyboardMarkup) else None,
             )
-        except TelegramRetryAfter as error:
-            raise RetryLater(error.retry_after) from None
-        except TelegramBadRequest as error:
-            raise EditRejected(error.message) from None
-        except TelegramForbiddenError as error:
-            raise DeliveryError(f"blocked or not allowed: {error.message}") from None
-        except TelegramAPIError as error:
-            raise DeliveryError(_reason(error)) from None
 
 
 class AiogramTransport:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.rendering import Markup, can_edit, markup_for, plan_messages
 from flows.events import ButtonPress, Conversation, Event, Outgoing
@@ -43,6 +45,35 @@ class RetryLater(Exception):
 
 class EditRejected(Exception):
     """The message could not be edited (too old, not modified, deleted); send a new one."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformErrors:
+    """How one Telegram library spells the errors delivery cares about."""
+
+    retry_after: type[Exception]
+    forbidden: type[Exception]
+    bad_request: type[Exception]
+    any_error: type[Exception]
+    retry_seconds: Callable[[Any], float]
+    message: Callable[[Any], str]  # Telegram's description: names the problem, never our text
+
+
+@contextmanager
+def neutral_errors(errors: PlatformErrors, *, editing: bool = False) -> Iterator[None]:
+    """Turns a library's exceptions into RetryLater, EditRejected or DeliveryError."""
+    try:
+        yield
+    except errors.retry_after as error:
+        raise RetryLater(errors.retry_seconds(error)) from None
+    except errors.bad_request as error:
+        if editing:
+            raise EditRejected(errors.message(error)) from None
+        raise DeliveryError(f"{type(error).__name__}: {errors.message(error)}") from None
+    except errors.forbidden as error:
+        raise DeliveryError(f"blocked or not allowed: {errors.message(error)}") from None
+    except errors.any_error as error:
+        raise DeliveryError(f"{type(error).__name__}: {errors.message(error)}") from None
 
 
 class Sender(Protocol):

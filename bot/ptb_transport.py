@@ -35,10 +35,9 @@ from telegram.request import BaseRequest
 
 from bot.commands_menu import plan_menus
 from bot.delivery import (
-    DeliveryError,
-    EditRejected,
-    RetryLater,
+    PlatformErrors,
     handle_and_deliver,
+    neutral_errors,
     start_outbox_loop,
     stop_task,
 )
@@ -79,6 +78,16 @@ def _reason(error: TelegramError) -> str:
     return f"{type(error).__name__}: {error.message}"
 
 
+ERRORS = PlatformErrors(
+    retry_after=RetryAfter,
+    forbidden=Forbidden,
+    bad_request=BadRequest,
+    any_error=TelegramError,
+    retry_seconds=lambda error: _seconds(error.retry_after),
+    message=lambda error: str(error.message),
+)
+
+
 class PTBSender:
     """The `Sender` for delivery.py over a PTB Bot."""
 
@@ -86,32 +95,18 @@ class PTBSender:
         self.application = application
 
     async def send(self, chat_id: int, text: str, markup: Markup) -> None:
-        try:
+        with neutral_errors(ERRORS):
             await self.application.bot.send_message(chat_id, text, reply_markup=to_markup(markup))
-        except RetryAfter as error:
-            raise RetryLater(_seconds(error.retry_after)) from None
-        except Forbidden as error:
-            raise DeliveryError(f"blocked or not allowed: {error.message}") from None
-        except TelegramError as error:
-            raise DeliveryError(_reason(error)) from None
 
     async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:
         inline = to_markup(markup)
-        try:
+        with neutral_errors(ERRORS, editing=True):
             await self.application.bot.edit_message_text(
                 text,
                 chat_id=chat_id,
                 message_id=message_id,
                 reply_markup=inline if isinstance(inline, InlineKeyboardMarkup) else None,
             )
-        except RetryAfter as error:
-            raise RetryLater(_seconds(error.retry_after)) from None
-        except BadRequest as error:
-            raise EditRejected(error.message) from None
-        except Forbidden as error:
-            raise DeliveryError(f"blocked or not allowed: {error.message}") from None
-        except TelegramError as error:
-            raise DeliveryError(_reason(error)) from None
 
 
 class PTBTransport:
