@@ -164,10 +164,6 @@ class Engine:
             timezone=self.config.default_timezone,
         )
 
-    def forget(self, platform: str, platform_user_id: int) -> None:
-        """Drop a cached session after an out-of-band change (operator action, restart test)."""
-        self._cache.drop((platform, platform_user_id))
-
     async def mark_delivered(self, outbox_id: int) -> None:
         await self.store.mark_delivered(outbox_id, self.clock())
 

@@ -55,14 +55,19 @@ def parse_name(text: str) -> Result[str]:
     return Parsed(name)
 
 
+def age_on(birth: date, day: date) -> int:
+    """Whole years lived on `day`: a birthday not yet reached this year does not count."""
+    had_birthday = (day.month, day.day) >= (birth.month, birth.day)
+    return day.year - birth.year - (0 if had_birthday else 1)
+
+
 @dataclass(frozen=True, slots=True)
 class ResidentId:
     number: str
     birth_date: date
 
     def age_on(self, day: date) -> int:
-        had_birthday = (day.month, day.day) >= (self.birth_date.month, self.birth_date.day)
-        return day.year - self.birth_date.year - (0 if had_birthday else 1)
+        return age_on(self.birth_date, day)
 
 
 def parse_resident_id(text: str, today: date, min_age: int, max_age: int) -> Result[ResidentId]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import risk
 from flows.changes import Audit, RecordDecision
@@ -14,6 +14,7 @@ from flows.session import UserStatus
 from flows.states import State
 from flows.steps.base import Step, choice_rows
 from flows.steps.questions import QUESTIONS, label_of, purpose_answer
+from flows.validation import age_on
 from lending import servicing
 from risk.application import (
     Application,
@@ -34,14 +35,9 @@ from risk.application import (
 def _application(ctx: StepContext, identity: Identity) -> Application:
     a = ctx.session.answers
     assert identity.birth_date is not None
-    age = (
-        ctx.today.year
-        - identity.birth_date.year
-        - ((ctx.today.month, ctx.today.day) < (identity.birth_date.month, identity.birth_date.day))
-    )
     purpose, car_is_new = purpose_answer(str(a["purpose"]))
     return Application(
-        age=age,
+        age=age_on(identity.birth_date, ctx.today),
         monthly_income_fen=int(a["monthly_income_fen"]),
         employment=Employment(a["employment"]),
         employment_length=EmploymentLength(a["employment_length"]),
@@ -207,8 +203,6 @@ class Declined(Step):
         decided = ctx.session.answers.get("decision", {})
         reasons = "\n".join(f"• {ctx._(message)}" for message in decided.get("reasons", []))
         retry_on = decided.get("retry_on")
-        from datetime import date
-
         when = ctx.t.date(date.fromisoformat(retry_on)) if retry_on else ctx.t.date(ctx.today)
         ctx.say(
             ctx._(
@@ -229,8 +223,6 @@ class Declined(Step):
 
     async def on_text(self, ctx: StepContext, text: str) -> None:
         """/start or any message after the retry date opens a new application."""
-        from datetime import date
-
         retry_on = ctx.session.answers.get("decision", {}).get("retry_on")
         if retry_on and ctx.today >= date.fromisoformat(retry_on):
             ctx.session.answers.pop("decision", None)
