@@ -94,25 +94,39 @@ class Database:
         )
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="db")
 
-    def _connection(self) -> Any:
+    def _connection(self, fresh: bool = False) -> Any:
+        """This worker thread's PostgreSQL connection; a new one when asked or when it broke."""
         connection = getattr(self._local, "connection", None)
+        if connection is not None and (fresh or connection.closed or connection.broken):
+            with self._lock:
+                self._connections.remove(connection)
+            connection.close()
+            connection = None
         if connection is None:
-            if self.is_sqlite:
-                connection = _connect_sqlite(sqlite_path(self.url))
-            else:
-                connection = _connect_postgres(self.url)
+            connection = _connect_postgres(self.url)
             self._local.connection = connection
             with self._lock:
                 self._connections.append(connection)
         return connection
 
-    def _in_transaction(self, work: Callable[[Tx], T]) -> T:
-        connection = self._connection()
-        cursor = connection.cursor()
+    def _begin(self) -> Any:
+        """A cursor inside a new transaction. A connection that died while idle (the server
+        restarted) fails right here, before any work: reconnecting and beginning again is safe."""
+        import psycopg
+
         try:
+            cursor = self._connection().cursor()
             cursor.execute("BEGIN")
+        except psycopg.OperationalError:
+            cursor = self._connection(fresh=True).cursor()
+            cursor.execute("BEGIN")
+        return cursor
+
+    def _in_transaction(self, work: Callable[[Tx], T]) -> T:
+        cursor = self._begin()
+        try:
             try:
-                result = work(Tx(cursor, postgres=not self.is_sqlite))
+                result = work(Tx(cursor, postgres=True))
             except BaseException:
                 cursor.execute("ROLLBACK")
                 raise

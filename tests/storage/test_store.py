@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from flows.events import Reply
 from flows.ports import OutboxMessage
 from flows.states import State
+from storage import Database
 from tests.flows.harness import Harness, onboard
+from tests.storage.conftest import postgres_url
 
 
 async def test_the_journey_works_on_this_database(any_bot: Harness) -> None:
@@ -102,3 +107,27 @@ async def test_a_disbursement_announcement_is_an_outbox_row_acknowledged_after_s
         lambda tx: [r.status for r in tx.all("SELECT status FROM outbox")]
     )
     assert statuses and set(statuses) == {"sent"}
+
+
+@pytest.mark.postgres
+async def test_the_bot_carries_on_after_the_database_drops_its_connections(tmp_path: Path) -> None:
+    urls = postgres_url()
+    url = next(urls)
+    bot = Harness(tmp_path / "unused.db", url=url)
+    try:
+        person = bot.person()
+        await person.command("start", await bot.invite())
+        await person.press("Continue")
+        killer = Database(url)  # another session ends all of ours, as a server restart would
+        await killer.run(
+            lambda tx: tx.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+        await killer.close()
+        for _ in range(4):  # every worker thread of ours held a now-dead connection
+            assert "Recorded: you agreed." in (await person.press("Agree"))[0].text
+    finally:
+        await bot.close()
+        next(urls, None)
