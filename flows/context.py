@@ -56,24 +56,17 @@ class StepContext:
 
     async def go(self, target: State) -> None:
         """Move to `target` and show its question."""
-        from flows.steps import STEPS
-
-        source = self.session.state
-        if (source, target) not in ALLOWED:
-            raise IllegalTransition(f"{source} -> {target}")
-        self.session.state = target
-        self.session.screen += 1
-        await STEPS[target].prompt(self)
+        if (self.session.state, target) not in ALLOWED:
+            raise IllegalTransition(f"{self.session.state} -> {target}")
+        await self.jump(target)
 
     async def jump(self, target: State) -> None:
         """Move without an edge check: only for /start resuming and operator actions."""
-        from flows.steps import STEPS
-
         self.session.state = target
-        self.session.screen += 1
-        await STEPS[target].prompt(self)
+        await self.reprompt()
 
     async def reprompt(self) -> None:
+        """Show the current question again, on a new screen: older buttons become stale."""
         from flows.steps import STEPS
 
         self.session.screen += 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
@@ -148,12 +148,11 @@ class Engine:
         session.user_id = result.user_id
         session.version = stored.version + 1
         self._cache.put(key, session)
-        if ctx.durable:
-            return [
-                Outgoing(event.chat_id, reply, outbox_id, event.platform)
-                for reply, outbox_id in zip(ctx.replies, result.outbox_ids, strict=True)
-            ]
-        return [Outgoing(event.chat_id, reply, None, event.platform) for reply in ctx.replies]
+        ids: Sequence[int | None] = result.outbox_ids if ctx.durable else [None] * len(ctx.replies)
+        return [
+            Outgoing(event.chat_id, reply, outbox_id, event.platform)
+            for reply, outbox_id in zip(ctx.replies, ids, strict=True)
+        ]
 
     def _new_session(self, event: Event) -> Session:
         return Session(

@@ -8,6 +8,7 @@ from flows.changes import Audit, OpenLoan
 from flows.context import StepContext
 from flows.i18n import N_
 from flows.payments import sandbox_payout_reference
+from flows.ports import CreditLine
 from flows.states import State
 from flows.steps.base import AmountStep, Step, choice_rows
 from flows.steps.home import available_fen, cancel_to_home, line_and_loans
@@ -123,9 +124,8 @@ class Term(Step):
         await ctx.go(State.BORROW_DISCLOSURE)
 
 
-async def _offer(ctx: StepContext) -> Schedule | None:
+def _offer(ctx: StepContext, line: CreditLine | None) -> Schedule | None:
     draft = _draft(ctx)
-    line, _ = await line_and_loans(ctx)
     if line is None or "amount_fen" not in draft or "term_months" not in draft:
         return None
     return build_schedule(
@@ -138,7 +138,8 @@ class Disclosure(Step):
     where = N_("Borrow: check the terms and confirm")
 
     async def prompt(self, ctx: StepContext) -> None:
-        schedule = await _offer(ctx)
+        line, _ = await line_and_loans(ctx)
+        schedule = _offer(ctx, line)
         if schedule is None:
             await ctx.jump(State.BORROW_AMOUNT)
             return
@@ -202,8 +203,8 @@ class Disclosure(Step):
             await super().on_button(ctx, choice)
 
     async def _confirm(self, ctx: StepContext) -> None:
-        schedule = await _offer(ctx)
         line, loans = await line_and_loans(ctx)
+        schedule = _offer(ctx, line)
         if schedule is None or line is None:
             await ctx.jump(State.BORROW_AMOUNT)
             return
@@ -215,11 +216,12 @@ class Disclosure(Step):
             METHOD,
             start=schedule.start,
         )
-        if schedule.principal_fen > available_fen(ctx, line, loans):
+        available = available_fen(ctx, line, loans)
+        if schedule.principal_fen > available:
             ctx.say(
                 ctx._(
                     "That is more than your available credit of {available}.",
-                    available=ctx.t.money(available_fen(ctx, line, loans)),
+                    available=ctx.t.money(available),
                 )
             )
             await ctx.go(State.BORROW_AMOUNT)

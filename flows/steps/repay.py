@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flows.changes import Audit, PostEntries
 from flows.context import StepContext
 from flows.i18n import N_
@@ -24,9 +26,9 @@ async def _target(ctx: StepContext) -> Loan | None:
         if loan.loan_id == chosen:
             return loan
 
-    def next_date(loan: Loan) -> str:
+    def next_date(loan: Loan) -> date:
         due = servicing.next_due(loan, ctx.today)
-        return due.due_date.isoformat() if due else "9999"
+        return due.due_date if due else date.max
 
     return min(open_loans, key=next_date)
 
