@@ -170,6 +170,8 @@ def _startup_problem(error: Exception, settings: Settings) -> str | None:
     """One line for the start-up failures an operator fixes in the settings; None otherwise.
     Matched by name so that neither Telegram library is imported when the other runs."""
     name = type(error).__name__
+    if name == "PiiKeyError":
+        return f"invalid setting: {error}"
     if name in ("TelegramUnauthorizedError", "InvalidToken"):
         return "invalid setting: BOT_TOKEN was rejected by Telegram (revoked or mistyped?)"
     if name in ("TelegramNetworkError", "NetworkError", "TimedOut"):

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     webhook_host: str = "127.0.0.1"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     log_level: str = "INFO"
+    # FULL: a commit survives a power cut (one fsync per group-commit batch). NORMAL survives a
+    # crash of the process only, and is faster; choose it knowingly.
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
 
     # True when PII_KEY was absent and the public development key stands in (console only).
     pii_key_is_development: bool = Field(default=False, exclude=True)

@@ -10,6 +10,7 @@ from flows.config import FlowConfig
 from flows.engine import Clock, Engine, utc_now
 from flows.events import Conversation
 from storage import Database, PiiVault, SqlStore
+from storage.pii import verify_key
 from storage.schema import create_schema_in_child
 
 
@@ -24,7 +25,14 @@ def flow_config(settings: Settings) -> FlowConfig:
 async def open_store(settings: Settings) -> SqlStore:
     assert settings.pii_key is not None, "load_settings() always sets PII_KEY"
     await create_schema_in_child(settings.database_url)
-    return SqlStore(Database(settings.database_url), PiiVault(settings.pii_key.get_secret_value()))
+    db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    vault = PiiVault(settings.pii_key.get_secret_value())
+    try:
+        await db.run(lambda tx: verify_key(tx, vault))
+    except BaseException:
+        await db.close()
+        raise
+    return SqlStore(db, vault)
 
 
 async def build_conversation(settings: Settings, clock: Clock = utc_now) -> Engine:

@@ -30,7 +30,7 @@ async def start(ctx: StepContext, arg: str) -> None:
     elif state is State.DECLINED:
         await STEPS[State.DECLINED].on_text(ctx, "")
     elif state in (*BORROW_ORDER, *REPAY_ORDER):
-        await ctx.jump(State.HOME)
+        await ctx.go(State.HOME)
     else:
         ctx.say(ctx._("Welcome back. Let's continue where you left off."))
         await ctx.reprompt()
@@ -108,11 +108,18 @@ async def _loans(ctx: StepContext) -> None:
 
 
 async def _repay(ctx: StepContext) -> None:
-    await ctx.jump(State.REPAY_AMOUNT)
+    await _to(ctx, State.REPAY_AMOUNT)
 
 
 async def _menu(ctx: StepContext) -> None:
-    await ctx.jump(State.HOME)
+    await _to(ctx, State.HOME)
+
+
+async def _to(ctx: StepContext, target: State) -> None:
+    if ctx.session.state is target:
+        await ctx.reprompt()
+    else:
+        await ctx.go(target)
 
 
 def unknown_command(ctx: StepContext) -> None:

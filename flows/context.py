@@ -10,7 +10,7 @@ from flows.changes import Change
 from flows.config import FlowConfig
 from flows.events import Button, Event, Reply
 from flows.i18n import Texts, texts
-from flows.ports import CreditLine, Store
+from flows.ports import CreditLine, Repository
 from flows.session import Session
 from flows.states import ALLOWED, State
 from lending.servicing import Loan
@@ -24,7 +24,7 @@ class IllegalTransition(RuntimeError):
 class StepContext:
     event: Event
     session: Session
-    store: Store
+    store: Repository  # reads answered from this update's transaction
     config: FlowConfig
     now: datetime  # UTC
     replies: list[Reply] = field(default_factory=list)
@@ -55,15 +55,16 @@ class StepContext:
         return Button(label, f"{self.session.screen}:{choice}")
 
     async def go(self, target: State) -> None:
-        """Move to `target` and show its question."""
+        """Move to `target` and show its question. The only way a state changes: a move that
+        flows.states.TRANSITIONS does not list fails the step, and nothing is committed."""
+        self.move(target)
+        await self.reprompt()
+
+    def move(self, target: State) -> None:
+        """Move to `target` without showing its question (the step says something else)."""
         if (self.session.state, target) not in ALLOWED:
             raise IllegalTransition(f"{self.session.state} -> {target}")
-        await self.jump(target)
-
-    async def jump(self, target: State) -> None:
-        """Move without an edge check: only for /start resuming and operator actions."""
         self.session.state = target
-        await self.reprompt()
 
     async def reprompt(self) -> None:
         """Show the current question again, on a new screen: older buttons become stale."""

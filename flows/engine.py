@@ -1,9 +1,14 @@
-"""The conversation engine: one event in, one transaction, replies out.
+"""The conversation engine: one event in, one unit of work, replies out.
 
-Per update: take the user's lock, read their session (from memory when this process saved it
-last, else from the database), let the step decide on a copy, then commit the new session, the
-step's changes, the processed update id and any outbox rows in one transaction. A replayed
-update, a stale session or a change refused at commit time write nothing.
+Per update: take the user's lock, then in one transaction on the database thread: drop a
+replayed update (answering with what it answered then), read the session (from memory when this
+process saved it last, else from the database), let the step decide on a copy while reading
+through the same transaction, and commit the new session, the step's changes, the processed
+update id, its replies and any outbox rows. A stale session or a change refused at commit time
+rolls the whole unit back and the step is done again on fresh data.
+
+A message from someone who has never been admitted (no invite) is answered without writing a
+row: strangers cost nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flows.config import FlowConfig
@@ -20,9 +26,18 @@ from flows.context import StepContext
 from flows.events import Event, Outgoing, Reply
 from flows.i18n import N_, locale_for, texts
 from flows.menu import command_menu
-from flows.ports import ChangeRefused, OutboxMessage, Replayed, StaleSession, Store
+from flows.ports import (
+    ChangeRefused,
+    OutboxMessage,
+    Replayed,
+    StaleSession,
+    Store,
+    UnitOfWork,
+    run_to_end,
+)
 from flows.router import route
 from flows.session import Session
+from flows.states import State
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +98,12 @@ class SessionCache:
         self._items.pop(key, None)
 
 
+@dataclass(frozen=True, slots=True)
+class _Done:
+    outgoing: list[Outgoing]
+    session: Session | None = None  # what was committed; None when nothing was
+
+
 class Engine:
     def __init__(
         self,
@@ -101,39 +122,58 @@ class Engine:
         key = (event.platform, event.user_id)
         async with self._locks.hold(key):
             for _ in range(MAX_ATTEMPTS):
-                stored = self._cache.get(key) or await self.store.load_session(*key)
-                session = stored or self._new_session(event)
+                cached = self._cache.get(key)
                 try:
-                    return await self._step(event, session, key)
-                except Replayed:
-                    return []
+                    done = await self.store.unit_of_work(
+                        lambda uow, cached=cached: self._step(uow, event, cached)  # type: ignore[misc]
+                    )
+                except Replayed as replay:
+                    return [
+                        Outgoing(event.chat_id, r, None, event.platform) for r in replay.replies
+                    ]
                 except (StaleSession, ChangeRefused):
                     # Another process (or an operator) moved this user on: read again, redo.
                     self._cache.drop(key)
+                    continue
                 except Exception:
                     # Nothing was committed, so the person may simply try again; they must hear
                     # that, in their language, rather than silence. The log has no message text.
-                    log.exception("step failed in state %s", session.state)
+                    log.exception("step failed")
                     self._cache.drop(key)
+                    locale = cached.locale if cached else self._new_session(event).locale
                     return [
                         Outgoing(
                             event.chat_id,
-                            Reply(texts(session.locale)._(SOMETHING_WENT_WRONG)),
+                            Reply(texts(locale)._(SOMETHING_WENT_WRONG)),
                             None,
                             event.platform,
                         )
                     ]
+                if done.session is not None:
+                    self._cache.put(key, done.session)
+                return done.outgoing
             log.warning("gave up on an update after %d conflicts", MAX_ATTEMPTS)
             return []
 
-    async def _step(self, event: Event, stored: Session, key: SessionKey) -> list[Outgoing]:
-        session = stored.copy()
+    def _step(self, uow: UnitOfWork, event: Event, cached: Session | None) -> _Done:
+        """One update, inside its transaction, on the database thread."""
+        uow.serialize_user(event.platform, event.user_id)
+        if event.update_id is not None:
+            replies = uow.replayed(event.platform, event.update_id)
+            if replies is not None:
+                raise Replayed(replies)
+        stored = cached or uow.load_session(event.platform, event.user_id)
+        before = stored or self._new_session(event)
+        session = before.copy()
         session.chat_id = event.chat_id
         now = self.clock()
-        ctx = StepContext(event, session, self.store, self.config, now)
-        await route(ctx)
+        ctx = StepContext(event, session, uow, self.config, now)
+        run_to_end(route(ctx))
+        if stored is None and session.state is State.NEW and not ctx.changes:
+            # Not admitted: answer, but keep no trace of a stranger.
+            return _Done([Outgoing(event.chat_id, r, None, event.platform) for r in ctx.replies])
         # Keyed by the version this step saves: a version is committed once, so is each row.
-        step_key = f"step:{event.platform}:{event.user_id}:{stored.version + 1}"
+        step_key = f"step:{event.platform}:{event.user_id}:{before.version + 1}"
         outbox = (
             [
                 OutboxMessage(event.chat_id, event.platform, reply, f"{step_key}:{n}")
@@ -142,17 +182,25 @@ class Engine:
             if ctx.durable
             else []
         )
-        result = await self.store.commit(
-            stored.version, session, ctx.changes, event.update_id, outbox, now
+        result = uow.commit(
+            before.version,
+            session,
+            ctx.changes,
+            event.update_id,
+            outbox,
+            () if ctx.durable else ctx.replies,  # outbox rows are resent by the outbox itself
+            now,
         )
         session.user_id = result.user_id
-        session.version = stored.version + 1
-        self._cache.put(key, session)
+        session.version = before.version + 1
         ids: Sequence[int | None] = result.outbox_ids if ctx.durable else [None] * len(ctx.replies)
-        return [
-            Outgoing(event.chat_id, reply, outbox_id, event.platform)
-            for reply, outbox_id in zip(ctx.replies, ids, strict=True)
-        ]
+        return _Done(
+            [
+                Outgoing(event.chat_id, reply, outbox_id, event.platform)
+                for reply, outbox_id in zip(ctx.replies, ids, strict=True)
+            ],
+            session,
+        )
 
     def _new_session(self, event: Event) -> Session:
         return Session(

@@ -1,16 +1,18 @@
 """What the conversation reads from storage, and the one call that writes.
 
-Flows depend on this protocol only; storage/ implements it. Reads happen before the step
-decides; every write of an update goes through `commit`, in one transaction.
+Flows depend on these protocols only; storage/ implements them. A whole step runs as one unit
+of work: `Store.unit_of_work` opens one transaction and hands the engine a `UnitOfWork` bound
+to it, so the session, every read the step makes, and the commit of its changes see the same
+data, in one trip to the database thread. No decision rests on data the commit did not see.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from flows.changes import Change
 from flows.events import Outgoing, Reply
@@ -18,9 +20,17 @@ from flows.session import Session
 from lending.servicing import Loan
 from risk.application import InviterStanding
 
+T = TypeVar("T")
+
 
 class Replayed(Exception):
-    """The update id was processed before: the update must have no second effect."""
+    """The update id was processed before: the update must have no second effect. `replies`
+    are what it answered then (resent after a crash between commit and send), or None when
+    another worker is answering it right now."""
+
+    def __init__(self, replies: Sequence[Reply] | None = None) -> None:
+        super().__init__("update already processed")
+        self.replies = tuple(replies or ())
 
 
 class StaleSession(Exception):
@@ -74,22 +84,12 @@ class CommitResult:
     outbox_ids: tuple[int, ...]
 
 
-class Store(Protocol):
-    async def load_session(self, platform: str, platform_user_id: int) -> Session | None: ...
+class Repository(Protocol):
+    """What a step reads, answered from the update's open transaction.
 
-    async def commit(
-        self,
-        before_version: int,
-        session: Session,
-        changes: Sequence[Change],
-        update_id: int | None,
-        outbox: Sequence[OutboxMessage],
-        now: datetime,
-    ) -> CommitResult:
-        """Save the session (if `before_version` still holds), apply the changes, record the
-        update id and queue the outbox rows, all in one transaction. Raises Replayed,
-        StaleSession or ChangeRefused, having written nothing."""
-        ...
+    The methods are coroutines so steps read the same way whatever the store, but inside a unit
+    of work they never suspend: the engine runs the whole step on the database thread.
+    """
 
     async def find_invite(self, code: str) -> Invite | None: ...
 
@@ -110,8 +110,60 @@ class Store(Protocol):
         Asked only when the borrower consented to the use of the invite relationship."""
         ...
 
+
+class UnitOfWork(Repository, Protocol):
+    """One transaction: the engine's view of it. Everything here runs on the database thread."""
+
+    def serialize_user(self, platform: str, platform_user_id: int) -> None:
+        """Hold this user's lock until the transaction ends (PostgreSQL: an advisory lock, so
+        replicas take one user's updates one at a time; SQLite has one writer anyway)."""
+        ...
+
+    def replayed(self, platform: str, update_id: int) -> Sequence[Reply] | None:
+        """The replies of an update processed before, or None when it is new."""
+        ...
+
+    def load_session(self, platform: str, platform_user_id: int) -> Session | None: ...
+
+    def commit(
+        self,
+        before_version: int,
+        session: Session,
+        changes: Sequence[Change],
+        update_id: int | None,
+        outbox: Sequence[OutboxMessage],
+        replies: Sequence[Reply],
+        now: datetime,
+    ) -> CommitResult:
+        """Save the session (if `before_version` still holds), apply the changes, record the
+        update id with its (non-outbox) replies and queue the outbox rows. Raises Replayed,
+        StaleSession or ChangeRefused; the unit of work is then rolled back whole."""
+        ...
+
+
+class Store(Protocol):
+    async def unit_of_work(self, work: Callable[[UnitOfWork], T]) -> T:
+        """Run `work` inside one transaction on the database thread; commit when it returns,
+        roll back when it raises."""
+        ...
+
     async def due_outbox(self, now: datetime, limit: int) -> list[Outgoing]: ...
 
     async def mark_delivered(self, outbox_id: int, now: datetime) -> None: ...
 
     async def mark_failed(self, outbox_id: int, error: str, now: datetime) -> None: ...
+
+
+class SuspendedInUnitOfWork(RuntimeError):
+    """A step awaited something that really waits (network, a timer) inside a unit of work."""
+
+
+def run_to_end(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that never suspends, synchronously: a step inside a unit of work only
+    awaits the repository, whose reads are answered at once from the open transaction."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise SuspendedInUnitOfWork("a step may only await the repository")

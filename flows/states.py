@@ -125,7 +125,20 @@ TRANSITIONS: tuple[Transition, ...] = (
     *_chain(REPAY_ORDER, "valid amount"),
     *_backs(REPAY_ORDER),
     Transition(State.REPAY_CONFIRM, State.HOME, "confirm: repayment received"),
-    *(Transition(state, State.HOME, "/cancel") for state in (*BORROW_ORDER, *REPAY_ORDER)),
+    *(
+        Transition(state, State.HOME, "/cancel, /start or /menu")
+        for state in (*BORROW_ORDER, *REPAY_ORDER)
+    ),
+    *(
+        Transition(state, State.REPAY_AMOUNT, "/repay")
+        for state in (*BORROW_ORDER, State.REPAY_CONFIRM)
+    ),
+    Transition(State.BORROW_AMOUNT, State.HOME, "nothing available to borrow"),
+    Transition(State.REPAY_AMOUNT, State.HOME, "nothing to repay"),
+    *(
+        Transition(State.REVIEW_ANSWERS, state, "an answer is missing")
+        for state in ONBOARDING_ORDER[5:-1]
+    ),
 )
 
 ALLOWED: frozenset[tuple[State, State]] = frozenset((t.source, t.target) for t in TRANSITIONS)

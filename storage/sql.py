@@ -10,6 +10,7 @@ SQLModel still defines the tables and creates them.
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -118,6 +119,13 @@ class Savepoint:
         else:
             self.tx.execute(f"ROLLBACK TO SAVEPOINT {self.name}")
             self.tx.execute(f"RELEASE SAVEPOINT {self.name}")
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """A unique constraint refused a row, on either driver (without importing psycopg)."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return "UNIQUE" in str(error)
+    return getattr(error, "sqlstate", None) == "23505"
 
 
 def utc(value: datetime | str | None) -> datetime | None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from flows.changes import (
     Audit,
@@ -18,7 +19,7 @@ from flows.changes import (
     SaveIdentity,
     UseInvite,
 )
-from flows.events import Outgoing
+from flows.events import Outgoing, Reply
 from flows.ports import (
     ChangeRefused,
     CommitResult,
@@ -28,6 +29,7 @@ from flows.ports import (
     OutboxMessage,
     Replayed,
     StaleSession,
+    run_to_end,
 )
 from flows.session import Session, UserStatus
 from flows.states import State
@@ -35,77 +37,95 @@ from lending import servicing
 from lending.servicing import Loan
 from risk.application import InviterStanding
 from storage import outbox as outbox_rows
-from storage.codec import dumps
+from storage.codec import dumps, reply_from_json, reply_to_json
 from storage.database import Database
 from storage.loans import insert_entries, insert_loan, load_loans, set_closed_through
 from storage.pii import PiiVault
-from storage.sql import Tx, optional_day, utc
+from storage.sql import Tx, is_unique_violation, optional_day, utc
 
 INVITE_CODE_BYTES = 16  # 128 bits, 22 url-safe characters
+T = TypeVar("T")
 
 
-class SqlStore:
-    def __init__(self, db: Database, vault: PiiVault) -> None:
-        self.db = db
+class TxStore:
+    """The unit of work of one update: every read and the commit, on one open transaction."""
+
+    def __init__(self, tx: Tx, vault: PiiVault) -> None:
+        self.tx = tx
         self.vault = vault
 
-    # -- the conversation ---------------------------------------------------------------
+    # -- the engine's side ----------------------------------------------------------------
 
-    async def load_session(self, platform: str, platform_user_id: int) -> Session | None:
-        def work(tx: Tx) -> Session | None:
-            row = tx.one(
-                "SELECT c.* FROM users u JOIN conversations c ON c.user_id = u.id"
-                " WHERE u.platform = :platform AND u.platform_user_id = :user",
-                platform=platform,
-                user=platform_user_id,
-            )
-            if row is None:
-                return None
-            return Session(
-                platform=platform,
-                platform_user_id=platform_user_id,
-                chat_id=row.chat_id,
-                locale=row.locale,
-                timezone=row.timezone,
-                user_id=row.user_id,
-                status=UserStatus(row.status),
-                state=State(row.state),
-                answers=json.loads(row.answers),
-                screen=row.screen,
-                version=row.version,
+    def serialize_user(self, platform: str, platform_user_id: int) -> None:
+        if self.tx.postgres:
+            self.tx.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))",
+                key=f"user:{platform}:{platform_user_id}",
             )
 
-        return await self.db.run(work)
+    def replayed(self, platform: str, update_id: int) -> list[Reply] | None:
+        row = self.tx.one(
+            "SELECT replies FROM processed_updates WHERE platform = :platform AND update_id = :id",
+            platform=platform,
+            id=update_id,
+        )
+        if row is None:
+            return None
+        return [reply_from_json(item) for item in json.loads(row.replies or "[]")]
 
-    async def commit(
+    def load_session(self, platform: str, platform_user_id: int) -> Session | None:
+        row = self.tx.one(
+            "SELECT c.* FROM users u JOIN conversations c ON c.user_id = u.id"
+            " WHERE u.platform = :platform AND u.platform_user_id = :user",
+            platform=platform,
+            user=platform_user_id,
+        )
+        if row is None:
+            return None
+        return Session(
+            platform=platform,
+            platform_user_id=platform_user_id,
+            chat_id=row.chat_id,
+            locale=row.locale,
+            timezone=row.timezone,
+            user_id=row.user_id,
+            status=UserStatus(row.status),
+            state=State(row.state),
+            answers=json.loads(row.answers),
+            screen=row.screen,
+            version=row.version,
+        )
+
+    def commit(
         self,
         before_version: int,
         session: Session,
         changes: Sequence[Change],
         update_id: int | None,
         outbox: Sequence[OutboxMessage],
+        replies: Sequence[Reply],
         now: datetime,
     ) -> CommitResult:
-        def work(tx: Tx) -> CommitResult:
-            if update_id is not None and not tx.execute(
-                "INSERT INTO processed_updates (platform, update_id, at) VALUES (:platform, :id, :now)"
-                " ON CONFLICT DO NOTHING",
-                platform=session.platform,
-                id=update_id,
-                now=now,
-            ):
-                raise Replayed
-            user_id = _save_session(tx, before_version, session, now)
-            for change in changes:
-                self._apply(tx, user_id, change, now)
-            ids = [outbox_rows.enqueue(tx, message, now, leased=True) for message in outbox]
-            if None in ids:  # the version check makes each step's keys new; never expected
-                raise StaleSession
-            return CommitResult(user_id, tuple(i for i in ids if i is not None))
+        tx = self.tx
+        if update_id is not None and not tx.execute(
+            "INSERT INTO processed_updates (platform, update_id, at, replies)"
+            " VALUES (:platform, :id, :now, :replies) ON CONFLICT DO NOTHING",
+            platform=session.platform,
+            id=update_id,
+            now=now,
+            replies=dumps([reply_to_json(reply) for reply in replies]),
+        ):
+            raise Replayed  # another worker committed it meanwhile and answers it
+        user_id = _save_session(tx, before_version, session, now)
+        for change in changes:
+            self._apply(user_id, change, now)
+        ids = [outbox_rows.enqueue(tx, message, now, leased=True) for message in outbox]
+        if None in ids:  # the version check makes each step's keys new; never expected
+            raise StaleSession
+        return CommitResult(user_id, tuple(i for i in ids if i is not None))
 
-        return await self.db.run(work)
-
-    def _apply(self, tx: Tx, user_id: int, change: Change, now: datetime) -> None:
+    def _apply(self, user_id: int, change: Change, now: datetime) -> None:
+        tx = self.tx
         match change:
             case UseInvite(code=code):
                 inviter = tx.scalar(
@@ -134,7 +154,7 @@ class SqlStore:
                     now=now,
                 )
             case SaveIdentity():
-                self._save_identity(tx, user_id, change, now)
+                save_identity(tx, self.vault, user_id, change, now)
             case RecordDecision():
                 _record_decision(tx, user_id, change, now)
             case OpenLoan():
@@ -150,104 +170,63 @@ class SqlStore:
             case Audit():
                 _audit(tx, f"user:{user_id}", change.action, change.detail, now)
 
-    def _save_identity(self, tx: Tx, user_id: int, change: SaveIdentity, now: datetime) -> None:
-        values: dict[str, object] = {}
-        if change.name is not None:
-            values["name_enc"] = self.vault.encrypt(change.name)
-        if change.id_number is not None:
-            values["id_number_enc"] = self.vault.encrypt(change.id_number)
-            values["id_hash"] = self.vault.lookup_hash(change.id_number)
-            values["birth_date"] = change.birth_date
-        if change.phone is not None:
-            values["phone_enc"] = self.vault.encrypt(change.phone)
-            values["phone_hash"] = self.vault.lookup_hash(change.phone)
-        columns = ", ".join(values)
-        updates = ", ".join(f"{column} = excluded.{column}" for column in [*values, "updated_at"])
-        tx.execute(
-            f"INSERT INTO identities (user_id, {columns}, updated_at)"
-            f" VALUES (:user_id, {', '.join(':' + c for c in values)}, :updated_at)"
-            f" ON CONFLICT (user_id) DO UPDATE SET {updates}",
-            user_id=user_id,
-            updated_at=now,
-            **values,
-        )
-
-    # -- reads for the steps --------------------------------------------------------------
+    # -- reads for the steps (coroutines that never suspend) --------------------------------
 
     async def find_invite(self, code: str) -> Invite | None:
-        def work(tx: Tx) -> Invite | None:
-            row = tx.one("SELECT * FROM invites WHERE code = :code", code=code)
-            if row is None:
-                return None
-            return Invite(row.code, row.inviter, row.uses_left, utc(row.expires_at))  # type: ignore[arg-type]
-
-        return await self.db.run(work)
+        row = self.tx.one("SELECT * FROM invites WHERE code = :code", code=code)
+        if row is None:
+            return None
+        return Invite(row.code, row.inviter, row.uses_left, utc(row.expires_at))  # type: ignore[arg-type]
 
     async def identity(self, user_id: int) -> Identity | None:
-        def work(tx: Tx) -> Identity | None:
-            row = tx.one("SELECT * FROM identities WHERE user_id = :user", user=user_id)
-            if row is None:
-                return None
-            reveal = self.vault.decrypt
-            return Identity(
-                name=reveal(row.name_enc) if row.name_enc else None,
-                id_number=reveal(row.id_number_enc) if row.id_number_enc else None,
-                birth_date=optional_day(row.birth_date),
-                phone=reveal(row.phone_enc) if row.phone_enc else None,
-            )
+        row = self.tx.one("SELECT * FROM identities WHERE user_id = :user", user=user_id)
+        if row is None:
+            return None
+        reveal = self.vault.decrypt
+        return Identity(
+            name=reveal(row.name_enc) if row.name_enc else None,
+            id_number=reveal(row.id_number_enc) if row.id_number_enc else None,
+            birth_date=optional_day(row.birth_date),
+            phone=reveal(row.phone_enc) if row.phone_enc else None,
+        )
 
-        return await self.db.run(work)
-
-    async def _taken(self, column: str, user_id: int | None, value: str) -> bool:
-        digest = self.vault.lookup_hash(value)
-
-        def work(tx: Tx) -> bool:
-            found = tx.scalar(
-                f"SELECT user_id FROM identities WHERE {column} = :digest AND user_id <> :user LIMIT 1",
-                digest=digest,
-                user=-1 if user_id is None else user_id,
-            )
-            return found is not None
-
-        return await self.db.run(work)
+    def _taken(self, column: str, user_id: int | None, value: str) -> bool:
+        found = self.tx.scalar(
+            f"SELECT user_id FROM identities WHERE {column} = :digest AND user_id <> :user LIMIT 1",
+            digest=self.vault.lookup_hash(value),
+            user=-1 if user_id is None else user_id,
+        )
+        return found is not None
 
     async def identity_taken(self, user_id: int | None, id_number: str) -> bool:
-        return await self._taken("id_hash", user_id, id_number)
+        return self._taken("id_hash", user_id, id_number)
 
     async def phone_taken(self, user_id: int | None, phone: str) -> bool:
-        return await self._taken("phone_hash", user_id, phone)
+        return self._taken("phone_hash", user_id, phone)
 
     async def credit_line(self, user_id: int) -> CreditLine | None:
-        def work(tx: Tx) -> CreditLine | None:
-            row = tx.one("SELECT * FROM credit_lines WHERE user_id = :user", user=user_id)
-            if row is None:
-                return None
-            return CreditLine(
-                row.limit_fen,
-                Decimal(row.daily_rate),
-                Decimal(row.apr),
-                row.grade,
-                optional_day(row.valid_until),
-            )
-
-        return await self.db.run(work)
+        row = self.tx.one("SELECT * FROM credit_lines WHERE user_id = :user", user=user_id)
+        if row is None:
+            return None
+        return CreditLine(
+            row.limit_fen,
+            Decimal(row.daily_rate),
+            Decimal(row.apr),
+            row.grade,
+            optional_day(row.valid_until),
+        )
 
     async def loans(self, user_id: int) -> list[Loan]:
-        return await self.db.run(lambda tx: load_loans(tx, user_id))
+        return load_loans(self.tx, user_id)
 
     async def inviter_standing(self, inviter: str, today: date) -> InviterStanding | None:
         if not inviter.startswith("user:") or not inviter[5:].isdigit():
             return None
         inviter_id = int(inviter[5:])
-
-        def work(tx: Tx) -> tuple[datetime, list[Loan]] | None:
-            created = utc(tx.scalar("SELECT created_at FROM users WHERE id = :id", id=inviter_id))
-            return None if created is None else (created, load_loans(tx, inviter_id))
-
-        found = await self.db.run(work)
-        if found is None:
+        created = utc(self.tx.scalar("SELECT created_at FROM users WHERE id = :id", id=inviter_id))
+        if created is None:
             return None
-        created, loans = found
+        loans = load_loans(self.tx, inviter_id)
         return InviterStanding(
             has_overdue=any(
                 servicing.days_past_due(loan, today) > 0
@@ -256,6 +235,48 @@ class SqlStore:
             ),
             tenure_days=(today - created.date()).days,
         )
+
+
+class SqlStore:
+    """The store the engine holds: opens units of work, and serves tools and jobs that work
+    outside a conversation step (the outbox, invites, tests) one transaction per call."""
+
+    def __init__(self, db: Database, vault: PiiVault) -> None:
+        self.db = db
+        self.vault = vault
+
+    async def unit_of_work(self, work: Callable[[TxStore], T]) -> T:
+        vault = self.vault
+        return await self.db.run(lambda tx: _refusing_duplicates(lambda: work(TxStore(tx, vault))))
+
+    async def _read(self, read: Callable[[TxStore], Coroutine[Any, Any, T]]) -> T:
+        return await self.unit_of_work(lambda uow: run_to_end(read(uow)))
+
+    # -- reads outside a step (tools, tests) ----------------------------------------------
+
+    async def load_session(self, platform: str, platform_user_id: int) -> Session | None:
+        return await self.unit_of_work(lambda uow: uow.load_session(platform, platform_user_id))
+
+    async def find_invite(self, code: str) -> Invite | None:
+        return await self._read(lambda uow: uow.find_invite(code))
+
+    async def identity(self, user_id: int) -> Identity | None:
+        return await self._read(lambda uow: uow.identity(user_id))
+
+    async def identity_taken(self, user_id: int | None, id_number: str) -> bool:
+        return await self._read(lambda uow: uow.identity_taken(user_id, id_number))
+
+    async def phone_taken(self, user_id: int | None, phone: str) -> bool:
+        return await self._read(lambda uow: uow.phone_taken(user_id, phone))
+
+    async def credit_line(self, user_id: int) -> CreditLine | None:
+        return await self._read(lambda uow: uow.credit_line(user_id))
+
+    async def loans(self, user_id: int) -> list[Loan]:
+        return await self._read(lambda uow: uow.loans(user_id))
+
+    async def inviter_standing(self, inviter: str, today: date) -> InviterStanding | None:
+        return await self._read(lambda uow: uow.inviter_standing(inviter, today))
 
     # -- the outbox (storage/outbox.py) ------------------------------------------------
 
@@ -292,6 +313,42 @@ class SqlStore:
             return code
 
         return await self.db.run(work)
+
+
+def _refusing_duplicates(work: Callable[[], T]) -> T:
+    """A unique key the step's own checks could not see (two people registering one ID number
+    at the same moment) is a refused change: the engine redoes the step, which now sees it."""
+    try:
+        return work()
+    except Exception as error:
+        if is_unique_violation(error):
+            raise ChangeRefused("a unique key is taken") from error
+        raise
+
+
+def save_identity(
+    tx: Tx, vault: PiiVault, user_id: int, change: SaveIdentity, now: datetime
+) -> None:
+    values: dict[str, object] = {}
+    if change.name is not None:
+        values["name_enc"] = vault.encrypt(change.name)
+    if change.id_number is not None:
+        values["id_number_enc"] = vault.encrypt(change.id_number)
+        values["id_hash"] = vault.lookup_hash(change.id_number)
+        values["birth_date"] = change.birth_date
+    if change.phone is not None:
+        values["phone_enc"] = vault.encrypt(change.phone)
+        values["phone_hash"] = vault.lookup_hash(change.phone)
+    columns = ", ".join(values)
+    updates = ", ".join(f"{column} = excluded.{column}" for column in [*values, "updated_at"])
+    tx.execute(
+        f"INSERT INTO identities (user_id, {columns}, updated_at)"
+        f" VALUES (:user_id, {', '.join(':' + c for c in values)}, :updated_at)"
+        f" ON CONFLICT (user_id) DO UPDATE SET {updates}",
+        user_id=user_id,
+        updated_at=now,
+        **values,
+    )
 
 
 def _audit(tx: Tx, actor: str, action: str, detail: str, now: datetime) -> None:

@@ -1,4 +1,5 @@
-"""The tables. Money in integer fen (BIGINT), rates as exact decimal strings, time in UTC.
+"""The tables. Money in integer fen (BIGINT), rates as exact decimals (NUMERIC without a bound
+on PostgreSQL, text on SQLite, whose NUMERIC would round them to a float), time in UTC.
 
 A person's conversation (state, answers, locale, status) is one row, read and written once per
 update; everything about money and identity lives in its own table.
@@ -9,13 +10,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 def _big() -> Any:
     """A required BIGINT column: Telegram ids and fen amounts outgrow 32 bits."""
     return Field(sa_column=Column(BigInteger, nullable=False))
+
+
+def _rate() -> Any:
+    """A required exact rate: every digit the pricing code produces is kept (a capped penalty
+    rate has 30 of them)."""
+    return Field(sa_column=Column(Numeric().with_variant(Text(), "sqlite"), nullable=False))
 
 
 class User(SQLModel, table=True):
@@ -46,7 +53,8 @@ class ProcessedUpdate(SQLModel, table=True):
     __tablename__ = "processed_updates"
     platform: str = Field(primary_key=True, max_length=16)
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True))
-    at: datetime
+    at: datetime = Field(index=True)
+    replies: str | None = None  # JSON: what it answered, resent when Telegram redelivers it
 
 
 class Invite(SQLModel, table=True):
@@ -76,10 +84,12 @@ class Identity(SQLModel, table=True):
     user_id: int = Field(primary_key=True, foreign_key="users.id")
     name_enc: str | None = None
     id_number_enc: str | None = None
-    id_hash: str | None = Field(default=None, index=True, max_length=64)
+    # Unique: two accounts can never hold one ID number or phone, even when both register at
+    # the same moment (NULLs, e.g. an erased account, do not collide).
+    id_hash: str | None = Field(default=None, unique=True, max_length=64)
     birth_date: date | None = None
     phone_enc: str | None = None
-    phone_hash: str | None = Field(default=None, index=True, max_length=64)
+    phone_hash: str | None = Field(default=None, unique=True, max_length=64)
     updated_at: datetime
 
 
@@ -102,8 +112,8 @@ class CreditLine(SQLModel, table=True):
     user_id: int = Field(primary_key=True, foreign_key="users.id")
     application_id: int = Field(foreign_key="applications.id")
     limit_fen: int = _big()
-    daily_rate: str = Field(max_length=32)
-    apr: str = Field(max_length=32)
+    daily_rate: str = _rate()
+    apr: str = _rate()
     grade: str = Field(max_length=8)
     valid_until: date | None = None
     updated_at: datetime
@@ -117,8 +127,8 @@ class Loan(SQLModel, table=True):
     principal_fen: int = _big()
     term_months: int
     method: str = Field(max_length=32)
-    daily_rate: str = Field(max_length=32)
-    penalty_daily_rate: str = Field(max_length=32)
+    daily_rate: str = _rate()
+    penalty_daily_rate: str = _rate()
     fee_fen: int = _big()
     start_date: date
     freeze_after_dpd: int
@@ -176,3 +186,13 @@ class AuditLog(SQLModel, table=True):
     action: str = Field(max_length=64, index=True)
     detail: str = Field(max_length=500)
     at: datetime
+
+
+class VaultCheck(SQLModel, table=True):
+    """Proof of the key the personal data was written with: a start with another PII_KEY
+    stops before it can write under the wrong key or miss a duplicate."""
+
+    __tablename__ = "vault_check"
+    id: int = Field(primary_key=True)
+    canary_enc: str  # a known text, encrypted with PII_KEY
+    lookup_check: str = Field(max_length=64)  # the keyed hash of that text

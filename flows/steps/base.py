@@ -42,6 +42,15 @@ async def expired(ctx: StepContext) -> None:
     await ctx.reprompt()
 
 
+def button_number(choice: str, prefix: str) -> int | None:
+    """The number after `prefix` in button data, or None unless it is plain ASCII digits (a
+    crafted "²" or "１" is not a number we ever sent)."""
+    digits = choice.removeprefix(prefix)
+    if not choice.startswith(prefix) or not digits.isascii() or not digits.isdigit():
+        return None
+    return int(digits[:18])
+
+
 def choice_rows(ctx: StepContext, options: list[tuple[str, str]], per_row: int = 2) -> tuple:
     """(label msgid, choice) pairs -> inline rows of translated buttons."""
     buttons = [ctx.button(ctx._(label), choice) for label, choice in options]
@@ -58,11 +67,16 @@ class AmountStep(Step):
         return ctx.button(label, f"{self.PREFIX}{fen}")
 
     async def on_button(self, ctx: StepContext, choice: str) -> None:
-        digits = choice.removeprefix(self.PREFIX)
-        if choice.startswith(self.PREFIX) and digits.isdigit():
-            await self.take(ctx, int(digits))
+        fen = button_number(choice, self.PREFIX)
+        low, high = self.button_bounds(ctx)
+        if fen is not None and low <= fen <= high:
+            await self.take(ctx, fen)
         else:
             await super().on_button(ctx, choice)
+
+    def button_bounds(self, ctx: StepContext) -> tuple[int, int]:
+        """The amounts a button of this step can carry; anything else was not sent by us."""
+        return 1, 10**12
 
     async def on_text(self, ctx: StepContext, text: str) -> None:
         parsed = parse_yuan(text)

@@ -10,7 +10,7 @@ from flows.i18n import N_
 from flows.payments import sandbox_payout_reference
 from flows.ports import CreditLine
 from flows.states import State
-from flows.steps.base import AmountStep, Step, choice_rows
+from flows.steps.base import AmountStep, Step, button_number, choice_rows
 from flows.steps.home import available_fen, cancel_to_home, line_and_loans
 from lending import servicing
 from lending.products import Refusal, check_offer
@@ -51,7 +51,7 @@ class Amount(AmountStep):
                     available=ctx.t.money(available),
                 )
             )
-            ctx.session.state = State.HOME
+            ctx.move(State.HOME)
             return
         most = min(available, product.drawdown_max_fen)
         buttons = [
@@ -67,6 +67,9 @@ class Amount(AmountStep):
             ),
             buttons=(tuple(buttons),) if buttons else (),
         )
+
+    def button_bounds(self, ctx: StepContext) -> tuple[int, int]:
+        return ctx.config.product.drawdown_min_fen, ctx.config.product.drawdown_max_fen
 
     async def take(self, ctx: StepContext, fen: int) -> None:
         product = ctx.config.product
@@ -116,7 +119,7 @@ class Term(Step):
         )
 
     async def on_button(self, ctx: StepContext, choice: str) -> None:
-        months = int(choice[1:]) if choice.startswith("t") and choice[1:].isdigit() else 0
+        months = button_number(choice, "t")
         if months not in ctx.config.product.terms:
             await super().on_button(ctx, choice)
             return
@@ -141,7 +144,7 @@ class Disclosure(Step):
         line, _ = await line_and_loans(ctx)
         schedule = _offer(ctx, line)
         if schedule is None:
-            await ctx.jump(State.BORROW_AMOUNT)
+            await ctx.go(State.BORROW_AMOUNT)
             return
         t = ctx.t
         apr = schedule.apr
@@ -206,7 +209,7 @@ class Disclosure(Step):
         line, loans = await line_and_loans(ctx)
         schedule = _offer(ctx, line)
         if schedule is None or line is None:
-            await ctx.jump(State.BORROW_AMOUNT)
+            await ctx.go(State.BORROW_AMOUNT)
             return
         refusals = check_offer(
             ctx.config.product,

@@ -101,8 +101,7 @@ class ReviewAnswers(Step):
         identity = await ctx.store.identity(ctx.session.user_id) if ctx.session.user_id else None
         missing = _missing(ctx, identity)
         if missing is not None or identity is None:
-            ctx.session.state = missing or State.KYC_NAME
-            await ctx.reprompt()
+            await ctx.go(missing or State.KYC_NAME)
             return
         lines = [
             ctx._("Please check your answers:"),

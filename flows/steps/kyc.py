@@ -11,6 +11,10 @@ from flows.steps.base import Step
 from flows.validation import Invalid, normalise_phone, parse_name, parse_resident_id, parse_yuan
 
 MAX_MONTHLY_INCOME_FEN = 100_000_000  # 1,000,000 CNY a month: above that, a typo is likelier
+# Says neither whose account it is nor that it exists beyond this (a stranger learns nothing).
+ALREADY_REGISTERED = N_(
+    "This is already registered with another account, so we cannot use it here. If that account is yours, please continue there; if you think this is a mistake, contact our support."
+)
 
 
 class TextStep(Step):
@@ -57,6 +61,9 @@ class ResidentIdNumber(TextStep):
             ctx.say(ctx._(parsed.reason, min_age=ctx.config.min_age, max_age=ctx.config.max_age))
             return
         resident = parsed.value
+        if await ctx.store.identity_taken(ctx.session.user_id, resident.number):
+            ctx.say(ctx._(ALREADY_REGISTERED))
+            return
         ctx.changes.append(SaveIdentity(id_number=resident.number, birth_date=resident.birth_date))
         await ctx.go(State.KYC_PHONE)
 
@@ -90,7 +97,11 @@ class Phone(Step):
             )
             await self.prompt(ctx)
             return
-        ctx.changes.append(SaveIdentity(phone=normalise_phone(contact.phone)))
+        phone = normalise_phone(contact.phone)
+        if await ctx.store.phone_taken(ctx.session.user_id, phone):
+            ctx.say(ctx._(ALREADY_REGISTERED))
+            return
+        ctx.changes.append(SaveIdentity(phone=phone))
         ctx.say(ctx._("Thank you, your phone number is saved."), remove_keyboard=True)
         await ctx.go(State.KYC_EMPLOYMENT)
 

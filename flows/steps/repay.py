@@ -41,7 +41,7 @@ class RepayAmount(AmountStep):
         loan = await _target(ctx)
         if loan is None:
             ctx.say(ctx._("You have nothing to repay."))
-            ctx.session.state = State.HOME
+            ctx.move(State.HOME)
             return
         ctx.session.answers["draft"] = {"loan_id": loan.loan_id}
         due_now = servicing.amount_due(loan, ctx.today)
@@ -90,6 +90,9 @@ class RepayAmount(AmountStep):
             await ctx.reprompt()
             return
         payoff = servicing.payoff_quote(loan, ctx.today).total_fen
+        if fen <= 0:
+            ctx.say(ctx._("Please enter an amount above zero."))
+            return
         if fen > payoff:
             ctx.say(
                 ctx._(

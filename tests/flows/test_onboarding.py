@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 from flows.consent import CONSENT_TEXT_VERSION
@@ -15,8 +16,15 @@ async def test_without_an_invite_the_bot_explains_it_is_invite_only(bot: Harness
     assert "by invitation only" in (await person.say("hello"))[0].text
     wrong = await person.command("start", "not-a-real-code")
     assert "not valid" in wrong[0].text
-    session = await bot.store.load_session("telegram", person.user_id)
-    assert session is not None and session.state is State.NEW
+    # Strangers cost nothing: no user, no conversation, no processed-update row.
+    assert await bot.store.load_session("telegram", person.user_id) is None
+    counts = await bot.store.db.run(
+        lambda tx: [
+            tx.scalar(f"SELECT COUNT(*) FROM {table}")
+            for table in ("users", "conversations", "processed_updates")
+        ]
+    )
+    assert counts == [0, 0, 0]
 
 
 async def test_an_invite_admits_only_as_many_people_as_its_quota(bot: Harness) -> None:
@@ -171,11 +179,40 @@ async def test_an_application_below_the_income_floor_is_declined_with_reasons_an
     assert await bot.store.credit_line(1) is None
 
 
-async def test_the_same_id_number_in_a_second_account_is_declined(bot: Harness) -> None:
+async def test_an_id_number_or_phone_of_another_account_is_refused_where_it_is_typed(
+    bot: Harness,
+) -> None:
     await onboard(bot.person(1), await bot.invite())
-    replies = await onboard(bot.person(2), await bot.invite(), birth=date(1990, 3, 7))
-    assert "cannot offer you a credit line" in replies[-1].text
+    second = bot.person(2)
+    await at_name_question(second, await bot.invite())
+    await second.say("Wang Fang")
+    refused = await second.say(resident_id(date(1990, 3, 7)))
+    assert "already registered with another account" in refused[-1].text
+    assert "Li" not in refused[-1].text  # nothing about whose account it is
+    assert (await second.say(resident_id(date(1991, 4, 8))))[-1].text.startswith("Please share")
+    refused = await second.share_contact("+86 138 0013 8000")  # person 1's phone
+    assert "already registered with another account" in refused[-1].text
+    identity = await bot.store.identity(2)
+    assert identity is not None and identity.phone is None
     assert await bot.store.credit_line(2) is None
+
+
+async def test_two_accounts_typing_one_id_number_at_the_same_moment_get_it_once(
+    bot: Harness,
+) -> None:
+    """The database's unique key decides a race the step's own check cannot see."""
+    people = [bot.person(n) for n in (1, 2)]
+    for person in people:
+        await at_name_question(person, await bot.invite())
+        await person.say("Zhang San")
+    number = resident_id(date(1992, 5, 9))
+    answers = await asyncio.gather(*(person.say(number) for person in people))
+    texts = sorted(replies[-1].text for replies in answers)
+    assert texts[0].startswith("Please share") and "already registered" in texts[1]
+    owners = await bot.store.db.run(
+        lambda tx: tx.scalar("SELECT COUNT(*) FROM identities WHERE id_hash IS NOT NULL")
+    )
+    assert owners == 1
 
 
 async def test_personal_data_is_encrypted_at_rest_and_masked_on_screen(bot: Harness) -> None:

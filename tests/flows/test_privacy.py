@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from risk.application import InviterStanding
+from storage.store import TxStore
 from tests.flows.harness import Harness, at_name_question, identify_and_apply, onboard, resident_id
 
 
@@ -28,13 +29,14 @@ async def inviter_reads(
     bot: Harness, monkeypatch: pytest.MonkeyPatch, consent_label: str
 ) -> list[str]:
     asked: list[str] = []
-    real = bot.store.inviter_standing
+    real = TxStore.inviter_standing
 
-    async def spy(inviter: str, today: date) -> InviterStanding | None:
+    async def spy(self: TxStore, inviter: str, today: date) -> InviterStanding | None:
         asked.append(inviter)
-        return await real(inviter, today)
+        return await real(self, inviter, today)
 
-    monkeypatch.setattr(bot.store, "inviter_standing", spy)
+    # Steps read through the unit of work's repository: spy there, where every read passes.
+    monkeypatch.setattr(TxStore, "inviter_standing", spy)
     person = bot.person()
     await person.command("start", await bot.invite(inviter="user:77"))
     await person.press("Continue")

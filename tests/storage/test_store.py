@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.events import Reply
+from flows.events import Command, Reply
 from flows.ports import OutboxMessage
 from flows.states import State
 from storage import Database
@@ -33,13 +33,21 @@ async def test_the_journey_works_on_this_database(any_bot: Harness) -> None:
     assert total == 0
 
 
-async def test_a_replayed_update_is_ignored_on_this_database(any_bot: Harness) -> None:
+async def test_a_redelivered_update_changes_nothing_and_gets_its_replies_again(
+    any_bot: Harness,
+) -> None:
+    """Telegram redelivers an update whose acknowledgement it never got (say the bot died
+    between commit and send): the person must hear the answer, and nothing happens twice."""
     person = any_bot.person()
-    code = await any_bot.invite()
-    await person.command("start", code)
-    from flows.events import Command
-
-    assert await person.send(Command("start", code), update_id=1) == []  # id 1 was the first update
+    code = await any_bot.invite(uses=5)
+    first = await person.send(Command("start", code), update_id=1)
+    before = await any_bot.store.load_session("telegram", person.user_id)
+    again = await person.send(Command("start", code), update_id=1)
+    assert again == first and "Welcome!" in first[0].text
+    after = await any_bot.store.load_session("telegram", person.user_id)
+    assert before is not None and after is not None and after.version == before.version
+    uses_left = await any_bot.db.run(lambda tx: tx.scalar("SELECT uses_left FROM invites"))
+    assert uses_left == 4  # redeemed once
 
 
 async def test_a_session_saved_by_another_process_is_reread_not_overwritten(
