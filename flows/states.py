@@ -45,6 +45,7 @@ class State(StrEnum):
     BORROW_DISCLOSURE = "borrow_disclosure"
     REPAY_AMOUNT = "repay_amount"
     REPAY_CONFIRM = "repay_confirm"
+    Q_OUTSIDE_REPAYMENTS = "q_outside_repayments"
 
 
 # The onboarding questions in the order they are asked; /back walks this list backwards.
@@ -65,6 +66,7 @@ ONBOARDING_ORDER: tuple[State, ...] = (
     State.Q_HISTORY,
     State.Q_EXISTING_CREDITS,
     State.Q_OTHER_INSTALMENTS,
+    State.Q_OUTSIDE_REPAYMENTS,
     State.Q_HOUSING,
     State.Q_PROPERTY,
     State.Q_DEPENDENTS,

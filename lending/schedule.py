@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from lending.apr import AprQuote, quote, quote_dated
+from lending.apr import AprQuote, dated_npv_at, periodic_npv_at, quote, quote_dated
 from lending.money import round_fen
 
 
@@ -82,17 +82,32 @@ class Schedule:
         return [-self.disbursed_fen, *(i.total_fen for i in self.instalments)]
 
     @property
+    def is_dated(self) -> bool:
+        """Annualised over actual days: a bullet always (a 30-day bullet is 30 days, not "a
+        month", even when it ends on the start's day of the month), and any irregular schedule."""
+        return self.method is RepaymentMethod.BULLET or not self.is_monthly
+
+    def dated_flows(self) -> list[tuple[date, int]]:
+        return [(self.start, -self.disbursed_fen)] + [
+            (i.due_date, i.total_fen) for i in self.instalments
+        ]
+
+    @property
     def apr(self) -> AprQuote:
         """IRR-based APR (PBoC [2021] No. 3) of the principal in use against every payment.
 
-        Monthly schedules use one period per month, as the PBoC example does; a bullet of so many
-        days is dated (XIRR over actual/365).
+        Monthly schedules use one period per month, as the PBoC example does; bullets and
+        irregular schedules are dated (daily IRR over actual/365).
         """
-        if self.is_monthly:
-            return quote(self.cash_flows(), periods_per_year=12)
-        dated = [(self.start, -self.disbursed_fen)]
-        dated += [(i.due_date, i.total_fen) for i in self.instalments]
-        return quote_dated(dated)
+        if self.is_dated:
+            return quote_dated(self.dated_flows())
+        return quote(self.cash_flows(), periods_per_year=12)
+
+    def apr_within(self, cap: Decimal, day_count: int = 365) -> bool:
+        """Whether the shown APR is at most `cap`, decided exactly (no IRR rounding)."""
+        if self.is_dated:
+            return dated_npv_at(self.dated_flows(), cap, day_count) <= 0
+        return periodic_npv_at(self.cash_flows(), cap, 12) <= 0
 
     def period_start(self, number: int) -> date:
         """The date interest of instalment `number` starts to run (the previous due date)."""

@@ -9,7 +9,7 @@ from flows.steps.decision import Declined, ManualReview, ReviewAnswers
 from flows.steps.home import Home
 from flows.steps.kyc import Income, Name, Phone, ResidentIdNumber
 from flows.steps.onboarding import ConsentDeclined, ConsentStep, Intro, NotAdmitted
-from flows.steps.questions import QUESTIONS, ChoiceQuestion
+from flows.steps.questions import QUESTIONS, ChoiceQuestion, OutsideRepayments
 from flows.steps.repay import RepayAmount, RepayConfirm
 
 _ALL: list[Step] = [
@@ -30,6 +30,7 @@ _ALL: list[Step] = [
     Phone(),
     Income(),
     *(ChoiceQuestion(question) for question in QUESTIONS),
+    OutsideRepayments(),
     ReviewAnswers(),
     Declined(),
     ManualReview(),

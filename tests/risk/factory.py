@@ -33,7 +33,7 @@ def solid(**overrides: Any) -> Application:
         bank_balance=BankBalance.HIGH,
         credit_history=CreditHistory.ALL_REPAID,
         purpose=Purpose.ELECTRONICS,
-        savings=Savings.FROM_5K_TO_20K,
+        savings=Savings.FROM_5K_TO_10K,
         housing=Housing.OWN,
         property=Property.REAL_ESTATE,
         other_instalments=OtherInstalments.NONE,

@@ -16,7 +16,7 @@ APPLICATION = {
     "bank_balance": "high",
     "credit_history": "all_repaid",
     "purpose": "electronics",
-    "savings": "5k_20k",
+    "savings": "5k_10k",
     "housing": "own",
     "property": "real_estate",
     "other_instalments": "none",
