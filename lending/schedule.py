@@ -104,7 +104,19 @@ class Schedule:
         return quote(self.cash_flows(), periods_per_year=12)
 
     def apr_within(self, cap: Decimal, day_count: int = 365) -> bool:
-        """Whether the shown APR is at most `cap`, decided exactly (no IRR rounding)."""
+        """Whether the shown APR is at most `cap`, decided exactly (no IRR rounding).
+
+        A float estimate settles the clear cases; only a near tie is recomputed in Decimal.
+        """
+        if self.is_dated:
+            flows = self.dated_flows()
+            daily = 1.0 + float(cap) / day_count
+            rough = sum(fen / daily ** (when - self.start).days for when, fen in flows)
+        else:
+            monthly = 1.0 + float(cap) / 12
+            rough = sum(fen / monthly**k for k, fen in enumerate(self.cash_flows()))
+        if abs(rough) > 1e-6 * self.principal_fen + 1e-3:
+            return rough < 0
         if self.is_dated:
             return dated_npv_at(self.dated_flows(), cap, day_count) <= 0
         return periodic_npv_at(self.cash_flows(), cap, 12) <= 0
@@ -117,7 +129,10 @@ class Schedule:
 def add_months(start: date, months: int) -> date:
     month_index = start.month - 1 + months
     year, month = start.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+    day = start.day
+    if day > 28:  # every month has 28 days: only later days may need clamping
+        day = min(day, calendar.monthrange(year, month)[1])
+    return date(year, month, day)
 
 
 def due_dates(start: date, term_months: int) -> list[date]:
