@@ -183,9 +183,9 @@ def build_schedule(
             raise ValueError("term_days is only for bullet repayment")
         dates = due_dates(start, term_months)
         if method is RepaymentMethod.EQUAL_INSTALLMENT:
-            instalments = _equal_instalments(principal_fen, daily_rate, start, dates, day_count)
+            instalments = equal_instalment_rows(principal_fen, daily_rate, start, dates, day_count)
         else:
-            instalments = _equal_principal(principal_fen, daily_rate, start, dates)
+            instalments = equal_principal_rows(principal_fen, daily_rate, start, dates)
     return Schedule(principal_fen, start, daily_rate, method, tuple(instalments), fee_fen)
 
 
@@ -204,7 +204,7 @@ def _bullet(
     return [Instalment(1, due, principal_fen, interest)]
 
 
-def _equal_instalments(
+def equal_instalment_rows(
     principal_fen: int, rate: Decimal, start: date, dates: list[date], day_count: int
 ) -> list[Instalment]:
     payment = annuity_payment_fen(principal_fen, monthly_rate(rate, day_count), len(dates))
@@ -220,7 +220,7 @@ def _equal_instalments(
     return rows
 
 
-def _equal_principal(
+def equal_principal_rows(
     principal_fen: int, rate: Decimal, start: date, dates: list[date]
 ) -> list[Instalment]:
     base = principal_fen // len(dates)

@@ -15,6 +15,7 @@ from flows.changes import (
     PostEntries,
     RecordConsent,
     RecordDecision,
+    Reschedule,
     SaveIdentity,
     UseInvite,
 )
@@ -39,6 +40,7 @@ from storage.codec import dumps
 from storage.database import Database
 from storage.loans import insert_entries, insert_loan, load_loans, set_closed_through
 from storage.pii import PiiVault
+from storage.prepayments import replace_instalments
 from storage.sql import Tx, optional_day, utc
 
 INVITE_CODE_BYTES = 16  # 128 bits, 22 url-safe characters
@@ -149,6 +151,8 @@ class SqlStore:
                 set_closed_through(tx, change.loan_id, change.closed_through)
             case Audit():
                 _audit(tx, f"user:{user_id}", change.action, change.detail, now)
+            case Reschedule():
+                replace_instalments(tx, change.loan_id, change.schedule)
 
     def _save_identity(self, tx: Tx, user_id: int, change: SaveIdentity, now: datetime) -> None:
         values: dict[str, object] = {}

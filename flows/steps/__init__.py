@@ -10,7 +10,7 @@ from flows.steps.home import Home
 from flows.steps.kyc import Income, Name, Phone, ResidentIdNumber
 from flows.steps.onboarding import ConsentDeclined, ConsentStep, Intro, NotAdmitted
 from flows.steps.questions import QUESTIONS, ChoiceQuestion, OutsideRepayments
-from flows.steps.repay import RepayAmount, RepayConfirm
+from flows.steps.repay import RepayAmount, RepayConfirm, RepayPrepayChoice
 
 _ALL: list[Step] = [
     NotAdmitted(),
@@ -40,6 +40,7 @@ _ALL: list[Step] = [
     Disclosure(),
     RepayAmount(),
     RepayConfirm(),
+    RepayPrepayChoice(),
 ]
 
 STEPS: dict[State, Step] = {step.state: step for step in _ALL}
