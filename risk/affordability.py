@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from lending.schedule import RepaymentMethod, build_schedule
+from lending.schedule import RepaymentMethod, annuity_payment_fen, build_schedule, monthly_rate
 from risk.policy import RiskPolicy
 
 
@@ -38,22 +38,39 @@ def affordable_line_fen(
     daily_rate: Decimal,
     start: date,
     policy: RiskPolicy,
+    at_most: int,
 ) -> int:
-    """The largest line, in whole steps, whose full drawdown over the longest term keeps every
-    monthly repayment within the ceiling (0 when nothing fits)."""
+    """The largest line, up to `at_most` and in whole steps, whose full drawdown over the
+    longest term keeps every monthly repayment within the ceiling (0 when nothing fits).
+
+    One real schedule settles the usual case (`at_most` fits); otherwise a bisection over whole
+    steps, started around the annuity's answer so that it takes a few schedules, not dozens.
+    """
     room = repayment_room_fen(monthly_income_fen, monthly_debt_fen, policy)
     term = policy.affordability_term_months
     step = policy.limit_step_fen
 
-    def fits(line: int) -> bool:
-        return largest_instalment_fen(line, term, daily_rate, start) <= room
+    def fits(steps: int) -> bool:
+        return largest_instalment_fen(steps * step, term, daily_rate, start) <= room
 
-    # the instalment grows with the amount: bisect over whole steps
-    low, high = 0, (room * term) // step + 1  # even at no interest, room x term is the most
-    while low < high:
-        middle = (low + high + 1) // 2
-        if fits(middle * step):
+    high = at_most // step  # the instalment grows with the line: bisect on steps
+    if high <= 0 or room <= 0:
+        return 0
+    if fits(high):
+        return high * step
+    per_fen = annuity_payment_fen(1_000_000, monthly_rate(daily_rate), term) / Decimal(1_000_000)
+    estimate = int(room / per_fen) // step
+    low = 0  # fits (a line of 0 needs no repayment); `high` does not
+    for probe in (estimate * 97 // 100, estimate * 103 // 100 + 1):
+        if low < probe < high:
+            if fits(probe):
+                low = probe
+            else:
+                high = probe
+    while high - low > 1:
+        middle = (low + high) // 2
+        if fits(middle):
             low = middle
         else:
-            high = middle - 1
+            high = middle
     return low * step

@@ -90,11 +90,13 @@ def assess_with(
     if price.grade == policy.declined_grade:
         return declined((SCORE_TOO_LOW, *factors))
     monthly_debt = ctx.existing_monthly_debt_fen + max(app.outside_monthly_repayments_fen, 0)
-    affordable = affordable_line_fen(
-        app.monthly_income_fen, monthly_debt, price.daily_rate, ctx.as_of, policy
-    )
-    limit = min(
-        credit_line_fen(app.monthly_income_fen, price.grade, policy, ctx.inviter), affordable
+    limit = affordable_line_fen(
+        app.monthly_income_fen,
+        monthly_debt,
+        price.daily_rate,
+        ctx.as_of,
+        policy,
+        at_most=credit_line_fen(app.monthly_income_fen, price.grade, policy, ctx.inviter),
     )
     if limit < policy.min_limit_fen:
         return declined((LIMIT_TOO_LOW, *factors))

@@ -162,3 +162,26 @@ def test_the_teacher_with_a_mortgage_gets_no_line_her_income_cannot_carry() -> N
         solid(age=35, monthly_income_fen=1_200_000, requested_amount_fen=500_000), context()
     )
     assert decision.limit_fen < without_mortgage.limit_fen
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_affordable_line_is_the_largest_that_fits(seed: int) -> None:
+    import random
+    from decimal import Decimal
+
+    from risk.affordability import affordable_line_fen, repayment_room_fen
+
+    rng = random.Random(seed)
+    start = context().as_of
+    for _ in range(60):
+        income = rng.randint(3_000, 60_000) * 100
+        debt = rng.randint(0, income // 2)
+        rate = Decimal(rng.randint(20, 64)) / 100_000
+        at_most = rng.randint(5, 2_000) * 10_000
+        line = affordable_line_fen(income, debt, rate, start, DEFAULT_POLICY, at_most=at_most)
+        room = repayment_room_fen(income, debt, DEFAULT_POLICY)
+        step = DEFAULT_POLICY.limit_step_fen
+        assert line % step == 0 and 0 <= line <= at_most
+        assert largest_instalment_fen(line, 12, rate, start) <= room
+        if line + step <= at_most:
+            assert largest_instalment_fen(line + step, 12, rate, start) > room
