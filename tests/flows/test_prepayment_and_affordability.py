@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from flows.i18n import texts
 from flows.states import State
+from lending.schedule import RepaymentMethod, build_schedule
+from risk.policy import DEFAULT_POLICY
+from risk.pricing import shown_apr
 from tests.flows.harness import (
     Harness,
     Person,
@@ -105,3 +109,23 @@ async def test_a_loan_overdue_elsewhere_is_declined_with_what_to_do(bot: Harness
     )
     text = "\n".join(r.text for r in replies)
     assert "A loan you have elsewhere is overdue. Once it is repaid, you may apply again." in text
+
+
+async def test_every_screen_shows_the_apr_on_one_basis(bot: Harness) -> None:
+    person = bot.person()
+    approval = (await onboard(person, await bot.invite()))[0].text
+    line = await bot.store.credit_line(1)
+    assert line is not None
+    # the line's APR: that of a 12-month loan of equal instalments, on the simple basis
+    assert f"APR {texts('en').percent(shown_apr(line.daily_rate, DEFAULT_POLICY))}" in approval
+    home = (await person.command("start"))[-1].text
+    assert texts("en").percent(line.apr) in home
+    await person.press("Borrow")
+    await person.say("8k")
+    disclosure = (await person.press("6 months"))[-1].text
+    schedule = build_schedule(
+        800_000, 6, line.daily_rate, RepaymentMethod.EQUAL_INSTALLMENT, date(2026, 11, 23)
+    )
+    shown = texts("en").percent(schedule.apr.apr_simple)
+    assert f"monthly rate x 12): {shown}" in disclosure
+    assert texts("en").percent(schedule.apr.apr_compound) not in disclosure

@@ -3,6 +3,7 @@ year, shows an APR above the cap on the shown basis."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import risk
@@ -42,3 +43,6 @@ def test_the_products_own_top_rate_fits_the_cap() -> None:
     # one step up, three 31-day months from 1 July make 24.07 %: the product check says so
     too_high = DEFAULT_PRODUCT.daily_rate_max + Decimal("0.00001")
     assert not DEFAULT_PRODUCT.rate_fits_cap(too_high)
+    assert (
+        "daily_rate_max_above_cap" in replace(DEFAULT_PRODUCT, daily_rate_max=too_high).problems()
+    )
