@@ -87,9 +87,21 @@ async def _policy_context(ctx: StepContext, identity: Identity) -> PolicyContext
     )
 
 
-_ANSWER_KEYS = {question.state: question.key for question in QUESTIONS} | {
-    State.Q_OUTSIDE_REPAYMENTS: OUTSIDE_REPAYMENTS_KEY
-}
+_QUESTIONS_BY_STATE = {question.state: question for question in QUESTIONS}
+
+
+def first_unanswered(answers: dict[str, object]) -> State | None:
+    """The first questionnaire state without a usable answer: missing, or an option the
+    question no longer offers (an old session's savings band), so it is asked again."""
+    for state in ONBOARDING_ORDER:
+        if state is State.Q_OUTSIDE_REPAYMENTS:
+            if not isinstance(answers.get(OUTSIDE_REPAYMENTS_KEY), int):
+                return state
+        elif (question := _QUESTIONS_BY_STATE.get(state)) is not None:
+            offered = {str(value) for _, value in question.options}
+            if str(answers.get(question.key)) not in offered:
+                return state
+    return None
 
 
 def _missing(ctx: StepContext, identity: Identity | None) -> State | None:
@@ -102,11 +114,7 @@ def _missing(ctx: StepContext, identity: Identity | None) -> State | None:
         return State.KYC_PHONE
     if "monthly_income_fen" not in ctx.session.answers:
         return State.KYC_INCOME
-    for state in ONBOARDING_ORDER:
-        key = _ANSWER_KEYS.get(state)
-        if key is not None and key not in ctx.session.answers:
-            return state
-    return None
+    return first_unanswered(ctx.session.answers)
 
 
 class ReviewAnswers(Step):

@@ -129,3 +129,17 @@ async def test_every_screen_shows_the_apr_on_one_basis(bot: Harness) -> None:
     shown = texts("en").percent(schedule.apr.apr_simple)
     assert f"monthly rate x 12): {shown}" in disclosure
     assert texts("en").percent(schedule.apr.apr_compound) not in disclosure
+
+
+def test_an_answer_no_longer_offered_is_asked_again() -> None:
+    from flows.steps.decision import first_unanswered
+    from flows.steps.questions import QUESTIONS
+
+    answers: dict[str, object] = {q.key: str(q.options[0][1]) for q in QUESTIONS}
+    answers["outside_monthly_repayments_fen"] = 0
+    assert first_unanswered(answers) is None
+    answers["savings"] = "over_20k"  # the band before savings were cut at 10 CNY per DM
+    assert first_unanswered(answers) is State.Q_SAVINGS
+    answers["savings"] = "over_10k"
+    del answers["outside_monthly_repayments_fen"]
+    assert first_unanswered(answers) is State.Q_OUTSIDE_REPAYMENTS
