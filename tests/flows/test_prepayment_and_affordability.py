@@ -143,3 +143,13 @@ def test_an_answer_no_longer_offered_is_asked_again() -> None:
     answers["savings"] = "over_10k"
     del answers["outside_monthly_repayments_fen"]
     assert first_unanswered(answers) is State.Q_OUTSIDE_REPAYMENTS
+
+
+async def test_back_from_a_plain_confirm_returns_to_the_amount(bot: Harness) -> None:
+    person = await borrowed(bot)
+    await person.command("repay")
+    await person.press("Pay off")
+    back = (await person.command("back"))[-1].text
+    assert "To repay everything today" in back
+    session = await bot.store.load_session("telegram", person.user_id)
+    assert session is not None and session.state is State.REPAY_AMOUNT
