@@ -79,4 +79,21 @@ class Audit:
     detail: str
 
 
-Change = UseInvite | RecordConsent | SaveIdentity | RecordDecision | OpenLoan | PostEntries | Audit
+@dataclass(frozen=True, slots=True)
+class Reschedule:
+    """A loan's new schedule after a partial prepayment; applied before its PostEntries."""
+
+    loan_id: str
+    schedule: Schedule
+
+
+Change = (
+    UseInvite
+    | RecordConsent
+    | SaveIdentity
+    | RecordDecision
+    | OpenLoan
+    | PostEntries
+    | Audit
+    | Reschedule
+)

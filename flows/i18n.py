@@ -88,8 +88,13 @@ class Texts:
         return format_percent(fraction, pattern, locale=self.locale)
 
     def daily_rate(self, fraction: Decimal) -> str:
-        # Daily rates live in the hundredths of a percent: 0.04 %, 0.035 %.
-        return format_percent(fraction, "#,##0.00#%", locale=self.locale)
+        """Exact, never rounded: 0.020 % (rates are quoted to 0.001 %, finer ones keep their
+        digits); Chinese adds the customary 万分之 figure, 0.020%（万分之2）."""
+        shown = format_percent(fraction, "#,##0.000###%", locale=self.locale)
+        if self.locale.startswith("zh"):
+            per_ten_thousand = format_decimal(fraction * 10_000, "#,##0.####", locale=self.locale)
+            return f"{shown}（万分之{per_ten_thousand}）"
+        return shown
 
     def number(self, value: int | Decimal) -> str:
         return format_decimal(value, locale=self.locale)

@@ -45,6 +45,8 @@ class State(StrEnum):
     BORROW_DISCLOSURE = "borrow_disclosure"
     REPAY_AMOUNT = "repay_amount"
     REPAY_CONFIRM = "repay_confirm"
+    Q_OUTSIDE_REPAYMENTS = "q_outside_repayments"
+    REPAY_PREPAY_CHOICE = "repay_prepay_choice"
 
 
 # The onboarding questions in the order they are asked; /back walks this list backwards.
@@ -65,6 +67,7 @@ ONBOARDING_ORDER: tuple[State, ...] = (
     State.Q_HISTORY,
     State.Q_EXISTING_CREDITS,
     State.Q_OTHER_INSTALMENTS,
+    State.Q_OUTSIDE_REPAYMENTS,
     State.Q_HOUSING,
     State.Q_PROPERTY,
     State.Q_DEPENDENTS,
@@ -75,7 +78,12 @@ ONBOARDING_ORDER: tuple[State, ...] = (
 )
 
 BORROW_ORDER: tuple[State, ...] = (State.BORROW_AMOUNT, State.BORROW_TERM, State.BORROW_DISCLOSURE)
-REPAY_ORDER: tuple[State, ...] = (State.REPAY_AMOUNT, State.REPAY_CONFIRM)
+# A payment beyond what is due asks how to re-amortise before Confirm; others skip that screen.
+REPAY_ORDER: tuple[State, ...] = (
+    State.REPAY_AMOUNT,
+    State.REPAY_PREPAY_CHOICE,
+    State.REPAY_CONFIRM,
+)
 
 # States a person with a decided application is in: the home menu and its sub-flows.
 CUSTOMER_STATES = frozenset({State.HOME, *BORROW_ORDER, *REPAY_ORDER})
@@ -123,6 +131,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(State.BORROW_DISCLOSURE, State.HOME, "confirm: loan disbursed"),
     Transition(State.HOME, State.REPAY_AMOUNT, "repay"),
     *_chain(REPAY_ORDER, "valid amount"),
+    Transition(State.REPAY_AMOUNT, State.REPAY_CONFIRM, "amount due, or the payoff"),
     *_backs(REPAY_ORDER),
     Transition(State.REPAY_CONFIRM, State.HOME, "confirm: repayment received"),
     *(

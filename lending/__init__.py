@@ -12,6 +12,7 @@ lending.money
     fen_to_yuan(fen: int) -> Decimal ; format_yuan(fen: int) -> str
 lending.apr
     AprQuote(periodic_irr: Decimal, apr_compound: Decimal, apr_simple: Decimal)
+        .apr -> the shown basis (= apr_simple: IRR x periods a year, PBoC [2021] No. 3)
     irr(flows: Sequence[int]) -> float ; quote(flows, periods_per_year=12) -> AprQuote
     xirr(flows: Sequence[tuple[date, int]], day_count=365) -> float (effective annual)
     quote_dated(flows: Sequence[tuple[date, int]], day_count=365) -> AprQuote (period = a day)
@@ -22,6 +23,7 @@ lending.schedule
     Schedule(principal_fen, start, daily_rate, method, instalments, fee_fen=0)
         .total_interest_fen .total_repayable_fen .total_cost_fen .disbursed_fen .apr -> AprQuote
         .cash_flows() -> list[int] ; .period_start(number) -> date
+        .apr_within(cap, day_count=365) -> bool (exact: shown APR <= cap)
     build_schedule(principal_fen, term_months, daily_rate, method, start, *, fee_fen=0,
                    day_count=365, term_days=None) -> Schedule   (term_days: bullet only)
     add_months(start, months) -> date ; annuity_payment_fen(principal_fen, rate, periods) -> int
@@ -30,7 +32,8 @@ lending.products
             review_threshold_fen, terms, daily_rate_min, daily_rate_max, apr_cap, cap_basis,
             methods, bullet_max_days, day_count, freeze_after_dpd, penalty_multiplier)
         .penalty_daily_rate(daily_rate) -> Decimal ; .needs_review(principal_fen) -> bool
-        .problems() -> list[str]
+        .problems() -> list[str] ; .rate_fits_cap(daily_rate) -> bool
+        .offers_at(daily_rate, starts) -> every schedule offered at that rate
     DEFAULT_PRODUCT ; STANDARD_TERMS (3, 6, 12) ; WEILIDAI_TERMS (3, 5, 6, 10, 12, 20)
     CapBasis(StrEnum): SIMPLE (default), COMPOUND ; Refusal(StrEnum): stable refusal codes
     check_offer(product, principal_fen, term_months, daily_rate, method, *, fee_fen=0,
@@ -66,6 +69,14 @@ lending.servicing (Loan and results re-exported from lending.loan / lending.clos
     write_off(loan, on, key) -> Entry | None
     outstanding_principal(loan) -> int
     available_credit(limit_fen, loans, *, frozen=False) -> int ; should_freeze(loans, on) -> bool
+lending.prepayment
+    Keep(StrEnum): TERM (lower instalment), INSTALMENT (shorter term)
+    plan_prepayment(loan, amount_fen, on, keep) -> PrepaymentPlan(.schedule, .new_instalments,
+        .principal_reduction_fen, .interest_to_date_fen, .interest_saved_fen...)
+        raises NotAPrepaymentError when the amount is not between what is due and the payoff
+    prepay(loan, plan, key) -> RepaymentResult (the loan carries the plan's schedule)
+lending.delinquency
+    penalty_accrued_fen(principal_days, daily_rate) -> int (exact, rounded down once)
 lending.cli: python -m lending quote --amount 10000 --term 12 --daily-rate 0.0005
     --method equal_installment [--fee 0] [--start 2026-01-15] [--term-days N] [--json]
 """

@@ -73,7 +73,7 @@ def quote_document(schedule: Schedule, refusals: Sequence[str] = ()) -> dict[str
         "total_repayable": str(fen_to_yuan(schedule.total_repayable_fen)),
         "total_cost": str(fen_to_yuan(schedule.total_cost_fen)),
         "periodic_irr": str(apr.periodic_irr),
-        "apr": str(apr.apr_compound),
+        "apr": str(apr.apr),  # the shown basis (lending.apr)
         "apr_compound": str(apr.apr_compound),
         "apr_simple": str(apr.apr_simple),
         "refusals": list(refusals),
@@ -98,8 +98,8 @@ def _table(schedule: Schedule, refusals: Sequence[str]) -> str:
         "",
         f"Total interest     {format_yuan(schedule.total_interest_fen)}",
         f"Total repayable    {format_yuan(schedule.total_repayable_fen)}",
-        f"APR (IRR, compounded)  {_pct(apr.apr_compound, 2)}%",
-        f"APR (simple, periodic IRR x periods)  {_pct(apr.apr_simple, 2)}%",
+        f"APR (IRR x periods a year, the shown basis)  {_pct(apr.apr, 2)}%",
+        f"compounded, for reference  {_pct(apr.apr_compound, 2)}%",
     ]
     if refusals:
         lines.append("Not offerable under the default product: " + ", ".join(refusals))

@@ -79,7 +79,7 @@ def _apply_credit(loan: Loan, day: date) -> Entry | None:
 
 
 def _penalty(loan: Loan, day: date) -> Entry | None:
-    per_instalment = penalty_for_day(states(loan), day, loan.penalty_daily_rate)
+    per_instalment = penalty_for_day(states(loan), loan.entries, day, loan.penalty_daily_rate)
     if not per_instalment:
         return None
     amounts = {receivable(PENALTY, n): fen for n, fen in per_instalment.items()}

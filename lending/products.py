@@ -3,14 +3,15 @@
 The APR cap (default 24%) is compared with the IRR-based APR of the whole offer, interest and
 every fee against the principal actually in use. `cap_basis` says which annualisation counts:
 SIMPLE (periodic IRR x periods, the way PBoC [2021] No. 3 annualises and the way the 24% ceiling
-of Chinese private-lending law is a nominal annual rate) by default, or COMPOUND for a stricter
-house rule. Whichever is configured, the borrower is shown the compounded figure.
+of Chinese private-lending law is a nominal annual rate) by default, the same basis every screen
+shows (lending.apr); COMPOUND is a stricter house rule on top of it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -52,7 +53,9 @@ class Product:
     review_threshold_fen: int = 4_000_000
     terms: tuple[int, ...] = STANDARD_TERMS  # months
     daily_rate_min: Decimal = Decimal("0.0002")
-    daily_rate_max: Decimal = Decimal("0.00065")
+    # 0.064 % a day: the highest step at which no offer, from any start date, is over 24 % on
+    # the shown basis (at 0.065 % three 31-day months make 24.07 %); problems() checks it.
+    daily_rate_max: Decimal = Decimal("0.00064")
     apr_cap: Decimal = Decimal("0.24")
     cap_basis: CapBasis = CapBasis.SIMPLE
     methods: tuple[RepaymentMethod, ...] = (
@@ -87,6 +90,8 @@ class Product:
             found.append("rate_bounds")
         if not self.terms or min(self.terms) < 1:
             found.append("terms")
+        if not self.rate_fits_cap(self.daily_rate_max):
+            found.append("daily_rate_max_above_cap")
         for method in self.methods:
             if method is RepaymentMethod.BULLET:
                 continue
@@ -103,8 +108,38 @@ class Product:
                     found.append(f"apr_above_cap:{method}:{term}")
         return found
 
+    def offers_at(self, daily_rate: Decimal, starts: Iterable[date]) -> Iterator[Schedule]:
+        """Every schedule the product offers at `daily_rate` from each start: each method and
+        term (each bullet length in days), at the smallest and the largest drawdown (rounding
+        to the fen weighs most on the smallest)."""
+        for start in starts:
+            for amount in (self.drawdown_min_fen, self.drawdown_max_fen):
+                for method in self.methods:
+                    if method is RepaymentMethod.BULLET:
+                        for days in range(1, self.bullet_max_days + 1):
+                            yield build_schedule(
+                                amount, 0, daily_rate, method, start, term_days=days
+                            )
+                        continue
+                    for term in self.terms:
+                        yield build_schedule(
+                            amount, term, daily_rate, method, start, day_count=self.day_count
+                        )
+
+    def rate_fits_cap(self, daily_rate: Decimal) -> bool:
+        """No offer at this rate, from any start date in a (leap) year, is over the cap."""
+        if daily_rate * self.day_count > self.apr_cap:
+            return False
+        return not any(over_cap(self, s) for s in self.offers_at(daily_rate, year_of_starts()))
+
 
 DEFAULT_PRODUCT = Product()
+
+
+def year_of_starts(year: int = 2028) -> list[date]:
+    """Every start date of a leap year: month lengths and 29 February all appear."""
+    first = date(year, 1, 1)
+    return [first + timedelta(days=k) for k in range(366)]
 
 
 def capped_apr(product: Product, schedule: Schedule) -> Decimal:
@@ -114,6 +149,9 @@ def capped_apr(product: Product, schedule: Schedule) -> Decimal:
 
 
 def over_cap(product: Product, schedule: Schedule) -> bool:
+    if product.cap_basis is CapBasis.SIMPLE:
+        # exact on the shown basis: a schedule a hair over the cap is over it
+        return not schedule.apr_within(product.apr_cap, product.day_count)
     return capped_apr(product, schedule) > product.apr_cap
 
 

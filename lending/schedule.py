@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from lending.apr import AprQuote, quote, quote_dated
+from lending.apr import AprQuote, dated_npv_at, periodic_npv_at, quote, quote_dated
 from lending.money import round_fen
 
 
@@ -82,17 +82,44 @@ class Schedule:
         return [-self.disbursed_fen, *(i.total_fen for i in self.instalments)]
 
     @property
+    def is_dated(self) -> bool:
+        """Annualised over actual days: a bullet always (a 30-day bullet is 30 days, not "a
+        month", even when it ends on the start's day of the month), and any irregular schedule."""
+        return self.method is RepaymentMethod.BULLET or not self.is_monthly
+
+    def dated_flows(self) -> list[tuple[date, int]]:
+        return [(self.start, -self.disbursed_fen)] + [
+            (i.due_date, i.total_fen) for i in self.instalments
+        ]
+
+    @property
     def apr(self) -> AprQuote:
         """IRR-based APR (PBoC [2021] No. 3) of the principal in use against every payment.
 
-        Monthly schedules use one period per month, as the PBoC example does; a bullet of so many
-        days is dated (XIRR over actual/365).
+        Monthly schedules use one period per month, as the PBoC example does; bullets and
+        irregular schedules are dated (daily IRR over actual/365).
         """
-        if self.is_monthly:
-            return quote(self.cash_flows(), periods_per_year=12)
-        dated = [(self.start, -self.disbursed_fen)]
-        dated += [(i.due_date, i.total_fen) for i in self.instalments]
-        return quote_dated(dated)
+        if self.is_dated:
+            return quote_dated(self.dated_flows())
+        return quote(self.cash_flows(), periods_per_year=12)
+
+    def apr_within(self, cap: Decimal, day_count: int = 365) -> bool:
+        """Whether the shown APR is at most `cap`, decided exactly (no IRR rounding).
+
+        A float estimate settles the clear cases; only a near tie is recomputed in Decimal.
+        """
+        if self.is_dated:
+            flows = self.dated_flows()
+            daily = 1.0 + float(cap) / day_count
+            rough = sum(fen / daily ** (when - self.start).days for when, fen in flows)
+        else:
+            monthly = 1.0 + float(cap) / 12
+            rough = sum(fen / monthly**k for k, fen in enumerate(self.cash_flows()))
+        if abs(rough) > 1e-6 * self.principal_fen + 1e-3:
+            return rough < 0
+        if self.is_dated:
+            return dated_npv_at(self.dated_flows(), cap, day_count) <= 0
+        return periodic_npv_at(self.cash_flows(), cap, 12) <= 0
 
     def period_start(self, number: int) -> date:
         """The date interest of instalment `number` starts to run (the previous due date)."""
@@ -102,7 +129,10 @@ class Schedule:
 def add_months(start: date, months: int) -> date:
     month_index = start.month - 1 + months
     year, month = start.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+    day = start.day
+    if day > 28:  # every month has 28 days: only later days may need clamping
+        day = min(day, calendar.monthrange(year, month)[1])
+    return date(year, month, day)
 
 
 def due_dates(start: date, term_months: int) -> list[date]:
@@ -153,9 +183,9 @@ def build_schedule(
             raise ValueError("term_days is only for bullet repayment")
         dates = due_dates(start, term_months)
         if method is RepaymentMethod.EQUAL_INSTALLMENT:
-            instalments = _equal_instalments(principal_fen, daily_rate, start, dates, day_count)
+            instalments = equal_instalment_rows(principal_fen, daily_rate, start, dates, day_count)
         else:
-            instalments = _equal_principal(principal_fen, daily_rate, start, dates)
+            instalments = equal_principal_rows(principal_fen, daily_rate, start, dates)
     return Schedule(principal_fen, start, daily_rate, method, tuple(instalments), fee_fen)
 
 
@@ -174,7 +204,7 @@ def _bullet(
     return [Instalment(1, due, principal_fen, interest)]
 
 
-def _equal_instalments(
+def equal_instalment_rows(
     principal_fen: int, rate: Decimal, start: date, dates: list[date], day_count: int
 ) -> list[Instalment]:
     payment = annuity_payment_fen(principal_fen, monthly_rate(rate, day_count), len(dates))
@@ -190,7 +220,7 @@ def _equal_instalments(
     return rows
 
 
-def _equal_principal(
+def equal_principal_rows(
     principal_fen: int, rate: Decimal, start: date, dates: list[date]
 ) -> list[Instalment]:
     base = principal_fen // len(dates)

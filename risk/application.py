@@ -27,7 +27,7 @@ class CreditHistory(StrEnum):
     ALL_REPAID = "all_repaid"
     REPAYING_ON_TIME = "repaying_on_time"
     PAST_DELAYS = "past_delays"
-    CRITICAL = "critical"  # loans elsewhere in trouble
+    CRITICAL = "critical"  # a loan elsewhere is overdue now: a policy decline (risk.rules)
 
 
 class Purpose(StrEnum):
@@ -41,10 +41,12 @@ class Purpose(StrEnum):
 
 
 class Savings(StrEnum):
+    """Bands at 10 CNY per DM, the training data's own savings bands (risk.mapping)."""
+
     NONE = "none"
     UNDER_5K = "under_5k"
-    FROM_5K_TO_20K = "5k_20k"
-    OVER_20K = "over_20k"
+    FROM_5K_TO_10K = "5k_10k"
+    OVER_10K = "over_10k"
 
 
 class Employment(StrEnum):
@@ -102,6 +104,8 @@ class Application:
     # Only read when purpose is CAR: new cars were repaid less reliably than used ones in the
     # training data. None (not asked) scores as the two pooled together.
     car_is_new: bool | None = None
+    # What the person repays each month on debts elsewhere: mortgage, car, cards, other apps.
+    outside_monthly_repayments_fen: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +151,7 @@ class Decision:
     grade: str
     limit_fen: int  # 0 unless approved
     daily_rate: Decimal  # a fraction per day: Decimal("0.0004") is 0.04 % a day
-    apr: Decimal  # IRR-based, compounded, as a fraction
+    apr: Decimal  # IRR-based, shown (simple) basis, of the default offer (risk.pricing.shown_apr)
     reasons: tuple[Reason, ...] = ()
     retry_after_days: int = 0
     scorecard_version: str = ""

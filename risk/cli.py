@@ -50,7 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     train.add_argument("--data", type=Path, default=DEFAULT_DATA)
     train.add_argument("--out", type=Path, default=Path(__file__).with_name("scorecard.json"))
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--holdout", type=float, default=0.2, help="share kept out for tests")
+    train.add_argument(
+        "--holdout",
+        type=float,
+        default=0.0,
+        help="share kept out, for a held-out check (the committed card uses all the data)",
+    )
     train.set_defaults(run=_train)
     evaluate = commands.add_parser("evaluate", help="repeated stratified cross-validation")
     evaluate.add_argument("--data", type=Path, default=DEFAULT_DATA)

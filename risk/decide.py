@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from risk.affordability import affordable_line_fen, largest_instalment_fen
 from risk.application import Application, Decision, Outcome, PolicyContext, Reason
 from risk.audit import inputs_hash
-from risk.mapping import feature_values, monthly_instalment_fen
+from risk.mapping import feature_values
 from risk.policy import DEFAULT_POLICY, RiskPolicy
 from risk.pricing import PriceTable, build_price_table, credit_line_fen
 from risk.reasons import (
@@ -40,7 +41,11 @@ def assess_with(
 ) -> Decision:
     fingerprint = inputs_hash(app, ctx)
     valid_until = ctx.as_of + timedelta(days=policy.valid_days)
-    instalment = monthly_instalment_fen(app.requested_amount_fen, app.requested_term_months, policy)
+    table = price_table(card, policy)
+    # the affordability rule takes the real schedule at the highest rate anyone may be offered
+    instalment = largest_instalment_fen(
+        app.requested_amount_fen, app.requested_term_months, table.top_rate, ctx.as_of
+    )
     fired = fired_rules(app, ctx, policy, instalment)
     if fired:
         # a policy decline carries no score: the score was never consulted
@@ -60,9 +65,10 @@ def assess_with(
             rules_fired=fired,
         )
 
-    points = card.points(feature_values(app, instalment))
+    values = feature_values(app, instalment)
+    points = card.points(values)
     score = card.base_points + sum(points)
-    price = price_table(card, policy).at(score)
+    price = table.at(score)
 
     def declined(reasons: tuple[Reason, ...]) -> Decision:
         return Decision(
@@ -80,10 +86,18 @@ def assess_with(
             valid_until=valid_until,
         )
 
-    factors = top_factors(card, points, policy.max_reasons)
+    factors = top_factors(card, points, values, policy.max_reasons)
     if price.grade == policy.declined_grade:
         return declined((SCORE_TOO_LOW, *factors))
-    limit = credit_line_fen(app.monthly_income_fen, price.grade, policy, ctx.inviter)
+    monthly_debt = ctx.existing_monthly_debt_fen + max(app.outside_monthly_repayments_fen, 0)
+    limit = affordable_line_fen(
+        app.monthly_income_fen,
+        monthly_debt,
+        price.daily_rate,
+        ctx.as_of,
+        policy,
+        at_most=credit_line_fen(app.monthly_income_fen, price.grade, policy, ctx.inviter),
+    )
     if limit < policy.min_limit_fen:
         return declined((LIMIT_TOO_LOW, *factors))
     review = app.requested_amount_fen > policy.review_threshold_fen

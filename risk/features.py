@@ -5,12 +5,13 @@ This module is the one place where the two vocabularies meet: every German categ
 the chat answer it stands for, so the committed scorecard's bins are written in the chat's words
 and the run-time mapping (risk.mapping) is a plain lookup.
 
-Three columns are relabelled following Grömping (2019), "South German Credit Data: Correcting a
-Widely Used Data Set" (Beuth University of Applied Sciences Berlin, Report 4/2019): the codes of
-the checking account status, the credit history and the savings account in the UCI file carry
-the wrong labels (which is why, read literally, "no checking account" and "critical account" look
-like the safest borrowers). With the corrected labels each of these features orders risk the
-way a lender would expect.
+The UCI file's labels are wrong for several columns; the reference is Grömping (2019), "South
+German Credit Data: Correcting a Widely Used Data Set" (Beuth Hochschule für Technik Berlin,
+Report 4/2019; the UCI "South German Credit" data set). Each UCI label below stands for its code
+(A11, A30, A40...), and each code is renamed to what the corrected code table says it means:
+checking account, credit history, savings, purpose, property and housing, and the instalment
+rate (whose codes run the other way: 1 is the heaviest burden). tests/risk/test_mapping.py pins
+every code, with its source.
 """
 
 from __future__ import annotations
@@ -68,27 +69,32 @@ CATEGORICAL: Final[dict[str, tuple[str, dict[str, str]]]] = {
     ),
     "purpose": (
         "purpose",
-        {  # the chat does not tell education from retraining, nor appliances from furniture
-            "car (new)": "car_new",
-            "car (used)": "car_used",
-            "furniture/equipment": "furniture",
-            "domestic appliances": "furniture",
-            "radio/television": "electronics",
-            "repairs": "repairs",
-            "education": "education",
-            "retraining": "education",
-            "business": "business",
-            "others": "everyday",
+        {  # Grömping's correction: the UCI labels are shifted by one code. A40..A410 are
+            # others, car (new), car (used), furniture/equipment, radio/television, domestic
+            # appliances, repairs, education (A47, no row), vacation, retraining, business.
+            # The chat does not tell education from retraining, nor appliances from furniture.
+            "car (new)": "everyday",  # A40 others
+            "car (used)": "car_new",  # A41
+            "furniture/equipment": "car_used",  # A42
+            "radio/television": "furniture",  # A43 furniture/equipment
+            "domestic appliances": "electronics",  # A44 radio/television
+            "repairs": "furniture",  # A45 domestic appliances
+            "education": "repairs",  # A46
+            "retraining": "everyday",  # A48 vacation
+            "business": "education",  # A49 retraining
+            "others": "business",  # A410
         },
     ),
     "savings": (
         "savings_account_and_bonds",
-        {  # Grömping's correction: A61..A65 are none, < 100, 100..500, 500..1000, >= 1000 DM
+        {  # Grömping's correction: A61..A65 are none, < 100, 100..500, 500..1000, >= 1000 DM;
+            # at 10 CNY per DM (risk.mapping) that is none, under 5,000 (twice), 5,000 to
+            # 10,000, and 10,000 CNY or more
             "... < 100 DM": "none",
             "100 <= ... < 500 DM": "under_5k",
             "500 <= ... < 1000 DM": "under_5k",
-            "... >= 1000 DM": "5k_20k",
-            "unknown/ no savings account": "over_20k",
+            "... >= 1000 DM": "5k_10k",
+            "unknown/ no savings account": "over_10k",
         },
     ),
     "employment_length": (
@@ -101,14 +107,22 @@ CATEGORICAL: Final[dict[str, tuple[str, dict[str, str]]]] = {
             "... >= 7 years": "over_7y",
         },
     ),
-    "housing": ("housing", {"own": "own", "rent": "rent", "for free": "family"}),
+    "housing": (
+        "housing",
+        {  # Grömping's correction: A151..A153 are for free, rent, own
+            "rent": "family",
+            "own": "rent",
+            "for free": "own",
+        },
+    ),
     "property": (
         "property",
-        {
-            "real estate": "real_estate",
-            "building society savings agreement/ life insurance": "insurance_or_fund",
-            "car or other, not in attribute Savings account/bonds": "car",
-            "unknown / no property": "none",
+        {  # Grömping's correction: A121..A124 are no property, car or other, building society
+            # savings / life insurance, real estate
+            "real estate": "none",
+            "building society savings agreement/ life insurance": "car",
+            "car or other, not in attribute Savings account/bonds": "insurance_or_fund",
+            "unknown / no property": "real_estate",
         },
     ),
     "other_instalments": (
@@ -129,7 +143,7 @@ CATEGORICAL: Final[dict[str, tuple[str, dict[str, str]]]] = {
 # Categories with a natural order, listed from the riskiest end: their points are kept monotone
 # so that, say, more savings can never earn fewer points than less.
 ORDERED: Final[dict[str, tuple[str, ...]]] = {
-    "savings": ("none", "under_5k", "5k_20k", "over_20k"),
+    "savings": ("none", "under_5k", "5k_10k", "over_10k"),
     "employment_length": ("none", "under_1y", "1_4y", "4_7y", "over_7y"),
 }
 
@@ -139,6 +153,16 @@ ORDERED: Final[dict[str, tuple[str, ...]]] = {
 POOLED: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     "purpose": {"car": ("car_new", "car_used")},
 }
+
+# The instalment-rate codes run from the heaviest burden down (Grömping: 1 is 35 % of disposable
+# income or more, 2 is 25-35 %, 3 is 20-25 %, 4 under 20 %); the feature is the burden band,
+# 1 (under 20 %) to 4 (35 % or more), so that it grows with the burden as its direction says.
+INSTALMENT_RATE_CODES: Final = 4
+
+
+def burden_band(instalment_rate_code: int) -> int:
+    return INSTALMENT_RATE_CODES + 1 - instalment_rate_code
+
 
 # feature: (German column, declared direction of risk as the value grows, or None)
 NUMERIC: Final[dict[str, tuple[str, str | None]]] = {
@@ -160,4 +184,5 @@ def german_row_to_features(row: dict[str, str]) -> dict[str, str | float]:
         values[feature] = relabel[row[column]]
     for feature, (column, _) in NUMERIC.items():
         values[feature] = float(row[column])
+    values["instalment_rate"] = float(burden_band(int(row[NUMERIC["instalment_rate"][0]])))
     return values

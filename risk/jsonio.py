@@ -74,7 +74,12 @@ def parse_request(document: Any) -> tuple[Application, PolicyContext]:
     if inviter is not None:
         standing = _build(InviterStanding, inviter)
         context = PolicyContext(**{**_as_dict(context), "inviter": standing})
-    return _build(Application, application_data), context
+    application: Application = _build(Application, application_data)
+    for name in ("monthly_income_fen", "requested_amount_fen", "outside_monthly_repayments_fen"):
+        value = getattr(application, name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise InputError(f"{name}: a whole, non-negative number of fen")
+    return application, context
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:

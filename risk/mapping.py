@@ -8,22 +8,20 @@ German data asked differently.
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 
 from risk.application import Application, Employment, Purpose
-from risk.policy import RiskPolicy
 
 # The German amounts are 1970s Deutsche Mark. What matters to a scorecard is the size of a
 # loan in the borrower's life, not an exchange rate, and the chat's own bands were drawn on
-# 10 CNY per DM (200 DM of balance <-> the 2,000 CNY "high" balance, 500 DM of savings <->
-# 5,000 CNY). Amounts must use the same factor or the model would see one borrower as rich in
+# 10 CNY per DM (200 DM of balance <-> the 2,000 CNY "high" balance, 500 and 1,000 DM of savings
+# <-> 5,000 and 10,000 CNY). Amounts must use the same factor or the model would see one borrower as rich in
 # one feature and poor in another; it also puts the product's 5,000-40,000 CNY drawdowns at
 # 500-4,000 DM, inside the bulk of the German loans (median about 2,300 DM).
 FEN_PER_DM = 1_000  # 10 CNY
 
-# The German "instalment rate in % of disposable income" is coded 1-4; its bad rate grows
-# with the code, so we read the codes as growing burden, on the bands Grömping (2019) gives:
-# under 20 %, 20-25 %, 25-35 %, 35 % and over.
+# The instalment burden as the scorecard's band (risk.features.burden_band): 1 under 20 % of
+# income, 2 for 20-25 %, 3 for 25-35 %, 4 for 35 % and over, the bands Grömping (2019) gives.
 _RATE_BANDS_PERCENT = ((20, 1), (25, 2), (35, 3))
 
 # The German "job" column: the chat's employment answer is the nearest we have.
@@ -36,18 +34,7 @@ _JOB = {
 }
 
 
-def monthly_instalment_fen(amount_fen: int, term_months: int, policy: RiskPolicy) -> int:
-    """A ceiling on the new loan's monthly repayment.
-
-    Principal spread evenly plus a full month of interest on the whole amount at the product's
-    highest rate: more than any real instalment, so the burden is never understated.
-    """
-    monthly_rate = policy.max_daily_rate * 365 / 12
-    interest = (amount_fen * monthly_rate).to_integral_value(rounding=ROUND_CEILING)
-    return -(-amount_fen // max(term_months, 1)) + int(interest)
-
-
-def instalment_rate_code(instalment_fen: int, monthly_income_fen: int) -> int:
+def burden_band_of(instalment_fen: int, monthly_income_fen: int) -> int:
     if monthly_income_fen <= 0:
         return 4
     percent = Decimal(100 * instalment_fen) / monthly_income_fen
@@ -73,7 +60,7 @@ def feature_values(app: Application, instalment_fen: int) -> dict[str, str | flo
         "job": _JOB[app.employment],
         "duration_months": app.requested_term_months,
         "amount_dm": app.requested_amount_fen / FEN_PER_DM,
-        "instalment_rate": instalment_rate_code(instalment_fen, app.monthly_income_fen),
+        "instalment_rate": burden_band_of(instalment_fen, app.monthly_income_fen),
         "age": app.age,
         # the German count includes the loan applied for
         "existing_credits": min(app.existing_credits + 1, 4),

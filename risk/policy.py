@@ -13,14 +13,19 @@ class RiskPolicy:
     max_age: int = 60
     min_monthly_income_fen: int = 300_000  # 3,000 CNY
     max_debt_to_income: Decimal = Decimal("0.5")  # all monthly repayments / monthly income
+    # a line is kept to what the person could repay over the longest term within that ceiling
+    affordability_term_months: int = 12
     # score -> grade: the lowest score of each grade, best first; below the last: declined
     grade_floors: tuple[tuple[str, int], ...] = (("A", 570), ("B", 550), ("C", 530), ("D", 510))
     declined_grade: str = "E"
     # price: a daily rate within the product's range, never above the APR cap
     min_daily_rate: Decimal = Decimal("0.0002")  # 0.02 % a day
-    max_daily_rate: Decimal = Decimal("0.00065")  # 0.065 % a day
+    max_daily_rate: Decimal = Decimal("0.00064")  # 0.064 % a day: lending.Product's own top
     rate_step: Decimal = Decimal("0.00001")  # rates are quoted to 0.001 % a day
     apr_cap: Decimal = Decimal("0.24")
+    # the offer whose APR a credit line shows (labelled so): 12 equal monthly instalments
+    shown_term_months: int = 12
+    shown_amount_fen: int = 1_000_000  # 10,000 CNY
     # credit line
     max_limit_fen: int = 20_000_000  # 200,000 CNY
     min_limit_fen: int = 50_000  # 500 CNY

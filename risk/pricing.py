@@ -6,13 +6,18 @@ table indexed by score, so a decision reads its grade, probability and price by 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
-from lending.apr import daily_rate_apr
+from lending.products import DEFAULT_PRODUCT
+from lending.schedule import RepaymentMethod, build_schedule
 from risk.application import InviterStanding
 from risk.policy import RiskPolicy
 from risk.scorecard import Scorecard
+
+# Any fixed date gives the same figure within a rounding; a fixed one keeps decisions reproducible.
+REFERENCE_START = date(2026, 1, 15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +25,7 @@ class Price:
     grade: str
     probability_of_default: float
     daily_rate: Decimal
-    apr: Decimal
+    apr: Decimal  # shown basis (simple), of the default offer: shown_apr
 
 
 def grade_for(score: int, policy: RiskPolicy) -> str:
@@ -31,19 +36,36 @@ def grade_for(score: int, policy: RiskPolicy) -> str:
 
 
 def highest_rate_under_cap(policy: RiskPolicy) -> Decimal:
-    """The product's top rate, stepped down until its compounded APR is within the cap."""
+    """The policy's top rate, stepped down until no offer the product can make at it, from any
+    start date, has a shown APR above the cap (lending.Product.rate_fits_cap)."""
+    product = replace(DEFAULT_PRODUCT, apr_cap=policy.apr_cap, daily_rate_max=policy.max_daily_rate)
     rate = policy.max_daily_rate
-    while rate > 0 and daily_rate_apr(rate) > policy.apr_cap:
+    while rate > 0 and not product.rate_fits_cap(rate):
         rate -= policy.rate_step
     return rate
 
 
-def risk_based_rate(pd: float, best_pd: float, worst_pd: float, policy: RiskPolicy) -> Decimal:
-    """Linear in the probability of default between the best grade and the cut-off.
+def shown_apr(daily_rate: Decimal, policy: RiskPolicy) -> Decimal:
+    """The APR shown with a credit line: that of the default offer (policy.shown_term_months of
+    equal instalments on policy.shown_amount_fen), from its real schedule."""
+    schedule = build_schedule(
+        policy.shown_amount_fen,
+        policy.shown_term_months,
+        daily_rate,
+        RepaymentMethod.EQUAL_INSTALLMENT,
+        REFERENCE_START,
+    )
+    return schedule.apr.apr
+
+
+def risk_based_rate(
+    pd: float, best_pd: float, worst_pd: float, policy: RiskPolicy, top: Decimal
+) -> Decimal:
+    """Linear in the probability of default between the best grade and the cut-off, up to `top`
+    (highest_rate_under_cap).
 
     Rounded down to the quoting step: a borrower is never charged for rounding.
     """
-    top = highest_rate_under_cap(policy)
     span = max(worst_pd - best_pd, 1e-12)
     position = Decimal(repr(min(max((pd - best_pd) / span, 0.0), 1.0)))
     rate = policy.min_daily_rate + (top - policy.min_daily_rate) * position
@@ -57,6 +79,7 @@ def risk_based_rate(pd: float, best_pd: float, worst_pd: float, policy: RiskPoli
 class PriceTable:
     low: int
     prices: tuple[Price, ...]
+    top_rate: Decimal  # the highest rate any score is priced at
 
     def at(self, score: int) -> Price:
         index = min(max(score - self.low, 0), len(self.prices) - 1)
@@ -67,12 +90,16 @@ def build_price_table(card: Scorecard, policy: RiskPolicy) -> PriceTable:
     low, high = card.score_range
     best_pd = card.probability_of_default(policy.grade_floors[0][1])
     worst_pd = card.probability_of_default(policy.grade_floors[-1][1])
+    top = highest_rate_under_cap(policy)
+    aprs: dict[Decimal, Decimal] = {}
     prices = []
     for score in range(low, high + 1):
         pd = card.probability_of_default(score)
-        rate = risk_based_rate(pd, best_pd, worst_pd, policy)
-        prices.append(Price(grade_for(score, policy), pd, rate, daily_rate_apr(rate)))
-    return PriceTable(low, tuple(prices))
+        rate = risk_based_rate(pd, best_pd, worst_pd, policy, top)
+        if rate not in aprs:
+            aprs[rate] = shown_apr(rate, policy)
+        prices.append(Price(grade_for(score, policy), pd, rate, aprs[rate]))
+    return PriceTable(low, tuple(prices), top)
 
 
 def credit_line_fen(

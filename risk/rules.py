@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from risk.application import Application, PolicyContext
+from risk.application import Application, CreditHistory, Employment, PolicyContext
 from risk.policy import RiskPolicy
 
 Rule = Callable[[Application, PolicyContext, RiskPolicy, int], str | None]
@@ -28,6 +28,17 @@ def overdue_loan(app: Application, ctx: PolicyContext, p: RiskPolicy, inst: int)
     return "P_OVERDUE" if ctx.has_overdue_loan else None
 
 
+def overdue_elsewhere(app: Application, ctx: PolicyContext, p: RiskPolicy, inst: int) -> str | None:
+    """A debt overdue anywhere now is a decline, like an overdue loan here."""
+    return "P_OVERDUE_ELSEWHERE" if app.credit_history is CreditHistory.CRITICAL else None
+
+
+def student(app: Application, ctx: PolicyContext, p: RiskPolicy, inst: int) -> str | None:
+    """Chinese regulators bar micro-lenders from lending to college students, whatever the
+    income (CBIRC and others, 2021, on consumer loans to college students)."""
+    return "P_STUDENT" if app.employment is Employment.STUDENT else None
+
+
 def frozen_account(app: Application, ctx: PolicyContext, p: RiskPolicy, inst: int) -> str | None:
     return "P_FROZEN" if ctx.account_frozen else None
 
@@ -41,8 +52,9 @@ def income_below_floor(
 def debt_to_income_too_high(
     app: Application, ctx: PolicyContext, p: RiskPolicy, new_instalment_fen: int
 ) -> str | None:
-    """All monthly repayments, the new loan's included, against monthly income."""
-    debt = ctx.existing_monthly_debt_fen + new_instalment_fen
+    """All monthly repayments, here and elsewhere and the new loan's, against monthly income."""
+    outside = max(app.outside_monthly_repayments_fen, 0)
+    debt = ctx.existing_monthly_debt_fen + outside + new_instalment_fen
     if app.monthly_income_fen <= 0:
         return "P_DEBT_TO_INCOME"
     # integer cross-multiplication: debt / income > ceiling, without rounding
@@ -53,9 +65,11 @@ def debt_to_income_too_high(
 
 RULES: tuple[Rule, ...] = (
     age_out_of_range,
+    student,
     duplicate_identity,
     duplicate_phone,
     overdue_loan,
+    overdue_elsewhere,
     frozen_account,
     income_below_floor,
     debt_to_income_too_high,

@@ -16,6 +16,7 @@ from flows.changes import (
     PostEntries,
     RecordConsent,
     RecordDecision,
+    Reschedule,
     SaveIdentity,
     UseInvite,
 )
@@ -41,6 +42,7 @@ from storage.codec import dumps, reply_from_json, reply_to_json
 from storage.database import Database
 from storage.loans import insert_entries, insert_loan, load_loans, set_closed_through
 from storage.pii import PiiVault
+from storage.prepayments import replace_instalments
 from storage.sql import Tx, is_unique_violation, optional_day, utc
 
 INVITE_CODE_BYTES = 16  # 128 bits, 22 url-safe characters
@@ -169,6 +171,8 @@ class TxStore:
                 set_closed_through(tx, change.loan_id, change.closed_through)
             case Audit():
                 _audit(tx, f"user:{user_id}", change.action, change.detail, now)
+            case Reschedule():
+                replace_instalments(tx, change.loan_id, change.schedule)
 
     # -- reads for the steps (coroutines that never suspend) --------------------------------
 

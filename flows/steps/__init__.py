@@ -9,8 +9,8 @@ from flows.steps.decision import Declined, ManualReview, ReviewAnswers
 from flows.steps.home import Home
 from flows.steps.kyc import Income, Name, Phone, ResidentIdNumber
 from flows.steps.onboarding import ConsentDeclined, ConsentStep, Intro, NotAdmitted
-from flows.steps.questions import QUESTIONS, ChoiceQuestion
-from flows.steps.repay import RepayAmount, RepayConfirm
+from flows.steps.questions import QUESTIONS, ChoiceQuestion, OutsideRepayments
+from flows.steps.repay import RepayAmount, RepayConfirm, RepayPrepayChoice
 
 _ALL: list[Step] = [
     NotAdmitted(),
@@ -30,6 +30,7 @@ _ALL: list[Step] = [
     Phone(),
     Income(),
     *(ChoiceQuestion(question) for question in QUESTIONS),
+    OutsideRepayments(),
     ReviewAnswers(),
     Declined(),
     ManualReview(),
@@ -39,6 +40,7 @@ _ALL: list[Step] = [
     Disclosure(),
     RepayAmount(),
     RepayConfirm(),
+    RepayPrepayChoice(),
 ]
 
 STEPS: dict[State, Step] = {step.state: step for step in _ALL}

@@ -166,12 +166,8 @@ class Disclosure(Step):
                 ctx._("Term: {months} months, equal instalments", months=len(schedule.instalments)),
                 ctx._("Daily rate: {daily}", daily=t.daily_rate(schedule.daily_rate)),
                 ctx._(
-                    "APR (annual rate, compounded, IRR method): {apr}",
-                    apr=t.percent(apr.apr_compound),
-                ),
-                ctx._(
-                    "Simple annual rate (单利, for comparison): {simple}",
-                    simple=t.percent(apr.apr_simple),
+                    "APR (annual rate by the IRR method: monthly rate x 12): {apr}",
+                    apr=t.percent(apr.apr),
                 ),
                 ctx._(
                     "Total interest: {interest} · Fees: {fees}",

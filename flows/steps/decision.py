@@ -11,9 +11,14 @@ from flows.i18n import N_
 from flows.masking import mask_id_number, mask_phone
 from flows.ports import CreditLine, Identity
 from flows.session import UserStatus
-from flows.states import State
+from flows.states import ONBOARDING_ORDER, State
 from flows.steps.base import Step, choice_rows
-from flows.steps.questions import QUESTIONS, label_of, purpose_answer
+from flows.steps.questions import (
+    OUTSIDE_REPAYMENTS_KEY,
+    QUESTIONS,
+    label_of,
+    purpose_answer,
+)
 from flows.validation import age_on
 from lending import servicing
 from risk.application import (
@@ -53,6 +58,7 @@ def _application(ctx: StepContext, identity: Identity) -> Application:
         requested_amount_fen=int(a["requested_amount_fen"]),
         requested_term_months=int(a["requested_term_months"]),
         car_is_new=car_is_new,
+        outside_monthly_repayments_fen=int(a[OUTSIDE_REPAYMENTS_KEY]),
     )
 
 
@@ -72,9 +78,30 @@ async def _policy_context(ctx: StepContext, identity: Identity) -> PolicyContext
         and await ctx.store.phone_taken(user_id, identity.phone or ""),
         has_overdue_loan=any(servicing.days_past_due(loan, ctx.today) > 0 for loan in loans),
         account_frozen=ctx.session.status is UserStatus.FROZEN,
-        existing_monthly_debt_fen=sum(servicing.amount_due(loan, ctx.today) for loan in loans),
+        # a month's repayments on our loans: each one's next instalment (an amount due today
+        # alone would count nothing for a loan between its due dates)
+        existing_monthly_debt_fen=sum(
+            due.total_fen for loan in loans if (due := servicing.next_due(loan, ctx.today))
+        ),
         inviter=inviter,
     )
+
+
+_QUESTIONS_BY_STATE = {question.state: question for question in QUESTIONS}
+
+
+def first_unanswered(answers: dict[str, object]) -> State | None:
+    """The first questionnaire state without a usable answer: missing, or an option the
+    question no longer offers (an old session's savings band), so it is asked again."""
+    for state in ONBOARDING_ORDER:
+        if state is State.Q_OUTSIDE_REPAYMENTS:
+            if not isinstance(answers.get(OUTSIDE_REPAYMENTS_KEY), int):
+                return state
+        elif (question := _QUESTIONS_BY_STATE.get(state)) is not None:
+            offered = {str(value) for _, value in question.options}
+            if str(answers.get(question.key)) not in offered:
+                return state
+    return None
 
 
 def _missing(ctx: StepContext, identity: Identity | None) -> State | None:
@@ -87,10 +114,7 @@ def _missing(ctx: StepContext, identity: Identity | None) -> State | None:
         return State.KYC_PHONE
     if "monthly_income_fen" not in ctx.session.answers:
         return State.KYC_INCOME
-    for question in QUESTIONS:
-        if question.key not in ctx.session.answers:
-            return question.state
-    return None
+    return first_unanswered(ctx.session.answers)
 
 
 class ReviewAnswers(Step):
@@ -116,6 +140,12 @@ class ReviewAnswers(Step):
         for question in QUESTIONS:
             label = label_of(question.key, str(ctx.session.answers[question.key]))
             lines.append(f"{ctx._(question.prompt)} {ctx._(label or '')}")
+        lines.append(
+            ctx._(
+                "Monthly repayments elsewhere: {amount}",
+                amount=ctx.t.money(int(ctx.session.answers[OUTSIDE_REPAYMENTS_KEY])),
+            )
+        )
         lines.append(
             ctx._(
                 "If everything is right, submit it for a decision. /back changes the last answer."
@@ -162,7 +192,7 @@ async def decide(ctx: StepContext) -> None:
         )
         ctx.say(
             ctx._(
-                "Approved! Your credit line is {limit}, grade {grade}.\nDaily rate {daily} · APR {apr} (annual rate, compounded)\nThis offer is valid until {until}. Nothing is borrowed until you choose to.",
+                "Approved! Your credit line is {limit}, grade {grade}.\nDaily rate {daily} · APR {apr} (annual rate of a 12-month loan in equal instalments)\nThis offer is valid until {until}. Nothing is borrowed until you choose to.",
                 limit=ctx.t.money(decision.limit_fen),
                 grade=decision.grade,
                 daily=ctx.t.daily_rate(decision.daily_rate),

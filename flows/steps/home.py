@@ -65,7 +65,7 @@ class Home(Step):
                 available=ctx.t.money(available_fen(ctx, line, loans)),
             ),
             ctx._(
-                "Daily rate {daily} · APR {apr} (annual rate, compounded)",
+                "Daily rate {daily} · APR {apr} (annual rate of a 12-month loan in equal instalments)",
                 daily=ctx.t.daily_rate(line.daily_rate),
                 apr=ctx.t.percent(line.apr),
             ),

@@ -6,12 +6,14 @@ them all. Options' values are the risk module's own enum values, so nothing is t
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from flows.context import StepContext
 from flows.i18n import N_
 from flows.states import ONBOARDING_ORDER, State
 from flows.steps.base import Step, choice_rows
+from flows.validation import Invalid, parse_yuan
 from risk.application import (
     BankBalance,
     CreditHistory,
@@ -24,7 +26,7 @@ from risk.application import (
     Savings,
 )
 
-# Car loans for new cars were repaid worse than for used ones, so the answer keeps them apart.
+# Car loans for new and used cars were repaid differently, so the answer keeps them apart.
 NEW_CAR = "car_new"
 USED_CAR = "car_used"
 
@@ -91,8 +93,8 @@ QUESTIONS: tuple[Question, ...] = (
         (
             (N_("No savings"), Savings.NONE),
             (N_("Under ¥5,000"), Savings.UNDER_5K),
-            (N_("¥5,000 to ¥20,000"), Savings.FROM_5K_TO_20K),
-            (N_("Over ¥20,000"), Savings.OVER_20K),
+            (N_("¥5,000 to ¥10,000"), Savings.FROM_5K_TO_10K),
+            (N_("¥10,000 or more"), Savings.OVER_10K),
         ),
         N_("Questionnaire: savings"),
     ),
@@ -105,6 +107,7 @@ QUESTIONS: tuple[Question, ...] = (
             (N_("All repaid on time"), CreditHistory.ALL_REPAID),
             (N_("Repaying on time now"), CreditHistory.REPAYING_ON_TIME),
             (N_("Some late payments"), CreditHistory.PAST_DELAYS),
+            # a policy decline (risk.rules.overdue_elsewhere), like an overdue loan with us
             (N_("A loan elsewhere is overdue now"), CreditHistory.CRITICAL),
         ),
         N_("Questionnaire: credit history"),
@@ -222,6 +225,60 @@ class ChoiceQuestion(Step):
             await super().on_button(ctx, choice)
             return
         ctx.session.answers[self.question.key] = choice
+        await ctx.go(ONBOARDING_ORDER[ONBOARDING_ORDER.index(self.state) + 1])
+
+
+OUTSIDE_REPAYMENTS_KEY = "outside_monthly_repayments_fen"
+NOTHING_ELSEWHERE = "none"
+# A month's repayments above this are likelier a typo (the income step's own ceiling).
+MAX_OUTSIDE_REPAYMENTS_FEN = 100_000_000
+
+
+def _typed_zero(text: str) -> bool:
+    return unicodedata.normalize("NFKC", text).strip().lower() in ("0", "0元", "¥0", "none", "无")
+
+
+class OutsideRepayments(Step):
+    """What the person repays each month elsewhere: affordability counts every repayment."""
+
+    state = State.Q_OUTSIDE_REPAYMENTS
+    where = N_("Questionnaire: repayments elsewhere")
+    expects_buttons = False
+
+    async def prompt(self, ctx: StepContext) -> None:
+        ctx.say(
+            ctx._(
+                "How much do you repay in total each month on debts elsewhere: mortgage, car loan, credit cards, other lending apps? Type the amount in yuan, for example 4500 or 4.5k, or tap the button if you repay nothing."
+            ),
+            buttons=choice_rows(ctx, [(N_("Nothing elsewhere"), NOTHING_ELSEWHERE)]),
+        )
+
+    async def on_button(self, ctx: StepContext, choice: str) -> None:
+        if choice != NOTHING_ELSEWHERE:
+            await super().on_button(ctx, choice)
+            return
+        await self._take(ctx, 0)
+
+    async def on_text(self, ctx: StepContext, text: str) -> None:
+        if _typed_zero(text):
+            await self._take(ctx, 0)
+            return
+        parsed = parse_yuan(text)
+        if isinstance(parsed, Invalid):
+            ctx.say(ctx._(parsed.reason))
+            return
+        if parsed.value > MAX_OUTSIDE_REPAYMENTS_FEN:
+            ctx.say(
+                ctx._(
+                    "That is more than {limit} a month. Please check the amount.",
+                    limit=ctx.t.money(MAX_OUTSIDE_REPAYMENTS_FEN),
+                )
+            )
+            return
+        await self._take(ctx, parsed.value)
+
+    async def _take(self, ctx: StepContext, fen: int) -> None:
+        ctx.session.answers[OUTSIDE_REPAYMENTS_KEY] = fen
         await ctx.go(ONBOARDING_ORDER[ONBOARDING_ORDER.index(self.state) + 1])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flows.changes import Audit, PostEntries
+from flows.changes import Audit, PostEntries, Reschedule
 from flows.context import StepContext
 from flows.i18n import N_
 from flows.payments import sandbox_payment_reference
@@ -12,7 +12,40 @@ from flows.states import State
 from flows.steps.base import AmountStep, Step, choice_rows
 from flows.steps.home import cancel_to_home, line_and_loans
 from lending import servicing
+from lending.prepayment import (
+    Keep,
+    NotAPrepaymentError,
+    PrepaymentPlan,
+    plan_prepayment,
+    prepay,
+)
 from lending.servicing import Loan
+
+
+def _new_schedule_lines(ctx: StepContext, plan: PrepaymentPlan) -> list[str]:
+    t = ctx.t
+    lines = [
+        ctx._(
+            "Today: {due} due now, {interest} interest for the days used, {principal} off your principal.",
+            due=t.money(plan.due_now_fen),
+            interest=t.money(plan.interest_to_date_fen),
+            principal=t.money(plan.principal_reduction_fen),
+        ),
+        ctx._("Your new repayment schedule:"),
+    ]
+    lines += [
+        ctx._(
+            "{n}. {date}: {amount} (principal {principal}, interest {interest})",
+            n=k,
+            date=t.date(i.due_date),
+            amount=t.money(i.total_fen),
+            principal=t.money(i.principal_fen),
+            interest=t.money(i.interest_fen),
+        )
+        for k, i in enumerate(plan.new_instalments, start=1)
+    ]
+    lines.append(ctx._("Interest saved: {saved}", saved=t.money(plan.interest_saved_fen)))
+    return lines
 
 
 async def _target(ctx: StepContext) -> Loan | None:
@@ -102,7 +135,90 @@ class RepayAmount(AmountStep):
             )
             return
         ctx.session.answers["draft"] = {"loan_id": loan.loan_id, "amount_fen": fen}
+        if fen < payoff and _plan(loan, fen, ctx.today, Keep.TERM) is not None:
+            await ctx.go(State.REPAY_PREPAY_CHOICE)
+        else:
+            await ctx.go(State.REPAY_CONFIRM)
+
+
+def _plan(loan: Loan, fen: int, on: date, keep: Keep) -> PrepaymentPlan | None:
+    """The prepayment a payment of `fen` would be, or None when it is a plain repayment."""
+    try:
+        return plan_prepayment(loan, fen, on, keep)
+    except NotAPrepaymentError:
+        return None
+
+
+def _keep(draft: dict[str, object]) -> Keep | None:
+    value = draft.get("keep")
+    return Keep(value) if value in {k.value for k in Keep} else None
+
+
+class RepayPrepayChoice(Step):
+    """A payment beyond what is due: it reduces principal today; the borrower chooses how the
+    rest of the loan runs, seeing both before choosing."""
+
+    state = State.REPAY_PREPAY_CHOICE
+    where = N_("Repay: lower instalment or shorter term")
+
+    async def prompt(self, ctx: StepContext) -> None:
+        draft = ctx.session.answers.get("draft", {})
+        loan = await _target(ctx)
+        fen = int(draft.get("amount_fen", 0))
+        plans = {keep: _plan(loan, fen, ctx.today, keep) for keep in Keep} if loan else {}
+        if loan is None or None in plans.values():
+            await ctx.go(State.REPAY_AMOUNT)
+            return
+        term, shorter = plans[Keep.TERM], plans[Keep.INSTALMENT]
+        assert term is not None and shorter is not None
+        t = ctx.t
+        ctx.say(
+            "\n".join(
+                [
+                    ctx._(
+                        "You are paying {amount}: {principal} of it repays principal today, so you pay no more interest on it. How should the rest of the loan run?",
+                        amount=t.money(fen),
+                        principal=t.money(term.principal_reduction_fen),
+                    ),
+                    ctx._(
+                        "Lower instalment: {count} payments of about {payment}, the last on {date}; saves {saved} of interest.",
+                        count=len(term.new_instalments),
+                        payment=t.money(_typical_payment(term)),
+                        date=t.date(term.new_instalments[-1].due_date),
+                        saved=t.money(term.interest_saved_fen),
+                    ),
+                    ctx._(
+                        "Shorter term: {count} payments of about {payment}, the last on {date}; saves {saved} of interest.",
+                        count=len(shorter.new_instalments),
+                        payment=t.money(_typical_payment(shorter)),
+                        date=t.date(shorter.new_instalments[-1].due_date),
+                        saved=t.money(shorter.interest_saved_fen),
+                    ),
+                ]
+            ),
+            buttons=choice_rows(
+                ctx,
+                [
+                    (N_("Lower instalment"), Keep.TERM.value),
+                    (N_("Shorter term"), Keep.INSTALMENT.value),
+                ],
+            ),
+        )
+
+    async def on_button(self, ctx: StepContext, choice: str) -> None:
+        draft = ctx.session.answers.get("draft", {})
+        if choice not in {k.value for k in Keep} or "amount_fen" not in draft:
+            await super().on_button(ctx, choice)
+            return
+        ctx.session.answers["draft"] = {**draft, "keep": choice}
         await ctx.go(State.REPAY_CONFIRM)
+
+
+def _typical_payment(plan: PrepaymentPlan) -> int:
+    """The payment most of the new instalments have (the first and last absorb odd days)."""
+    totals = [i.total_fen for i in plan.new_instalments]
+    middle = totals[1:-1] or totals
+    return max(set(middle), key=middle.count)
 
 
 class RepayConfirm(Step):
@@ -111,11 +227,18 @@ class RepayConfirm(Step):
 
     async def prompt(self, ctx: StepContext) -> None:
         draft = ctx.session.answers.get("draft", {})
+        fen = int(draft.get("amount_fen", 0))
+        lines = [ctx._("Pay {amount} now from your sandbox account?", amount=ctx.t.money(fen))]
+        keep = _keep(draft)
+        loan = await _target(ctx) if keep is not None else None
+        if keep is not None:
+            plan = _plan(loan, fen, ctx.today, keep) if loan is not None else None
+            if plan is None:
+                await ctx.go(State.REPAY_PREPAY_CHOICE)
+                return
+            lines += _new_schedule_lines(ctx, plan)
         ctx.say(
-            ctx._(
-                "Pay {amount} now from your sandbox account?",
-                amount=ctx.t.money(int(draft.get("amount_fen", 0))),
-            ),
+            "\n".join(lines),
             buttons=choice_rows(ctx, [(N_("Confirm"), "confirm"), (N_("Cancel"), "cancel")]),
         )
 
@@ -134,8 +257,17 @@ class RepayConfirm(Step):
             await ctx.go(State.REPAY_AMOUNT)
             return
         key = f"repay:{ctx.session.user_id}:{ctx.session.screen}"
+        keep = _keep(draft)
         try:
-            result = servicing.repay(loan, int(draft["amount_fen"]), ctx.today, key)
+            if keep is not None:
+                plan = _plan(loan, int(draft["amount_fen"]), ctx.today, keep)
+                if plan is None:
+                    await ctx.go(State.REPAY_AMOUNT)
+                    return
+                result = prepay(loan, plan, key)
+                ctx.changes.append(Reschedule(loan.loan_id, plan.schedule))
+            else:
+                result = servicing.repay(loan, int(draft["amount_fen"]), ctx.today, key)
         except servicing.OverpaymentError as error:
             ctx.say(
                 ctx._(

@@ -137,7 +137,7 @@ GOOD_ANSWERS = {
     "employment": "Employed",
     "employment_length": "4 to 7 years",
     "bank_balance": "¥2,000 or more",
-    "savings": "Over ¥20,000",
+    "savings": "¥10,000 or more",
     "credit_history": "All repaid on time",
     "existing_credits": "No loans",
     "other_instalments": "No",
@@ -200,4 +200,14 @@ async def identify_and_apply(
         "requested_term_months",
     ):
         await person.press(chosen[key])
+        if key == "other_instalments":
+            await answer_repayments_elsewhere(person, chosen.get("outside_repayments"))
     return await person.press("Submit")
+
+
+async def answer_repayments_elsewhere(person: Person, typed: str | None) -> None:
+    """Types the monthly repayments elsewhere, or taps "Nothing elsewhere" when None."""
+    if typed is None:
+        await person.press("Nothing elsewhere")
+    else:
+        await person.say(typed)

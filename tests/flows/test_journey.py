@@ -30,7 +30,7 @@ async def test_invited_person_gets_a_credit_line_borrows_and_repays(bot: Harness
         "CN¥8,000.00",
         "6 months",
         "Daily rate:",
-        "APR (annual rate, compounded, IRR method):",
+        "APR (annual rate by the IRR method: monthly rate x 12):",
         "Total interest:",
         "Total to repay:",
         "6. May 23, 2027",

@@ -40,7 +40,7 @@ def test_json_quote_has_schedule_totals_and_both_aprs(capsys: pytest.CaptureFixt
     monthly = npf.irr(flows)
     assert float(doc["apr_compound"]) == pytest.approx((1 + monthly) ** 12 - 1, abs=1e-9)
     assert float(doc["apr_simple"]) == pytest.approx(monthly * 12, abs=1e-9)
-    assert doc["apr"] == doc["apr_compound"]
+    assert doc["apr"] == doc["apr_simple"]  # one basis: what every screen shows
     assert doc["refusals"] == []
 
 
@@ -83,7 +83,7 @@ def test_readable_table_labels_the_simple_rate(capsys: pytest.CaptureFixture[str
         ]
     )
     out = capsys.readouterr().out
-    assert "APR (IRR, compounded)" in out and "simple" in out
+    assert "APR (IRR x periods a year, the shown basis)" in out and "compounded" in out
     assert "1,666.66" in out and "1,666.68" in out
 
 

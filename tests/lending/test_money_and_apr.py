@@ -50,7 +50,6 @@ def test_dated_irr_of_a_month_matches_the_periodic_irr_over_equal_days() -> None
     assert one.apr_simple < one.apr_compound
 
 
-def test_daily_rate_apr_compounds_monthly() -> None:
-    assert daily_rate_apr(Decimal("0.0005")) == pytest.approx(
-        (1 + Decimal("0.0005") * 365 / 12) ** 12 - 1
-    )
+def test_daily_rate_apr_is_the_simple_annual_figure() -> None:
+    # PBoC [2021] No. 3 annualises simply: a monthly IRR of 0.05 % x 365 / 12, times 12
+    assert daily_rate_apr(Decimal("0.0005")) == Decimal("0.1825")

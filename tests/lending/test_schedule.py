@@ -66,6 +66,19 @@ def test_bullet_of_thirty_days_repays_everything_once() -> None:
     assert sched.apr.apr_compound == pytest.approx(Decimal(1.015 ** (365 / 30) - 1))
 
 
+def test_a_thirty_day_bullet_is_annualised_on_its_thirty_days_not_as_a_month() -> None:
+    # 1 April to 1 May is 30 days and ends on the start's day of the month
+    start = date(2026, 4, 1)
+    sched = build_schedule(
+        1_000_000, 1, Decimal("0.0005"), RepaymentMethod.BULLET, start, term_days=30
+    )
+    assert sched.instalments[0].due_date == date(2026, 5, 1)
+    # 1.5 % over 30 days: daily IRR (1.015 ** (1/30) - 1), x 365 on the shown basis
+    daily = 1.015 ** (1 / 30) - 1
+    assert float(sched.apr.apr) == pytest.approx(daily * 365, abs=1e-9)
+    assert float(sched.apr.apr) != pytest.approx(0.015 * 12, abs=1e-4)  # not "one month"
+
+
 def test_schedule_apr_matches_numpy_irr_and_includes_the_fee() -> None:
     sched = build_schedule(10_000_000, 12, Decimal("0.0004"), EI, START, fee_fen=100_000)
     flows = sched.cash_flows()
@@ -111,7 +124,7 @@ def test_schedule_properties(
     assert sched.total_repayable_fen == principal + sched.total_interest_fen
     if method is EI and principal >= 100_000:
         assert len({i.total_fen for i in rows[:-1]}) <= 1
-    if sched.total_interest_fen + fee > 0 and not sched.is_monthly:
+    if sched.total_interest_fen + fee > 0 and sched.is_dated:
         annual = float(sched.apr.apr_compound)
         npv = sum(
             flow / (1 + annual) ** ((when - start).days / 365)

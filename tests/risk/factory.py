@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -20,6 +19,7 @@ from risk.application import (
     Purpose,
     Savings,
 )
+from risk.samples import random_applications
 
 AS_OF = date(2026, 11, 23)
 
@@ -33,7 +33,7 @@ def solid(**overrides: Any) -> Application:
         bank_balance=BankBalance.HIGH,
         credit_history=CreditHistory.ALL_REPAID,
         purpose=Purpose.ELECTRONICS,
-        savings=Savings.FROM_5K_TO_20K,
+        savings=Savings.FROM_5K_TO_10K,
         housing=Housing.OWN,
         property=Property.REAL_ESTATE,
         other_instalments=OtherInstalments.NONE,
@@ -67,26 +67,4 @@ def context(**overrides: Any) -> PolicyContext:
     return replace(PolicyContext(as_of=AS_OF), **overrides)
 
 
-def random_applications(n: int, seed: int = 0) -> list[Application]:
-    rng = random.Random(seed)
-    return [
-        Application(
-            age=rng.randint(18, 60),
-            monthly_income_fen=rng.randint(3_000, 200_000) * 100,
-            employment=rng.choice(list(Employment)),
-            employment_length=rng.choice(list(EmploymentLength)),
-            bank_balance=rng.choice(list(BankBalance)),
-            credit_history=rng.choice(list(CreditHistory)),
-            purpose=rng.choice(list(Purpose)),
-            savings=rng.choice(list(Savings)),
-            housing=rng.choice(list(Housing)),
-            property=rng.choice(list(Property)),
-            other_instalments=rng.choice(list(OtherInstalments)),
-            existing_credits=rng.randint(0, 5),
-            dependents=rng.randint(0, 4),
-            requested_amount_fen=rng.randint(1, 600) * 10_000,
-            requested_term_months=rng.choice((3, 6, 12, 24, 36)),
-            car_is_new=rng.choice((None, True, False)),
-        )
-        for _ in range(n)
-    ]
+__all__ = ["AS_OF", "context", "random_applications", "solid", "weak"]

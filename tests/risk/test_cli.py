@@ -16,7 +16,7 @@ APPLICATION = {
     "bank_balance": "high",
     "credit_history": "all_repaid",
     "purpose": "electronics",
-    "savings": "5k_20k",
+    "savings": "5k_10k",
     "housing": "own",
     "property": "real_estate",
     "other_instalments": "none",
@@ -66,3 +66,10 @@ def test_protected_attribute_hidden_in_the_context_is_rejected_too() -> None:
 def test_unknown_answers_are_rejected() -> None:
     result = score({"application": {**APPLICATION, "bank_balance": "millionaire"}})
     assert result.returncode == 2 and "bank_balance" in result.stderr
+
+
+@pytest.mark.parametrize("bad", [-1, 4.5, "4500", True])
+def test_repayments_elsewhere_must_be_whole_non_negative_fen(bad: object) -> None:
+    result = score({"application": {**APPLICATION, "outside_monthly_repayments_fen": bad}})
+    assert result.returncode == 2 and "outside_monthly_repayments_fen" in result.stderr
+    assert result.stdout == ""

@@ -9,6 +9,7 @@ import risk
 from lending.apr import daily_rate_apr
 from risk.application import InviterStanding, Outcome, Purpose
 from risk.policy import DEFAULT_POLICY, RiskPolicy
+from risk.pricing import shown_apr
 from tests.risk.factory import context, random_applications, solid, weak
 
 APPS = random_applications(3000)
@@ -20,7 +21,9 @@ def test_solid_borrower_is_approved_with_a_priced_line() -> None:
     assert decision.grade == "A"
     assert decision.limit_fen > 0 and decision.limit_fen % 10_000 == 0
     assert DEFAULT_POLICY.min_daily_rate <= decision.daily_rate <= DEFAULT_POLICY.max_daily_rate
-    assert decision.apr == daily_rate_apr(decision.daily_rate)
+    # the APR shown is that of the default offer's real schedule, on the simple basis
+    assert decision.apr == shown_apr(decision.daily_rate, DEFAULT_POLICY)
+    assert abs(decision.apr - daily_rate_apr(decision.daily_rate)) < Decimal("0.002")
     assert decision.valid_until == context().as_of + __import__("datetime").timedelta(days=30)
 
 
@@ -31,7 +34,7 @@ def test_weak_borrower_is_declined_with_reasons_and_a_retry_date() -> None:
     assert decision.retry_after_days == DEFAULT_POLICY.retry_after_score_days
     codes = [r.code for r in decision.reasons]
     assert codes[0] == "S_SCORE_TOO_LOW"
-    assert {"F_BANK_BALANCE", "F_CREDIT_HISTORY"} & set(codes[1:])
+    assert {"F_NO_BANK_ACCOUNT", "F_PAST_DELAYS"} <= set(codes[1:])
 
 
 def test_every_decline_explains_itself() -> None:
@@ -46,25 +49,25 @@ def test_every_decline_explains_itself() -> None:
 
 
 def test_score_declines_name_the_factors_that_cost_most() -> None:
-    from risk.mapping import feature_values, monthly_instalment_fen
-    from risk.reasons import FACTOR_REASONS
+    from risk.mapping import feature_values
+    from risk.reasons import factor_reason
 
     app = weak()
     decision = risk.assess(app, context())
-    factors = [r.code for r in decision.reasons if r.code.startswith("F_")]
+    factors = [r for r in decision.reasons if r.code.startswith("F_")]
     assert 1 <= len(factors) <= DEFAULT_POLICY.max_reasons
     card = risk.SCORECARD
-    instalment = monthly_instalment_fen(
-        app.requested_amount_fen, app.requested_term_months, DEFAULT_POLICY
-    )
-    points = card.points(feature_values(app, instalment))
-    gaps = {
-        FACTOR_REASONS[f.name].code: f.best - p for f, p in zip(card.features, points, strict=True)
-    }
-    named = [gaps[c] for c in factors]
+    values = feature_values(app, 0)
+    points = card.points(values)
+    gaps: dict[str, int] = {}
+    for feature, earned in zip(card.features, points, strict=True):
+        reason = factor_reason(feature.name, values[feature.name])
+        if reason is not None and feature.best > earned:
+            gaps[reason.code] = max(gaps.get(reason.code, 0), feature.best - earned)
+    named = [gaps[r.code] for r in factors]
     assert named == sorted(named, reverse=True)
-    assert min(named) >= max(g for c, g in gaps.items() if c not in factors)
-    assert "F_HOUSING" not in factors or gaps["F_HOUSING"] > 0
+    shown = {r.code for r in factors}
+    assert min(named) >= max((g for c, g in gaps.items() if c not in shown), default=0)
 
 
 def test_limit_never_above_income_third_or_absolute_cap() -> None:
@@ -135,7 +138,10 @@ def test_invite_signal_is_bounded_and_only_read_with_consent() -> None:
     plain = risk.assess(lower, context())
     raised = risk.assess(lower, context(inviter=InviterStanding(False, 365)))
     assert plain.limit_fen < raised.limit_fen <= plain.limit_fen + DEFAULT_POLICY.invite_cap_fen
-    assert raised.limit_fen - plain.limit_fen <= plain.limit_fen // 10
+    # a tenth of the line before it is cut to whole hundreds, so up to one step more
+    assert (
+        raised.limit_fen - plain.limit_fen <= plain.limit_fen // 10 + DEFAULT_POLICY.limit_step_fen
+    )
 
 
 def test_without_consent_the_inviter_leaves_no_trace() -> None:
@@ -163,6 +169,8 @@ def test_car_condition_only_refines_the_car_purpose(car_is_new: bool | None) -> 
         flag: risk.assess(solid(purpose=Purpose.CAR, car_is_new=flag), context()).score
         for flag in (True, False, None)
     }
-    assert scores[True] <= scores[None] <= scores[False]
+    # the pooled answer scores between the two it stands for, never as the better one
+    low, high = sorted((scores[True], scores[False]))
+    assert low <= scores[None] <= high and low < high
     other = risk.assess(solid(car_is_new=car_is_new), context()).score
     assert other == risk.assess(solid(), context()).score

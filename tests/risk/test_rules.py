@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 
 import risk
+from risk.affordability import largest_instalment_fen
 from risk.application import Outcome
-from risk.mapping import monthly_instalment_fen
+from risk.decide import price_table
 from risk.policy import DEFAULT_POLICY, RiskPolicy
 from tests.risk.factory import context, solid
 
@@ -35,13 +36,25 @@ def test_income_floor_boundary() -> None:
 
 def test_debt_to_income_ceiling_boundary() -> None:
     app = solid(monthly_income_fen=1_000_000)
-    new = monthly_instalment_fen(
-        app.requested_amount_fen, app.requested_term_months, DEFAULT_POLICY
+    top = price_table(risk.SCORECARD, DEFAULT_POLICY).top_rate
+    new = largest_instalment_fen(
+        app.requested_amount_fen, app.requested_term_months, top, context().as_of
     )
     at_ceiling = 500_000 - new  # 50 % of 10,000 CNY, the new loan included
     assert "P_DEBT_TO_INCOME" not in codes(app, context(existing_monthly_debt_fen=at_ceiling))
     over = codes(app, context(existing_monthly_debt_fen=at_ceiling + 1))
     assert "P_DEBT_TO_INCOME" in over
+
+
+def test_debt_to_income_counts_repayments_elsewhere() -> None:
+    app = solid(monthly_income_fen=1_000_000)
+    top = price_table(risk.SCORECARD, DEFAULT_POLICY).top_rate
+    new = largest_instalment_fen(
+        app.requested_amount_fen, app.requested_term_months, top, context().as_of
+    )
+    room = 500_000 - new
+    assert "P_DEBT_TO_INCOME" not in codes(solid(outside_monthly_repayments_fen=room))
+    assert "P_DEBT_TO_INCOME" in codes(solid(outside_monthly_repayments_fen=room + 1))
 
 
 def test_debt_to_income_counts_the_new_loan() -> None:

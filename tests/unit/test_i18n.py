@@ -26,7 +26,11 @@ def test_money_rates_and_dates_follow_the_locale() -> None:
     zh, en = texts("zh_CN"), texts("en")
     assert zh.money(1_234_567) == "¥12,345.67"
     assert en.money(1_234_567) == "CN¥12,345.67"
-    assert zh.daily_rate(Decimal("0.00035")) == "0.035%"
+    assert zh.daily_rate(Decimal("0.00035")) == "0.035%（万分之3.5）"
+    # exact: the lowest rate is 0.020 %, not 0.02 %; a finer rate keeps its digits
+    assert zh.daily_rate(Decimal("0.0002")) == "0.020%（万分之2）"
+    assert en.daily_rate(Decimal("0.0002")) == "0.020%"
+    assert en.daily_rate(Decimal("0.0002345")) == "0.02345%"
     assert en.percent(Decimal("0.135826")) == "13.58%"
     assert zh.date(date(2026, 12, 23)) == "2026年12月23日"
     assert en.date(date(2026, 12, 23)) == "December 23, 2026"
@@ -37,8 +41,10 @@ def test_a_message_is_shown_in_the_readers_language() -> None:
     assert texts("en")._("Agree") == "Agree"
     # Risk reasons come from their own catalog, merged in.
     assert (
-        texts("zh_CN")._("The amount you asked for is large.")
-        != "The amount you asked for is large."
+        texts("zh_CN")._(
+            "The amount you expect to borrow is large; a smaller first loan would help."
+        )
+        != "The amount you expect to borrow is large; a smaller first loan would help."
     )
 
 
