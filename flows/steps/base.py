@@ -55,7 +55,7 @@ def button_number(choice: str, prefix: str) -> int | None:
 
 def choice_rows(ctx: StepContext, options: list[tuple[str, str]], per_row: int = 2) -> tuple:
     """(label msgid, choice) pairs -> inline rows of translated buttons."""
-    buttons = [ctx.button(ctx._(label), choice) for label, choice in options]
+    buttons = [ctx.button(ctx.t.label(label), choice) for label, choice in options]
     return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
 
 

@@ -170,7 +170,7 @@ class Disclosure(Step):
                     apr=t.percent(apr.apr_compound),
                 ),
                 ctx._(
-                    "Simple annual rate (单利, for comparison): {simple}",
+                    "Simple annual rate (for comparison): {simple}",
                     simple=t.percent(apr.apr_simple),
                 ),
                 ctx._(
