@@ -55,13 +55,16 @@ class StepContext:
         """A short notice on the pressed button itself; in a chat message when nothing was pressed."""
         self.replies.append(Reply(text, toast=isinstance(self.event.payload, ButtonPress)))
 
-    async def remind(self, text: str) -> None:
+    async def remind(self, text: str, **markup: object) -> None:
         """Input the step did not expect: say what is expected once, not once per message of a
-        burst, and show the question again only when it has scrolled out of sight."""
+        burst, and show the question again only when it has scrolled out of sight (in the same
+        message). `markup` goes with the reminder when the question is still in sight."""
         if spoke_within(self.session.answers, self.now, REPEAT_INTERVAL):
             return  # a burst of input: the answer just sent covers it
-        self.say(text)
-        if not question_visible(self.session.answers, self.session.screen):
+        if question_visible(self.session.answers, self.session.screen):
+            self.say(text, **markup)
+        else:
+            self.say(text)
             await self.reprompt()
 
     def button(self, label: str, choice: str) -> Button:

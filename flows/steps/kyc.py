@@ -32,8 +32,7 @@ class TextStep(Step):
     expects_buttons = False
 
     async def on_other(self, ctx: StepContext, what: str) -> None:
-        ctx.say(ctx._("Please type your answer as text."))
-        await ctx.reprompt()
+        await ctx.remind(ctx._("Please type your answer as text."))
 
 
 class Name(TextStep):
@@ -92,11 +91,11 @@ class Phone(Step):
         )
 
     async def on_text(self, ctx: StepContext, text: str) -> None:
-        self.ask_again(
-            ctx,
+        await ctx.remind(
             ctx._(
                 "For your safety we take the phone number only through the “Share my phone number” button, not as typed text."
             ),
+            contact_request=ctx._("Share my phone number"),
         )
 
     async def on_contact(self, ctx: StepContext, contact: SharedContact) -> None:
@@ -136,7 +135,10 @@ class Phone(Step):
         await ctx.go(State.KYC_EMPLOYMENT)
 
     async def on_other(self, ctx: StepContext, what: str) -> None:
-        self.ask_again(ctx, ctx._("Please use the “Share my phone number” button below."))
+        await ctx.remind(
+            ctx._("Please use the “Share my phone number” button below."),
+            contact_request=ctx._("Share my phone number"),
+        )
 
     def ask_again(self, ctx: StepContext, why: str) -> None:
         """What was wrong, with the share button again (in one message)."""
