@@ -27,6 +27,7 @@ T = TypeVar("T")
 # outbox retries it later, so one chat cannot hold a worker for minutes.
 MAX_RETRY_WAIT_SECONDS = 60.0
 OUTBOX_INTERVAL_SECONDS = 1.0
+MAX_TOAST_CHARS = 200  # Bot API limit for answerCallbackQuery text
 
 
 class DeliveryError(Exception):
@@ -162,7 +163,7 @@ async def retire_keyboards(sender: Sender, chat_id: int) -> None:
 
 def split_toast(outgoing: Sequence[Outgoing]) -> tuple[str | None, list[Outgoing]]:
     """The text to answer a button press with (the first toast), and the chat messages."""
-    toasts = [item.reply.text for item in outgoing if item.reply.toast]
+    toasts = [item.reply.text[:MAX_TOAST_CHARS] for item in outgoing if item.reply.toast]
     return (toasts[0] if toasts else None), [item for item in outgoing if not item.reply.toast]
 
 
