@@ -156,7 +156,10 @@ async def retire_keyboards(sender: Sender, chat_id: int) -> None:
     message too old to edit keeps its buttons, and a tap on one is refused by the engine."""
     for message_id in sender.keyboards.take(chat_id):
         try:
-            await _with_one_retry(partial(sender.remove_keyboard, chat_id, message_id))
+            await sender.remove_keyboard(chat_id, message_id)
+        except RetryLater:
+            # Not worth holding the reply for: try again when the next screen is sent.
+            sender.keyboards.shown(chat_id, message_id)
         except (DeliveryError, EditRejected) as error:
             log.debug("keyboard of message %s left in place: %s", message_id, error)
 
