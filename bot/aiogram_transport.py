@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
@@ -37,6 +38,7 @@ from aiogram.types import (
 
 from bot.commands_menu import plan_menus
 from bot.delivery import (
+    LiveKeyboards,
     PlatformErrors,
     handle_and_deliver,
     neutral_errors,
@@ -100,10 +102,18 @@ class AiogramSender:
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
+        self.keyboards = LiveKeyboards()
 
-    async def send(self, chat_id: int, text: str, markup: Markup) -> None:
+    async def send(self, chat_id: int, text: str, markup: Markup) -> int | None:
         with neutral_errors(ERRORS):
-            await self.bot.send_message(chat_id, text, reply_markup=to_markup(markup))
+            sent = await self.bot.send_message(chat_id, text, reply_markup=to_markup(markup))
+        return sent.message_id
+
+    async def remove_keyboard(self, chat_id: int, message_id: int) -> None:
+        with neutral_errors(ERRORS, editing=True):
+            await self.bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message_id, reply_markup=None
+            )
 
     async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:
         inline = to_markup(markup)
@@ -135,22 +145,30 @@ class AiogramTransport:
         await handle_and_deliver(self.conversation, self.sender, event)
 
     async def on_callback(self, query: CallbackQuery, event_update: Update) -> None:
-        # Answer first: the client shows a spinner on the button until we do.
-        try:
-            await query.answer()
-        except TelegramAPIError as error:
-            log.debug("callback answer failed: %s", _reason(error))
         # A pressed keyboard is spent: take it off the message so it cannot be tapped again.
         # (A stale tap is refused by the engine anyway; this keeps the chat honest to look at.)
         if isinstance(query.message, Message) and query.message.reply_markup is not None:
             try:
                 await query.message.edit_reply_markup(reply_markup=None)
+                self.sender.keyboards.gone(query.message.chat.id, query.message.message_id)
             except TelegramAPIError as error:
                 log.debug("keyboard removal failed: %s", _reason(error))
         event = event_from_callback(PLATFORM, event_update.update_id, query)
         if event is None:
+            await self._answer(query, None)
             return
-        await handle_and_deliver(self.conversation, self.sender, event)
+        # The press is answered (its spinner stopped) once the step has decided, so that a
+        # spent button is answered with a toast rather than a chat message.
+        await handle_and_deliver(
+            self.conversation, self.sender, event, partial(self._answer, query)
+        )
+
+    @staticmethod
+    async def _answer(query: CallbackQuery, toast: str | None) -> None:
+        try:
+            await query.answer(toast)
+        except TelegramAPIError as error:
+            log.debug("callback answer failed: %s", _reason(error))
 
     async def set_command_menus(self, admin_ids: Iterable[int] = ()) -> None:
         for entry in plan_menus(self.conversation, admin_ids):

@@ -15,7 +15,13 @@ from collections.abc import AsyncIterable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.delivery import flush_outbox, handle_and_deliver, start_outbox_loop, stop_task
+from bot.delivery import (
+    LiveKeyboards,
+    flush_outbox,
+    handle_and_deliver,
+    start_outbox_loop,
+    stop_task,
+)
 from bot.rendering import Markup, parse_text
 from flows.events import ButtonPress, Conversation, Event, Payload, SharedContact, Unsupported
 
@@ -59,9 +65,22 @@ class ConsoleSender:
     def begin_turn(self) -> None:
         self._numbering_started = False
 
-    async def send(self, chat_id: int, text: str, markup: Markup) -> None:
+    keyboards: LiveKeyboards = field(default_factory=LiveKeyboards)
+
+    async def send(self, chat_id: int, text: str, markup: Markup) -> int | None:
         self._message_id += 1
         self._print("bot>", chat_id, text, markup, self._message_id)
+        return self._message_id
+
+    async def remove_keyboard(self, chat_id: int, message_id: int) -> None:
+        # Silent, as on Telegram: those buttons simply cannot be pressed any more.
+        for number, (_, shown_on) in list(self.buttons.items()):
+            if shown_on == message_id:
+                del self.buttons[number]
+
+    async def toast(self, text: str | None) -> None:
+        if text:
+            self.write(f"{_INDENT}(notice on the button: {text})")
 
     async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:
         self._print("bot (updated)>", chat_id, text, markup, message_id)
@@ -151,7 +170,8 @@ class ConsoleSession:
             payload=payload,
         )
         self.sender.begin_turn()
-        await handle_and_deliver(self.conversation, self.sender, event)
+        answer = self.sender.toast if isinstance(payload, ButtonPress) else None
+        await handle_and_deliver(self.conversation, self.sender, event, answer)
 
     async def flush_outbox(self) -> None:
         await flush_outbox(self.conversation, self.sender)

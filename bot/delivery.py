@@ -15,17 +15,19 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from bot.rendering import Markup, can_edit, markup_for, plan_messages
-from flows.events import ButtonPress, Conversation, Event, Outgoing
+from flows.events import ButtonPress, Conversation, Event, Outgoing, Reply
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # A flood wait longer than this is not waited out inside an update: the row fails and the
 # outbox retries it later, so one chat cannot hold a worker for minutes.
 MAX_RETRY_WAIT_SECONDS = 60.0
 OUTBOX_INTERVAL_SECONDS = 1.0
+MAX_TOAST_CHARS = 200  # Bot API limit for answerCallbackQuery text
 
 
 class DeliveryError(Exception):
@@ -76,41 +78,96 @@ def neutral_errors(errors: PlatformErrors, *, editing: bool = False) -> Iterator
         raise DeliveryError(f"{type(error).__name__}: {errors.message(error)}") from None
 
 
+class LiveKeyboards:
+    """The messages of each chat that still show inline buttons, as this process sent them:
+    when a new screen is sent they are taken off, so a button on screen is a button that works.
+    (After a restart older ones may stay; a tap on one is still refused, with a toast.)"""
+
+    def __init__(self) -> None:
+        self._by_chat: dict[int, set[int]] = {}
+
+    def shown(self, chat_id: int, message_id: int) -> None:
+        self._by_chat.setdefault(chat_id, set()).add(message_id)
+
+    def gone(self, chat_id: int, message_id: int) -> None:
+        self._by_chat.get(chat_id, set()).discard(message_id)
+
+    def take(self, chat_id: int) -> list[int]:
+        return sorted(self._by_chat.pop(chat_id, set()))
+
+
 class Sender(Protocol):
-    async def send(self, chat_id: int, text: str, markup: Markup) -> None: ...
+    keyboards: LiveKeyboards
+
+    async def send(self, chat_id: int, text: str, markup: Markup) -> int | None:
+        """Returns the new message's id, when the platform has one."""
+        ...
 
     async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:
         """`markup` is always "none" or "inline" here."""
         ...
 
+    async def remove_keyboard(self, chat_id: int, message_id: int) -> None:
+        """Take the inline buttons off a message, leaving its text."""
+        ...
 
-async def _with_one_retry(call: Callable[[], Awaitable[None]]) -> None:
+
+async def _with_one_retry(call: Callable[[], Awaitable[T]]) -> T:
     try:
-        await call()
+        return await call()
     except RetryLater as wait:
         if wait.seconds > MAX_RETRY_WAIT_SECONDS:
             raise DeliveryError(f"flood wait of {wait.seconds:.0f}s") from None
         await asyncio.sleep(wait.seconds)
         try:
-            await call()
+            return await call()
         except RetryLater as again:
             raise DeliveryError(f"flood wait again ({again.seconds:.0f}s)") from None
 
 
 async def render(sender: Sender, outgoing: Outgoing, edit_message_id: int | None = None) -> None:
     """Put one reply on screen: edit the pressed message when asked and possible, else send."""
-    reply = outgoing.reply
+    reply, chat_id = outgoing.reply, outgoing.chat_id
     if edit_message_id is not None and can_edit(reply):
         markup = markup_for(reply)
         try:
             await _with_one_retry(
-                partial(sender.edit, outgoing.chat_id, edit_message_id, reply.text, markup)
+                partial(sender.edit, chat_id, edit_message_id, reply.text, markup)
             )
+            _note_keyboard(sender.keyboards, chat_id, edit_message_id, markup)
             return
         except EditRejected:
             log.debug("edit of message %s rejected; sending a new one", edit_message_id)
     for text, markup in plan_messages(reply):
-        await _with_one_retry(partial(sender.send, outgoing.chat_id, text, markup))
+        message_id = await _with_one_retry(partial(sender.send, chat_id, text, markup))
+        if message_id is not None:
+            _note_keyboard(sender.keyboards, chat_id, message_id, markup)
+
+
+def _note_keyboard(keyboards: LiveKeyboards, chat_id: int, message_id: int, markup: Markup) -> None:
+    if markup.kind == "inline":
+        keyboards.shown(chat_id, message_id)
+    else:
+        keyboards.gone(chat_id, message_id)
+
+
+async def retire_keyboards(sender: Sender, chat_id: int) -> None:
+    """Take the buttons off every message of the chat that still shows some. Best effort: a
+    message too old to edit keeps its buttons, and a tap on one is refused by the engine."""
+    for message_id in sender.keyboards.take(chat_id):
+        try:
+            await sender.remove_keyboard(chat_id, message_id)
+        except RetryLater:
+            # Not worth holding the reply for: try again when the next screen is sent.
+            sender.keyboards.shown(chat_id, message_id)
+        except (DeliveryError, EditRejected) as error:
+            log.debug("keyboard of message %s left in place: %s", message_id, error)
+
+
+def split_toast(outgoing: Sequence[Outgoing]) -> tuple[str | None, list[Outgoing]]:
+    """The text to answer a button press with (the first toast), and the chat messages."""
+    toasts = [item.reply.text[:MAX_TOAST_CHARS] for item in outgoing if item.reply.toast]
+    return (toasts[0] if toasts else None), [item for item in outgoing if not item.reply.toast]
 
 
 async def deliver(
@@ -143,6 +200,8 @@ async def deliver_replies(
     """Deliver the answer to one event. Only the first `edit` reply replaces the pressed
     message; a second edit would overwrite the first on screen."""
     edit_target = event.payload.message_id if isinstance(event.payload, ButtonPress) else None
+    if any(item.reply.new_screen for item in outgoing):
+        await retire_keyboards(sender, event.chat_id)
     for item in outgoing:
         target = None
         if edit_target is not None and item.reply.edit and item.chat_id == event.chat_id:
@@ -150,8 +209,25 @@ async def deliver_replies(
         await deliver(conversation, sender, item, target)
 
 
-async def handle_and_deliver(conversation: Conversation, sender: Sender, event: Event) -> None:
-    await deliver_replies(conversation, sender, event, await conversation.handle(event))
+Answer = Callable[[str | None], Awaitable[None]]
+
+
+async def handle_and_deliver(
+    conversation: Conversation, sender: Sender, event: Event, answer: Answer | None = None
+) -> None:
+    """`answer` answers the button press of `event` (with a toast text, or None for none);
+    without it a toast has nowhere to go but the chat."""
+    try:
+        toast, outgoing = split_toast(await conversation.handle(event))
+    except BaseException:
+        if answer is not None:
+            await answer(None)  # the spinner stops whatever happened
+        raise
+    if answer is not None:
+        await answer(toast)
+    elif toast is not None:
+        outgoing.insert(0, Outgoing(event.chat_id, Reply(toast), None, event.platform))
+    await deliver_replies(conversation, sender, event, outgoing)
 
 
 async def flush_outbox(

@@ -38,6 +38,7 @@ DEMO_SCRIPT: list[str] = [
     "#2",  # credit history: all repaid on time
     "#1",  # existing credits: none
     "#1",  # other instalment plans: no
+    "#1",  # monthly repayments elsewhere: nothing
     "#1",  # housing: own home
     "#1",  # property: real estate
     "#1",  # dependents: none

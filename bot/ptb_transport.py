@@ -10,11 +10,13 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import partial
 
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
     BotCommandScopeDefault,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -35,6 +37,7 @@ from telegram.request import BaseRequest
 
 from bot.commands_menu import plan_menus
 from bot.delivery import (
+    LiveKeyboards,
     PlatformErrors,
     handle_and_deliver,
     neutral_errors,
@@ -93,10 +96,20 @@ class PTBSender:
 
     def __init__(self, application: Application) -> None:
         self.application = application
+        self.keyboards = LiveKeyboards()
 
-    async def send(self, chat_id: int, text: str, markup: Markup) -> None:
+    async def send(self, chat_id: int, text: str, markup: Markup) -> int | None:
         with neutral_errors(ERRORS):
-            await self.application.bot.send_message(chat_id, text, reply_markup=to_markup(markup))
+            sent = await self.application.bot.send_message(
+                chat_id, text, reply_markup=to_markup(markup)
+            )
+        return sent.message_id
+
+    async def remove_keyboard(self, chat_id: int, message_id: int) -> None:
+        with neutral_errors(ERRORS, editing=True):
+            await self.application.bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message_id, reply_markup=None
+            )
 
     async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:
         inline = to_markup(markup)
@@ -107,6 +120,13 @@ class PTBSender:
                 message_id=message_id,
                 reply_markup=inline if isinstance(inline, InlineKeyboardMarkup) else None,
             )
+
+
+async def _answer(query: CallbackQuery, toast: str | None) -> None:
+    try:
+        await query.answer(toast)
+    except TelegramError as error:
+        log.debug("callback answer failed: %s", _reason(error))
 
 
 class PTBTransport:
@@ -127,21 +147,20 @@ class PTBTransport:
         query = update.callback_query
         if query is None:
             return
-        # Answer first: the client shows a spinner on the button until we do.
-        try:
-            await query.answer()
-        except TelegramError as error:
-            log.debug("callback answer failed: %s", _reason(error))
         # A pressed keyboard is spent: take it off the message so it cannot be tapped again.
         message = query.message
         if message is not None and getattr(message, "reply_markup", None) is not None:
             try:
                 await query.edit_message_reply_markup(reply_markup=None)
+                self.sender.keyboards.gone(message.chat.id, message.message_id)
             except TelegramError as error:
                 log.debug("keyboard removal failed: %s", _reason(error))
         event = event_from_callback(PLATFORM, update.update_id, query)
-        if event is not None:
-            await handle_and_deliver(self.conversation, self.sender, event)
+        if event is None:
+            await _answer(query, None)
+            return
+        # Answered once the step has decided, so a spent button gets a toast, not a message.
+        await handle_and_deliver(self.conversation, self.sender, event, partial(_answer, query))
 
     async def set_command_menus(self, admin_ids: Iterable[int] = ()) -> None:
         for entry in plan_menus(self.conversation, admin_ids):

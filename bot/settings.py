@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     # FULL: a commit survives a power cut (one fsync per group-commit batch). NORMAL survives a
     # crash of the process only, and is faster; choose it knowingly.
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    # Regions whose mobile numbers are accepted at KYC (ISO 3166 codes): mainland China only.
+    accepted_phone_regions: Annotated[tuple[str, ...], NoDecode] = ("CN",)
 
     # True when PII_KEY was absent and the public development key stands in (console only).
     pii_key_is_development: bool = Field(default=False, exclude=True)
@@ -127,6 +129,22 @@ class Settings(BaseSettings):
                 )
             ids.append(int(part))
         return tuple(ids)
+
+    @field_validator("accepted_phone_regions", mode="before")
+    @classmethod
+    def _parse_phone_regions(cls, value: Any) -> Any:
+        import phonenumbers
+
+        if isinstance(value, str):
+            value = [part for part in re.split(r"[\s,;]+", value.strip()) if part] or ["CN"]
+        regions = tuple(str(part).upper() for part in value)
+        unknown = [code for code in regions if code not in phonenumbers.SUPPORTED_REGIONS]
+        if unknown or not regions:
+            raise ValueError(
+                "must be ISO 3166 region codes separated by commas, e.g. CN or CN,HK"
+                + (f" (unknown: {', '.join(unknown)})" if unknown else "")
+            )
+        return regions
 
     @field_validator("pii_key")
     @classmethod

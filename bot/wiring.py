@@ -19,6 +19,7 @@ def flow_config(settings: Settings) -> FlowConfig:
         admin_ids=frozenset(settings.admin_ids),
         default_locale=settings.default_locale,
         default_timezone=settings.default_timezone,
+        phone_regions=settings.accepted_phone_regions,
     )
 
 

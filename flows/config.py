@@ -18,3 +18,5 @@ class FlowConfig:
     product: Product = field(default_factory=lambda: DEFAULT_PRODUCT)
     lender_name: str = N_("ChatLend Sandbox Lending Co.")  # translated where shown
     quick_amounts_fen: tuple[int, ...] = (100_000, 500_000, 1_000_000)
+    # Whose phone numbers are accepted (ISO 3166 region codes): mainland China mobiles only.
+    phone_regions: tuple[str, ...] = ("CN",)

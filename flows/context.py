@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from flows.changes import Change
 from flows.config import FlowConfig
-from flows.events import Button, Event, Reply
+from flows.events import Button, ButtonPress, Event, Reply
 from flows.i18n import Texts, texts
+from flows.pacing import REPEAT_INTERVAL, question_visible, spoke_within
 from flows.ports import CreditLine, Repository
 from flows.session import Session
 from flows.states import ALLOWED, State
@@ -49,6 +50,22 @@ class StepContext:
 
     def say(self, text: str, **markup: object) -> None:
         self.replies.append(Reply(text, **markup))  # type: ignore[arg-type]
+
+    def toast(self, text: str) -> None:
+        """A short notice on the pressed button itself; in a chat message when nothing was pressed."""
+        self.replies.append(Reply(text, toast=isinstance(self.event.payload, ButtonPress)))
+
+    async def remind(self, text: str, **markup: object) -> None:
+        """Input the step did not expect: say what is expected once, not once per message of a
+        burst, and show the question again only when it has scrolled out of sight (in the same
+        message). `markup` goes with the reminder when the question is still in sight."""
+        if spoke_within(self.session.answers, self.now, REPEAT_INTERVAL):
+            return  # a burst of input: the answer just sent covers it
+        if question_visible(self.session.answers, self.session.screen):
+            self.say(text, **markup)
+        else:
+            self.say(text)
+            await self.reprompt()
 
     def button(self, label: str, choice: str) -> Button:
         # The screen number makes a button from an older message recognisably stale.

@@ -23,9 +23,10 @@ from datetime import UTC, datetime
 
 from flows.config import FlowConfig
 from flows.context import StepContext
-from flows.events import Event, Outgoing, Reply
+from flows.events import ButtonPress, Event, Outgoing, Reply
 from flows.i18n import N_, locale_for, texts
 from flows.menu import command_menu
+from flows.pacing import mark_new_screen, merge, record
 from flows.ports import (
     ChangeRefused,
     OutboxMessage,
@@ -169,6 +170,17 @@ class Engine:
         now = self.clock()
         ctx = StepContext(event, session, uow, self.config, now)
         run_to_end(route(ctx))
+        ctx.replies = merge(ctx.replies)
+        if session.screen != before.screen:
+            ctx.replies = mark_new_screen(ctx.replies)
+        record(
+            session.answers,
+            before.screen,
+            session.screen,
+            ctx.replies,
+            now,
+            their_message=not isinstance(event.payload, ButtonPress),
+        )
         if stored is None and session.state is State.NEW and not ctx.changes:
             # Not admitted: answer, but keep no trace of a stranger.
             return _Done([Outgoing(event.chat_id, r, None, event.platform) for r in ctx.replies])

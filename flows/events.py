@@ -74,6 +74,7 @@ class Reply:
     `buttons` are inline rows. `contact_request` asks for a reply keyboard with a single
     share-contact button labelled so; `remove_keyboard` takes any reply keyboard away.
     `edit` asks the transport to replace the message whose button was pressed, when it can.
+    `toast` answers the press itself (a small notice over the chat) and adds nothing to the chat.
     """
 
     text: str
@@ -81,6 +82,10 @@ class Reply:
     contact_request: str | None = None
     remove_keyboard: bool = False
     edit: bool = False
+    toast: bool = (
+        False  # answer the button press with this text (callback toast), not a chat message
+    )
+    new_screen: bool = False  # older inline keyboards in this chat stopped working: take them off
 
 
 @dataclass(frozen=True, slots=True)

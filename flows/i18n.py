@@ -8,12 +8,15 @@ languages before `make` has compiled anything.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -24,6 +27,7 @@ LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 SUPPORTED_LOCALES = ("zh_CN", "en")
 DOMAINS = ("messages", "risk")
 FEN_PER_YUAN = 100
+_YUAN_PLACEHOLDER = re.compile(r"\{yuan_(\d{1,12})\}")
 
 
 def N_(message: str) -> str:
@@ -81,7 +85,16 @@ class Texts:
         return translations(self.locale).gettext(message)
 
     def money(self, fen: int) -> str:
+        """The one money format: Babel's for the locale, always to the fen. English says CN¥
+        (Babel's symbol there, never mistaken for the Japanese yen), Chinese says ¥."""
         return format_currency(Decimal(fen) / FEN_PER_YUAN, "CNY", locale=self.locale)
+
+    def label(self, message: str) -> str:
+        """Translate a label whose amounts are written {yuan_2000}: each becomes money(), so a
+        button reads like every other amount on the screen."""
+        return _YUAN_PLACEHOLDER.sub(
+            lambda match: self.money(int(match[1]) * FEN_PER_YUAN), self._(message)
+        )
 
     def percent(self, fraction: Decimal, digits: int = 2) -> str:
         pattern = "#,##0." + "0" * digits + "%"
@@ -98,6 +111,11 @@ class Texts:
 
     def number(self, value: int | Decimal) -> str:
         return format_decimal(value, locale=self.locale)
+
+    def regions(self, codes: Iterable[str]) -> str:
+        """Region names in the reader's language: ("CN", "HK") -> "China, Hong Kong SAR China"."""
+        names = Locale.parse(self.locale).territories
+        return ", ".join(str(names.get(code, code)) for code in codes)
 
     def date(self, day: date) -> str:
         return format_date(day, "long", locale=self.locale)

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Generic, TypeVar
 
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
@@ -70,19 +73,47 @@ class ResidentId:
         return age_on(self.birth_date, day)
 
 
+ID_LENGTH = N_(
+    "A resident ID number has 18 characters: 17 digits, then a digit or X (spaces and dashes are fine, e.g. 110105 19900307 101X). Please check it and type it again."
+)
+ID_CHARACTERS = N_(
+    "A resident ID number has only digits, and an X only as the last character, e.g. 11010519900307101X. Please check it and type it again."
+)
+ID_BIRTH_DATE = N_(
+    "The birth date in this ID number is not a real date. Digits 7 to 14 are the birth date: 19900307 means 7 March 1990. Please check them."
+)
+ID_BIRTH_IN_FUTURE = N_(
+    "The birth date in this ID number is in the future. Digits 7 to 14 are the birth date: 19900307 means 7 March 1990. Please check them."
+)
+# Separators people type inside a long number (NFKC has already turned full-width ones ASCII).
+_ID_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212.]")
+_ID_SHAPE = re.compile(r"\d{17}[\dX]")
+
+
+def _birth_date(compact: str) -> date | None:
+    try:
+        return date(int(compact[6:10]), int(compact[10:12]), int(compact[12:14]))
+    except ValueError:
+        return None
+
+
 def parse_resident_id(text: str, today: date, min_age: int, max_age: int) -> Result[ResidentId]:
     if len(text) > MAX_INPUT_CHARS:
-        return Invalid(
-            N_("A resident ID number has 18 characters. Please check it and type it again.")
-        )
-    compact = unicodedata.normalize("NFKC", text).replace(" ", "").upper()
+        return Invalid(ID_LENGTH)
+    compact = _ID_SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).upper()
+    if len(compact) != 18:
+        return Invalid(ID_LENGTH)
+    if not _ID_SHAPE.fullmatch(compact):
+        return Invalid(ID_CHARACTERS)
+    birth = _birth_date(compact)
+    if birth is None:
+        return Invalid(ID_BIRTH_DATE)
+    if birth > today:
+        return Invalid(ID_BIRTH_IN_FUTURE)
     try:
         number = ric.validate(compact)
-        birth = ric.get_birth_date(number)
     except InvalidLength:
-        return Invalid(
-            N_("A resident ID number has 18 characters. Please check it and type it again.")
-        )
+        return Invalid(ID_LENGTH)
     except InvalidChecksum:
         return Invalid(
             N_(
@@ -92,12 +123,8 @@ def parse_resident_id(text: str, today: date, min_age: int, max_age: int) -> Res
     except (InvalidFormat, InvalidComponent):
         return Invalid(
             N_(
-                "This is not a valid resident ID number (the birth date or the region code is wrong). Please check it."
+                "The first 6 digits of this ID number are not a region code we know (e.g. 110105 for Chaoyang, Beijing). Please check them."
             )
-        )
-    if len(number) != 18:
-        return Invalid(
-            N_("A resident ID number has 18 characters. Please check it and type it again.")
         )
     resident = ResidentId(number, birth)
     age = resident.age_on(today)
@@ -115,21 +142,21 @@ _AMOUNT = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<unit>k|千|w|万)?$")
 def parse_yuan(text: str) -> Result[int]:
     """'8000', '8,000', '8k', '8千', '1.2万', '¥8000', '8000元' -> fen. Never a float."""
     if len(text) > MAX_INPUT_CHARS:
-        return Invalid(N_("Please type an amount such as 8000, 8k or 1.2万."))
+        return Invalid(N_("Please type an amount such as 8000, 8k or 12,000."))
     cleaned = unicodedata.normalize("NFKC", text).strip().lower()
     for noise in (",", " ", "¥", "￥", "cny", "rmb", "元", "yuan"):
         cleaned = cleaned.replace(noise, "")
     if cleaned.startswith("-"):
         return Invalid(
-            N_("An amount cannot be negative. Please type an amount such as 8000, 8k or 1.2万.")
+            N_("An amount cannot be negative. Please type an amount such as 8000, 8k or 12,000.")
         )
     match = _AMOUNT.match(cleaned)
     if not match:
-        return Invalid(N_("Please type an amount such as 8000, 8k or 1.2万."))
+        return Invalid(N_("Please type an amount such as 8000, 8k or 12,000."))
     try:
         yuan = Decimal(match["number"]) * _MULTIPLIERS.get(match["unit"] or "", 1)
     except InvalidOperation:
-        return Invalid(N_("Please type an amount such as 8000, 8k or 1.2万."))
+        return Invalid(N_("Please type an amount such as 8000, 8k or 12,000."))
     fen = yuan * 100
     if fen != fen.to_integral_value():
         return Invalid(N_("Amounts go to the fen at most (two decimals). Please type it again."))
@@ -138,6 +165,37 @@ def parse_yuan(text: str) -> Result[int]:
     if fen > 10**12:
         return Invalid(N_("That amount is too large. Please check it."))
     return Parsed(int(fen))
+
+
+# Where the type cannot be told apart (e.g. +1), a number may be either; a fixed line never is.
+_MOBILE_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def parse_phone(raw: str, regions: Collection[str]) -> Result[str]:
+    """A shared contact's number -> E.164, when it is a valid mobile number of an accepted
+    region (ISO 3166 codes, e.g. "CN" for mainland China; Hong Kong is "HK")."""
+    try:
+        number = phonenumbers.parse(normalise_phone(raw[:MAX_INPUT_CHARS]), None)
+    except NumberParseException:
+        return Invalid(PHONE_NOT_ACCEPTED)
+    if (
+        not phonenumbers.is_valid_number(number)
+        or phonenumbers.region_code_for_number(number) not in regions
+        or phonenumbers.number_type(number) not in _MOBILE_TYPES
+    ):
+        return Invalid(PHONE_NOT_ACCEPTED)
+    return Parsed(phonenumbers.format_number(number, PhoneNumberFormat.E164))
+
+
+def example_mobile(region: str) -> str:
+    """A mobile number of `region` as people write it, for messages that show what works."""
+    example = phonenumbers.example_number_for_type(region, PhoneNumberType.MOBILE)
+    return phonenumbers.format_number(example, PhoneNumberFormat.INTERNATIONAL) if example else ""
+
+
+PHONE_NOT_ACCEPTED = N_(
+    "We can accept only a mobile number from {regions}, such as {example}. The number of this Telegram account cannot be used; if you have a Telegram account with such a number, please continue there."
+)
 
 
 def normalise_phone(phone: str) -> str:

@@ -15,6 +15,9 @@ def reply_to_json(reply: Reply) -> str:
             "buttons": [[[b.label, b.token] for b in row] for row in reply.buttons],
             "contact_request": reply.contact_request,
             "remove_keyboard": reply.remove_keyboard,
+            "edit": reply.edit,
+            "toast": reply.toast,
+            "new_screen": reply.new_screen,
         },
         ensure_ascii=False,
     )
@@ -29,6 +32,9 @@ def reply_from_json(payload: str) -> Reply:
         ),
         contact_request=data.get("contact_request"),
         remove_keyboard=bool(data.get("remove_keyboard")),
+        edit=bool(data.get("edit")),
+        toast=bool(data.get("toast")),
+        new_screen=bool(data.get("new_screen")),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flows.context import StepContext
 from flows.events import Button, SharedContact
 from flows.i18n import N_
+from flows.pacing import question_visible
 from flows.states import State
 from flows.validation import Invalid, parse_yuan
 
@@ -20,8 +21,7 @@ class Step:
 
     async def on_text(self, ctx: StepContext, text: str) -> None:
         if self.expects_buttons:
-            ctx.say(ctx._("Please tap one of the buttons below."))
-            await ctx.reprompt()
+            await ctx.remind(ctx._("Please tap one of the buttons of the question."))
         else:
             await ctx.reprompt()
 
@@ -29,17 +29,19 @@ class Step:
         await expired(ctx)
 
     async def on_contact(self, ctx: StepContext, contact: SharedContact) -> None:
-        ctx.say(ctx._("Thanks, but no contact is needed here."))
-        await ctx.reprompt()
+        await ctx.remind(ctx._("Thanks, but no contact is needed here."))
 
     async def on_other(self, ctx: StepContext, what: str) -> None:
-        ctx.say(ctx._("I can only read text and buttons here."))
-        await ctx.reprompt()
+        await ctx.remind(ctx._("I can only read text and buttons here."))
 
 
 async def expired(ctx: StepContext) -> None:
-    ctx.say(ctx._("This button has expired. Here is where you are now:"))
-    await ctx.reprompt()
+    """A button of an earlier screen (or one we never sent): the press is answered on the
+    button itself, so a burst of taps adds nothing to the chat. The current question is shown
+    again only when it has scrolled out of sight."""
+    ctx.toast(ctx._("This button has expired."))
+    if not question_visible(ctx.session.answers, ctx.session.screen):
+        await ctx.reprompt()
 
 
 def button_number(choice: str, prefix: str) -> int | None:
@@ -53,7 +55,7 @@ def button_number(choice: str, prefix: str) -> int | None:
 
 def choice_rows(ctx: StepContext, options: list[tuple[str, str]], per_row: int = 2) -> tuple:
     """(label msgid, choice) pairs -> inline rows of translated buttons."""
-    buttons = [ctx.button(ctx._(label), choice) for label, choice in options]
+    buttons = [ctx.button(ctx.t.label(label), choice) for label, choice in options]
     return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
 
 

@@ -139,7 +139,7 @@ class ReviewAnswers(Step):
         ]
         for question in QUESTIONS:
             label = label_of(question.key, str(ctx.session.answers[question.key]))
-            lines.append(f"{ctx._(question.prompt)} {ctx._(label or '')}")
+            lines.append(f"{ctx._(question.prompt)} {ctx.t.label(label or '')}")
         lines.append(
             ctx._(
                 "Monthly repayments elsewhere: {amount}",

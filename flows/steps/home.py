@@ -97,9 +97,11 @@ class Home(Step):
             from flows.steps.loans import show_loans
 
             await show_loans(ctx)
+            await ctx.reprompt()  # the tapped menu is spent: a fresh one comes with the answer
         elif choice == "help":
             from flows.commands import help_
 
             await help_(ctx, "")
+            await ctx.reprompt()
         else:
             await super().on_button(ctx, choice)

@@ -8,12 +8,23 @@ from flows.events import SharedContact
 from flows.i18n import N_
 from flows.states import State
 from flows.steps.base import Step
-from flows.validation import Invalid, normalise_phone, parse_name, parse_resident_id, parse_yuan
+from flows.validation import (
+    Invalid,
+    example_mobile,
+    parse_name,
+    parse_phone,
+    parse_resident_id,
+    parse_yuan,
+)
 
 MAX_MONTHLY_INCOME_FEN = 100_000_000  # 1,000,000 CNY a month: above that, a typo is likelier
-# Says neither whose account it is nor that it exists beyond this (a stranger learns nothing).
-ALREADY_REGISTERED = N_(
-    "This is already registered with another account, so we cannot use it here. If that account is yours, please continue there; if you think this is a mistake, contact our support."
+# Each says how to reach the account the number belongs to, and never whose it is: a stranger
+# who types someone's ID number learns only that it cannot be used here.
+ID_ALREADY_REGISTERED = N_(
+    "This ID number is already used by another ChatLend account, so it cannot be used again. If that account is yours, please open ChatLend from the Telegram account you registered with. If you did not register it, send /complaint and we will look into it."
+)
+PHONE_ALREADY_REGISTERED = N_(
+    "This phone number is already used by another ChatLend account, so it cannot be used again. If that account is yours, please open ChatLend from the Telegram account you registered with. If you did not register it, send /complaint and we will look into it."
 )
 
 
@@ -21,8 +32,7 @@ class TextStep(Step):
     expects_buttons = False
 
     async def on_other(self, ctx: StepContext, what: str) -> None:
-        ctx.say(ctx._("Please type your answer as text."))
-        await ctx.reprompt()
+        await ctx.remind(ctx._("Please type your answer as text."))
 
 
 class Name(TextStep):
@@ -62,7 +72,7 @@ class ResidentIdNumber(TextStep):
             return
         resident = parsed.value
         if await ctx.store.identity_taken(ctx.session.user_id, resident.number):
-            ctx.say(ctx._(ALREADY_REGISTERED))
+            ctx.say(ctx._(ID_ALREADY_REGISTERED))
             return
         ctx.changes.append(SaveIdentity(id_number=resident.number, birth_date=resident.birth_date))
         await ctx.go(State.KYC_PHONE)
@@ -81,33 +91,58 @@ class Phone(Step):
         )
 
     async def on_text(self, ctx: StepContext, text: str) -> None:
-        ctx.say(
+        await ctx.remind(
             ctx._(
                 "For your safety we take the phone number only through the “Share my phone number” button, not as typed text."
-            )
+            ),
+            contact_request=ctx._("Share my phone number"),
         )
-        await self.prompt(ctx)
 
     async def on_contact(self, ctx: StepContext, contact: SharedContact) -> None:
+        if contact.owner_user_id is None:
+            # A contact card picked from the address book: it does not say whose number it is.
+            self.ask_again(
+                ctx,
+                ctx._(
+                    "This contact card does not show whose number it is. Please tap the “Share my phone number” button below: it sends the number of this Telegram account."
+                ),
+            )
+            return
         if contact.owner_user_id != ctx.event.user_id:
+            self.ask_again(
+                ctx,
+                ctx._(
+                    "That is someone else's contact. Please tap the “Share my phone number” button below to share your own."
+                ),
+            )
+            return
+        parsed = parse_phone(contact.phone, ctx.config.phone_regions)
+        if isinstance(parsed, Invalid):
+            regions = ctx.config.phone_regions
             ctx.say(
                 ctx._(
-                    "That is someone else's contact. Please share your own phone number with the button below."
+                    parsed.reason,
+                    regions=ctx.t.regions(regions),
+                    example=example_mobile(regions[0]) if regions else "",
                 )
             )
-            await self.prompt(ctx)
             return
-        phone = normalise_phone(contact.phone)
-        if await ctx.store.phone_taken(ctx.session.user_id, phone):
-            ctx.say(ctx._(ALREADY_REGISTERED))
+        if await ctx.store.phone_taken(ctx.session.user_id, parsed.value):
+            ctx.say(ctx._(PHONE_ALREADY_REGISTERED))
             return
-        ctx.changes.append(SaveIdentity(phone=phone))
+        ctx.changes.append(SaveIdentity(phone=parsed.value))
         ctx.say(ctx._("Thank you, your phone number is saved."), remove_keyboard=True)
         await ctx.go(State.KYC_EMPLOYMENT)
 
     async def on_other(self, ctx: StepContext, what: str) -> None:
-        ctx.say(ctx._("Please use the “Share my phone number” button below."))
-        await self.prompt(ctx)
+        await ctx.remind(
+            ctx._("Please use the “Share my phone number” button below."),
+            contact_request=ctx._("Share my phone number"),
+        )
+
+    def ask_again(self, ctx: StepContext, why: str) -> None:
+        """What was wrong, with the share button again (in one message)."""
+        ctx.say(why, contact_request=ctx._("Share my phone number"))
 
 
 class Income(TextStep):
@@ -116,7 +151,7 @@ class Income(TextStep):
 
     async def prompt(self, ctx: StepContext) -> None:
         ctx.say(
-            ctx._("What is your monthly income after tax, in yuan? For example 8000, 8k or 1.2万.")
+            ctx._("What is your monthly income after tax, in yuan? For example 8000, 8k or 12,000.")
         )
 
     async def on_text(self, ctx: StepContext, text: str) -> None:

@@ -136,8 +136,8 @@ class Harness:
 GOOD_ANSWERS = {
     "employment": "Employed",
     "employment_length": "4 to 7 years",
-    "bank_balance": "¥2,000 or more",
-    "savings": "¥10,000 or more",
+    "bank_balance": "CN¥2,000.00 or more",
+    "savings": "CN¥10,000.00 or more",
     "credit_history": "All repaid on time",
     "existing_credits": "No loans",
     "other_instalments": "No",
@@ -145,7 +145,7 @@ GOOD_ANSWERS = {
     "property": "Real estate",
     "dependents": "Nobody",
     "purpose": "Furniture or appliances",
-    "requested_amount_fen": "¥5,000 to ¥20,000",
+    "requested_amount_fen": "CN¥5,000.00 to CN¥20,000.00",
     "requested_term_months": "12 months",
 }
 

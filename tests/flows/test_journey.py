@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from flows.events import ButtonPress
+from flows.events import ButtonPress, Reply
 from flows.states import State
 from tests.flows.harness import Harness, at_name_question, onboard
 
@@ -106,8 +106,19 @@ async def test_a_button_from_an_old_message_is_refused_politely(bot: Harness) ->
     await person.press("Continue")
     await person.press("Agree")  # consent 1 given; now on consent 2
     replies = await person.send(ButtonPress(old_continue))
-    assert "This button has expired" in replies[0].text
-    assert "Consent 2 of 4" in replies[-1].text  # shown where they are, nothing changed
+    # Answered on the button itself: nothing is added to the chat, and nothing changed.
+    assert [(r.text, r.toast) for r in replies] == [("This button has expired.", True)]
+    assert "Consent 3 of 4" in (await person.press("Agree"))[0].text  # consent 2 was still open
+
+
+async def test_a_redelivered_stale_tap_is_answered_with_the_same_toast(bot: Harness) -> None:
+    person = bot.person()
+    await person.command("start", await bot.invite())
+    old_continue = person.button("Continue")
+    await person.press("Continue")
+    first = await person.send(ButtonPress(old_continue), update_id=7_000)
+    again = await person.send(ButtonPress(old_continue), update_id=7_000)  # Telegram retried
+    assert first == again == [Reply("This button has expired.", toast=True)]
 
 
 async def test_a_forged_button_changes_nothing(bot: Harness) -> None:

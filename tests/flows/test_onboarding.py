@@ -7,7 +7,7 @@ from datetime import date
 
 from flows.consent import CONSENT_TEXT_VERSION
 from flows.states import State
-from tests.flows.harness import Harness, at_name_question, onboard, resident_id
+from tests.flows.harness import Harness, Person, at_name_question, onboard, resident_id
 
 
 async def test_without_an_invite_the_bot_explains_it_is_invite_only(bot: Harness) -> None:
@@ -179,6 +179,12 @@ async def test_an_application_below_the_income_floor_is_declined_with_reasons_an
     assert await bot.store.credit_line(1) is None
 
 
+async def state_of(bot: Harness, person: Person) -> State:
+    session = await bot.store.load_session("telegram", person.user_id)
+    assert session is not None
+    return session.state
+
+
 async def test_an_id_number_or_phone_of_another_account_is_refused_where_it_is_typed(
     bot: Harness,
 ) -> None:
@@ -187,11 +193,17 @@ async def test_an_id_number_or_phone_of_another_account_is_refused_where_it_is_t
     await at_name_question(second, await bot.invite())
     await second.say("Wang Fang")
     refused = await second.say(resident_id(date(1990, 3, 7)))
-    assert "already registered with another account" in refused[-1].text
-    assert "Li" not in refused[-1].text  # nothing about whose account it is
+    assert [r.text for r in refused] == [
+        "This ID number is already used by another ChatLend account, so it cannot be used"
+        " again. If that account is yours, please open ChatLend from the Telegram account you"
+        " registered with. If you did not register it, send /complaint and we will look into it."
+    ]  # how to reach that account or complain, and nothing about whose account it is
     assert (await second.say(resident_id(date(1991, 4, 8))))[-1].text.startswith("Please share")
     refused = await second.share_contact("+86 138 0013 8000")  # person 1's phone
-    assert "already registered with another account" in refused[-1].text
+    assert len(refused) == 1
+    assert refused[0].text.startswith("This phone number is already used by another ChatLend")
+    assert "/complaint" in refused[0].text and "138" not in refused[0].text
+    assert await state_of(bot, second) is State.KYC_PHONE
     identity = await bot.store.identity(2)
     assert identity is not None and identity.phone is None
     assert await bot.store.credit_line(2) is None
@@ -208,7 +220,7 @@ async def test_two_accounts_typing_one_id_number_at_the_same_moment_get_it_once(
     number = resident_id(date(1992, 5, 9))
     answers = await asyncio.gather(*(person.say(number) for person in people))
     texts = sorted(replies[-1].text for replies in answers)
-    assert texts[0].startswith("Please share") and "already registered" in texts[1]
+    assert texts[0].startswith("Please share") and "already used by another" in texts[1]
     owners = await bot.store.db.run(
         lambda tx: tx.scalar("SELECT COUNT(*) FROM identities WHERE id_hash IS NOT NULL")
     )
@@ -238,7 +250,7 @@ async def test_personal_data_is_encrypted_at_rest_and_masked_on_screen(bot: Harn
 async def test_a_first_loan_above_the_review_threshold_goes_to_a_person(bot: Harness) -> None:
     person = bot.person()
     replies = await onboard(
-        person, await bot.invite(), answers={"requested_amount_fen": "More than ¥40,000"}
+        person, await bot.invite(), answers={"requested_amount_fen": "More than CN¥40,000.00"}
     )
     assert "review team" in replies[-1].text and "1 to 3 working days" in replies[-1].text
     session = await bot.store.load_session("telegram", person.user_id)

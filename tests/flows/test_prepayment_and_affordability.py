@@ -74,7 +74,7 @@ async def test_repayments_elsewhere_are_asked_with_an_example_and_bad_input_chan
     await person.press("Employed")
     await person.press("4 to 7 years")
     await person.say("12000")
-    for label in ("¥2,000 or more", "¥10,000 or more", "All repaid on time", "One loan"):
+    for label in ("CN¥2,000.00 or more", "CN¥10,000.00 or more", "All repaid on time", "One loan"):
         await person.press(label)
     asked = (await person.press("No"))[-1].text
     assert "mortgage" in asked and "4500" in asked
@@ -95,7 +95,7 @@ async def test_a_teacher_with_a_mortgage_asking_40000_is_told_why(bot: Harness) 
     replies = await identify_and_apply(
         person,
         income="12000",
-        answers={"outside_repayments": "4500", "requested_amount_fen": "¥20,000 to ¥40,000"},
+        answers={"outside_repayments": "4500", "requested_amount_fen": "CN¥20,000.00 to CN¥40,000.00"},
     )
     text = "\n".join(r.text for r in replies)
     assert "over half your income" in text

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from flows.pacing import PACE
 from risk.application import InviterStanding
 from storage.store import TxStore
 from tests.flows.harness import Harness, at_name_question, identify_and_apply, onboard, resident_id
@@ -65,4 +66,4 @@ async def test_answers_before_the_name_hold_no_personal_data(bot: Harness) -> No
     person = bot.person()
     await at_name_question(person, await bot.invite())
     session = await bot.store.load_session("telegram", person.user_id)
-    assert session is not None and set(session.answers) <= {"consents", "invited_by"}
+    assert session is not None and set(session.answers) <= {"consents", "invited_by", PACE}

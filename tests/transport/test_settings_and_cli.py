@@ -144,3 +144,20 @@ def test_cli_refuses_a_webhook_without_its_settings(tmp_path):
 def test_cli_rejects_a_nonsense_invite_quota(tmp_path):
     result = run_cli(tmp_path, "invite", "--uses", "0")
     assert result.returncode == 2 and "at least 1" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("CN", ("CN",)), ("cn, HK", ("CN", "HK")), ("", ("CN",))]
+)
+def test_accepted_phone_regions_reach_the_conversation(monkeypatch, value, expected):
+    from bot.wiring import flow_config
+
+    monkeypatch.setenv("ACCEPTED_PHONE_REGIONS", value)
+    assert flow_config(load()).phone_regions == expected
+
+
+@pytest.mark.parametrize("value", ["China", "CN,XX", "1"])
+def test_an_unknown_phone_region_is_one_clear_line(value):
+    message = error_of(ACCEPTED_PHONE_REGIONS=value)
+    assert message.startswith("invalid setting: ACCEPTED_PHONE_REGIONS")
+    assert "ISO 3166 region codes" in message and "\n" not in message
