@@ -95,7 +95,10 @@ async def test_a_teacher_with_a_mortgage_asking_40000_is_told_why(bot: Harness) 
     replies = await identify_and_apply(
         person,
         income="12000",
-        answers={"outside_repayments": "4500", "requested_amount_fen": "CN¥20,000.00 to CN¥40,000.00"},
+        answers={
+            "outside_repayments": "4500",
+            "requested_amount_fen": "CN¥20,000.00 to CN¥40,000.00",
+        },
     )
     text = "\n".join(r.text for r in replies)
     assert "over half your income" in text
