@@ -131,9 +131,11 @@ class Settings(BaseSettings):
     @field_validator("pii_key")
     @classmethod
     def _fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not _is_fernet_key(value.get_secret_value()):
+        # Several keys, comma-separated: the first encrypts, all decrypt (key rotation).
+        keys = [] if value is None else value.get_secret_value().split(",")
+        if value is not None and not all(_is_fernet_key(key.strip()) for key in keys):
             raise ValueError(
-                "must be a urlsafe-base64 32-byte key (a Fernet key); "
+                "must be urlsafe-base64 32-byte keys (Fernet keys), separated by commas; "
                 f"generate one with {_GENERATE_KEY}"
             )
         return value

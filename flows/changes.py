@@ -79,4 +79,21 @@ class Audit:
     detail: str
 
 
-Change = UseInvite | RecordConsent | SaveIdentity | RecordDecision | OpenLoan | PostEntries | Audit
+@dataclass(frozen=True, slots=True)
+class EraseAccount:
+    """The person asked to delete their account: their personal data is erased, what the law
+    requires is kept without it until `keep_until`."""
+
+    keep_until: date
+
+
+Change = (
+    UseInvite
+    | RecordConsent
+    | SaveIdentity
+    | RecordDecision
+    | OpenLoan
+    | PostEntries
+    | Audit
+    | EraseAccount
+)

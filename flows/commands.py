@@ -122,6 +122,12 @@ async def _to(ctx: StepContext, target: State) -> None:
         await ctx.go(target)
 
 
+async def privacy(ctx: StepContext, arg: str) -> None:
+    from flows.steps.privacy import show_privacy
+
+    await show_privacy(ctx)
+
+
 def unknown_command(ctx: StepContext) -> None:
     ctx.say(ctx._("Sorry, I don't know that command. Send /help to see what you can do."))
 
@@ -135,4 +141,5 @@ COMMANDS: dict[str, CommandHandler] = {
     "loans": _customer_only(_loans),
     "repay": _customer_only(_repay),
     "menu": _customer_only(_menu),
+    "privacy": privacy,
 }

@@ -18,3 +18,5 @@ class FlowConfig:
     product: Product = field(default_factory=lambda: DEFAULT_PRODUCT)
     lender_name: str = N_("ChatLend Sandbox Lending Co.")  # translated where shown
     quick_amounts_fen: tuple[int, ...] = (100_000, 500_000, 1_000_000)
+    # Anti-money-laundering retention: records kept this many years after the last repayment.
+    aml_retention_years: int = 5

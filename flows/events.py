@@ -68,6 +68,16 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class Document:
+    """A file sent to the chat (the person's data export). Never stored: a replayed update
+    or an outbox row carries the reply's text only."""
+
+    filename: str
+    content: bytes
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """One outgoing message, already localised and formatted.
 
@@ -81,6 +91,7 @@ class Reply:
     contact_request: str | None = None
     remove_keyboard: bool = False
     edit: bool = False
+    document: Document | None = None  # sent after the text
 
 
 @dataclass(frozen=True, slots=True)
