@@ -33,6 +33,15 @@ def resident_id(birth: date, region: str = "110105", sequence: str = "123") -> s
     return body + _CHECK[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
 
 
+def database_bytes(path: Path) -> bytes:
+    """What a SQLite database holds on disk: its file and its write-ahead log."""
+    return b"".join(
+        candidate.read_bytes()
+        for candidate in (path, path.with_name(path.name + "-wal"))
+        if candidate.exists()
+    )
+
+
 class Clock:
     def __init__(self, start: datetime) -> None:
         self.now = start

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -16,6 +15,7 @@ from tests.flows.harness import (
     Harness,
     Person,
     at_name_question,
+    database_bytes,
     identify_and_apply,
     onboard,
     resident_id,
@@ -200,14 +200,6 @@ async def test_the_export_is_in_the_persons_language(bot: Harness) -> None:
     assert "授权记录" in summary[1]
 
 
-def _database_bytes(path: Path) -> bytes:
-    return b"".join(
-        candidate.read_bytes()
-        for candidate in (path, path.with_name(path.name + "-wal"))
-        if candidate.exists()
-    )
-
-
 async def test_deletion_is_refused_while_owed_then_erases_name_id_and_phone(bot: Harness) -> None:
     person = bot.person()
     await onboard(person, await bot.invite())
@@ -235,10 +227,11 @@ async def test_deletion_is_refused_while_owed_then_erases_name_id_and_phone(bot:
     assert "Kept until November 23, 2031" in asked and "5 years after your last repayment" in asked
     done = await person.press("Delete my account")
     assert "Your account is deleted" in done[0].text and "November 23, 2031" in done[0].text
-    stored = _database_bytes(bot.path)
+    stored = database_bytes(bot.path)
     for value in ("Li Wei", ID_NUMBER, PHONE, "138 0013 8000", *secrets.values()):
         assert value.encode() not in stored, value
     assert await bot.db.run(lambda tx: tx.scalar("SELECT COUNT(*) FROM loans")) == 1  # kept
+    assert await audience(bot) == []  # their marketing consent is kept as a record only
     # A new invite: a new person, from the start.
     again = await person.command("start", await bot.invite())
     assert "Welcome!" in again[0].text
