@@ -44,7 +44,7 @@ from bot.delivery import (
     stop_task,
 )
 from bot.rendering import Markup, event_from_callback, event_from_message, inline_rows
-from flows.events import Conversation
+from flows.events import Conversation, Document
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,13 @@ class AiogramSender:
     async def send(self, chat_id: int, text: str, markup: Markup) -> None:
         with neutral_errors(ERRORS):
             await self.bot.send_message(chat_id, text, reply_markup=to_markup(markup))
+
+    async def send_document(self, chat_id: int, document: Document) -> None:
+        from aiogram.types import BufferedInputFile
+
+        upload = BufferedInputFile(document.content, filename=document.filename)
+        with neutral_errors(ERRORS):
+            await self.bot.send_document(chat_id, upload, caption=document.caption or None)
 
     async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:
         inline = to_markup(markup)

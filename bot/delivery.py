@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from bot.rendering import Markup, can_edit, markup_for, plan_messages
-from flows.events import ButtonPress, Conversation, Event, Outgoing
+from flows.events import ButtonPress, Conversation, Document, Event, Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,18 @@ async def render(sender: Sender, outgoing: Outgoing, edit_message_id: int | None
             log.debug("edit of message %s rejected; sending a new one", edit_message_id)
     for text, markup in plan_messages(reply):
         await _with_one_retry(partial(sender.send, outgoing.chat_id, text, markup))
+    if reply.document is not None:
+        await _send_document(sender, outgoing.chat_id, reply.document)
+
+
+async def _send_document(sender: Sender, chat_id: int, document: Document) -> None:
+    """After the text: a file (the person's data export). A sender without documents says so
+    in the log instead of failing the whole reply."""
+    send_document = getattr(sender, "send_document", None)
+    if send_document is None:
+        log.warning("this transport cannot send documents; one was dropped")
+        return
+    await _with_one_retry(partial(send_document, chat_id, document))
 
 
 async def deliver(

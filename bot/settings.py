@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     # FULL: a commit survives a power cut (one fsync per group-commit batch). NORMAL survives a
     # crash of the process only, and is faster; choose it knowingly.
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    # Retention (storage/retention.py): declined or abandoned applicants' personal data is
+    # erased after this many days; records kept by law after an erasure, this many years after
+    # the last repayment; processed updates and delivered outbox rows, after the replay window.
+    retention_applicant_days: int = Field(default=180, ge=1)
+    aml_retention_years: int = Field(default=5, ge=1)
+    replay_window_days: int = Field(default=7, ge=1)
 
     # True when PII_KEY was absent and the public development key stands in (console only).
     pii_key_is_development: bool = Field(default=False, exclude=True)

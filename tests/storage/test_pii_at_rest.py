@@ -74,3 +74,24 @@ async def test_rotation_interrupted_and_resumed_leaves_everything_readable_with_
         and identities[1].phone.endswith("13900001111")
     )
     assert duplicate_found  # the lookup hash still finds the ID number
+
+
+async def test_rotate_pii_key_command_reports_counts(tmp_path, monkeypatch, capsys) -> None:
+    import run_bot
+
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    bot = Harness(tmp_path / "bot.db", url=url)
+    await bot.db.run(lambda tx: verify_key(tx, bot.store.vault))
+    await onboard(bot.person(), await bot.invite(), birth=BIRTH)
+    await bot.close()
+    new_key = Fernet.generate_key().decode()
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("PII_KEY", f"{new_key},{TEST_PII_KEY}")
+    monkeypatch.chdir(tmp_path)
+    settings = run_bot.load_settings()
+    await run_bot.rotate_pii_key(settings, batch=10)
+    out = capsys.readouterr().out
+    assert "Re-encrypted 6 fields" in out and "3 rows read" in out  # 4 of a person, 2 of the vault
+    monkeypatch.setenv("PII_KEY", new_key)
+    await run_bot.rotate_pii_key(run_bot.load_settings(), batch=10)
+    assert "Re-encrypted 0 fields" in capsys.readouterr().out
