@@ -95,3 +95,32 @@ async def test_rotate_pii_key_command_reports_counts(tmp_path, monkeypatch, caps
     monkeypatch.setenv("PII_KEY", new_key)
     await run_bot.rotate_pii_key(run_bot.load_settings(), batch=10)
     assert "Re-encrypted 0 fields" in capsys.readouterr().out
+
+
+async def test_a_database_from_before_the_stored_lookup_key_keeps_finding_duplicates(
+    bot_sqlite: Harness,
+) -> None:
+    bot = bot_sqlite
+    await onboard(bot.person(), await bot.invite(), birth=BIRTH)
+    # Such a database has the canary but no stored lookup key: its hashes were keyed by PII_KEY.
+    await bot.db.run(lambda tx: verify_key(tx, bot.store.vault))
+    await bot.db.run(lambda tx: tx.execute("DELETE FROM pii_lookup_key"))
+    rotating = PiiVault(f"{Fernet.generate_key().decode()},{TEST_PII_KEY}")
+    await bot.db.run(lambda tx: verify_key(tx, rotating))
+    await rotate_all(bot.db, rotating)
+
+    def taken(tx: Tx) -> bool:
+        return run_to_end(TxStore(tx, rotating).identity_taken(None, resident_id(BIRTH)))
+
+    assert await bot.db.run(taken)
+    stored = await bot.db.run(lambda tx: tx.scalar("SELECT COUNT(*) FROM pii_lookup_key"))
+    assert stored == 1
+
+
+def test_pii_key_may_hold_several_keys_each_a_fernet_key() -> None:
+    from bot.settings import SettingsError, load_settings
+
+    two = f"{Fernet.generate_key().decode()}, {TEST_PII_KEY}"
+    assert load_settings(env_file=None, pii_key=two).pii_key is not None
+    with pytest.raises(SettingsError):
+        load_settings(env_file=None, pii_key=f"{TEST_PII_KEY},not-a-key")

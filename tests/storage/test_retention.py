@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import SQLModel
 
 from storage import tables  # noqa: F401  (the table definitions)
+from storage.privacy import NOT_ABOUT_A_PERSON, export_data
 from storage.retention import RetentionCounts, RetentionSettings, run_retention
 from storage.sql import Tx
 from tests.flows.harness import Harness, at_name_question, onboard, resident_id
@@ -80,3 +81,19 @@ async def test_retention_erases_stale_applicants_purges_expired_records_and_is_i
     before = await snapshot(bot)
     assert await run_retention(bot.store, bot.clock(), settings) == RetentionCounts()
     assert await snapshot(bot) == before
+
+
+async def test_export_and_deletion_work_on_this_database(any_bot: Harness) -> None:
+    person = any_bot.person()
+    await onboard(person, await any_bot.invite())
+    await borrow_and_repay(person)
+    vault = any_bot.store.vault
+    data = await any_bot.db.run(lambda tx: export_data(tx, vault, 1, person.user_id))
+    for table in set(SQLModel.metadata.tables) - NOT_ABOUT_A_PERSON:
+        assert data[table], f"nothing exported from {table}"
+    await person.command("privacy")
+    await person.press("Delete my account")
+    assert "Your account is deleted" in (await person.press("Delete my account"))[0].text
+    assert await count(any_bot, "SELECT COUNT(*) FROM identities") == 0
+    assert await count(any_bot, "SELECT COUNT(*) FROM conversations") == 0
+    assert await count(any_bot, "SELECT COUNT(*) FROM loans") == 1
