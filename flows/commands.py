@@ -55,6 +55,10 @@ async def help_(ctx: StepContext, arg: str) -> None:
                 "This service is by invitation. Open the invite link you received, or send /start followed by your invite code."
             )
         )
+    if ctx.session.state is not State.NEW:
+        lines.append(
+            ctx._("/privacy shows your consents and your data: withdraw, download or delete.")
+        )
     lines.append(ctx._("/language switches between 中文 and English. /help shows this message."))
     ctx.say("\n".join(lines))
 

@@ -3,14 +3,13 @@ about one person (export), and erasure.
 
 The export and the erasure find a person's rows by the columns that tie a row to a person
 (`user_id`, their loans' `loan_id`, their ledger entries' `entry_key`, their `chat_id`, the
-audit log's `actor`), read from the database's own schema: a table added later is exported and erased without
-anyone remembering to list it here.
+audit log's `actor`), read from the database's own schema: a table added later is exported and
+erased without anyone remembering to list it here.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date, datetime
 from graphlib import TopologicalSorter
 from typing import Any
@@ -175,13 +174,6 @@ def export_data(tx: Tx, vault: PiiVault, user_id: int, chat_id: int | None) -> d
 # -- erasure --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Erased:
-    erased: tuple[str, ...]  # tables whose rows about the person were removed or emptied
-    kept: tuple[str, ...]  # tables kept by law, without personal fields
-    keep_until: date
-
-
 def last_money_day(tx: Tx, user_id: int) -> date | None:
     """The day of the person's last ledger entry (their last repayment, for a settled loan)."""
     last = tx.scalar(
@@ -192,33 +184,29 @@ def last_money_day(tx: Tx, user_id: int) -> date | None:
     return None if last is None else day(last)
 
 
-def _delete_rows(tx: Tx, keys: dict[str, list[Any]], keep: frozenset[str]) -> list[str]:
+def _delete_rows(tx: Tx, keys: dict[str, list[Any]], keep: frozenset[str]) -> None:
     """Delete the person's rows from every table but `keep` and users, children first."""
-    emptied = []
     for table, link in reversed(_person_tables(tx)):
         if table in keep or table == "users":
             continue
         for value in keys[link]:
             tx.execute(f"DELETE FROM {table} WHERE {link} = :v", v=value)
-        emptied.append(table)
-    return sorted(emptied)
 
 
 def erase_person(
     tx: Tx, vault: PiiVault, user_id: int, reason: str, keep_until: date, now: datetime
-) -> Erased:
+) -> bool:
     """Erase one person's personal data; keep what the law requires, tied to them only by a
-    keyed hash of their platform id. Idempotent: erasing an erased person changes nothing."""
-    kept = tuple(sorted(KEPT_BY_LAW))
+    keyed hash of their platform id. False (and no change) when there is nobody to erase."""
     user = tx.one("SELECT * FROM users WHERE id = :u", u=user_id)
     if user is None or tx.scalar("SELECT 1 FROM erased_accounts WHERE user_id = :u", u=user_id):
-        return Erased((), kept, keep_until)
+        return False
     chat_id = tx.scalar("SELECT chat_id FROM conversations WHERE user_id = :u", u=user_id)
     name = _name(tx, vault, user_id)
     # The decision stays provable (outcome, reasons, scorecard, inputs hash); the answers it
     # was made on go.
     tx.execute("UPDATE applications SET inputs = '{}' WHERE user_id = :u", u=user_id)
-    erased = _delete_rows(tx, _keys(tx, user_id, chat_id), KEPT_BY_LAW | {"applications"})
+    _delete_rows(tx, _keys(tx, user_id, chat_id), KEPT_BY_LAW | {"applications"})
     if name:
         # Replies kept for replaying an update may quote the name back ("Name: …").
         tx.execute(
@@ -240,7 +228,7 @@ def erase_person(
         now=now,
         until=keep_until,
     )
-    return Erased(tuple(sorted({*erased, "applications"})), kept, keep_until)
+    return True
 
 
 def _name(tx: Tx, vault: PiiVault, user_id: int) -> str | None:

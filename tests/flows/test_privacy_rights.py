@@ -241,3 +241,10 @@ async def test_deletion_is_refused_while_owed_then_erases_name_id_and_phone(bot:
 async def test_privacy_before_joining_is_explained(bot: Harness) -> None:
     replies = await bot.person().command("privacy")
     assert "once you have joined with an invite" in replies[0].text
+
+
+async def test_help_and_the_home_menu_lead_to_privacy(bot: Harness) -> None:
+    person = bot.person()
+    await onboard(person, await bot.invite())
+    assert "/privacy shows your consents" in (await person.command("help"))[0].text
+    assert "Your consents:" in (await person.press("Privacy"))[0].text
