@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from flows.events import Reply
+from flows.events import ButtonPress, Reply
 from risk.application import InviterStanding
 from storage.privacy import NOT_ABOUT_A_PERSON, marketing_audience, marketing_consented
 from storage.store import TxStore
@@ -248,3 +248,20 @@ async def test_help_and_the_home_menu_lead_to_privacy(bot: Harness) -> None:
     await onboard(person, await bot.invite())
     assert "/privacy shows your consents" in (await person.command("help"))[0].text
     assert "Your consents:" in (await person.press("Privacy"))[0].text
+
+
+async def test_a_crafted_delete_button_while_a_loan_is_open_erases_nothing(bot: Harness) -> None:
+    person = bot.person()
+    await onboard(person, await bot.invite())
+    await person.press("Borrow")
+    await person.say("5000")
+    await person.press("3 months")
+    await person.press("Confirm")
+    await person.command("privacy")
+    session = await bot.store.load_session("telegram", person.user_id)
+    assert session is not None
+    crafted = await person.send(ButtonPress(f"{session.screen}:privacy.delete!"))
+    assert "cannot be deleted while a loan is not fully repaid" in crafted[0].text
+    assert await bot.db.run(lambda tx: tx.scalar("SELECT COUNT(*) FROM identities")) == 1
+    unknown = await person.send(ButtonPress(f"{session.screen}:privacy.withdraw!.everything"))
+    assert "This button has expired" in unknown[0].text
