@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
+from flows.events import Reply
+from flows.ports import OutboxMessage
 from storage import tables  # noqa: F401  (the table definitions)
 from storage.privacy import NOT_ABOUT_A_PERSON, export_data
 from storage.retention import RetentionCounts, RetentionSettings, run_retention
@@ -48,6 +50,8 @@ async def test_retention_erases_stale_applicants_purges_expired_records_and_is_i
     await leaver.command("privacy")
     await leaver.press("Delete my account")
     await leaver.press("Delete my account")
+    reminder = OutboxMessage(2, "telegram", Reply("Due tomorrow"), "reminder:1")
+    await bot.store.enqueue([reminder], bot.clock())  # not delivered yet: never pruned
     updates = await count(bot, "SELECT COUNT(*) FROM processed_updates")
     delivered = await count(bot, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
     assert updates > 0 and delivered > 0
@@ -62,6 +66,7 @@ async def test_retention_erases_stale_applicants_purges_expired_records_and_is_i
     assert first == RetentionCounts(
         applicants_erased=1, accounts_purged=0, updates_pruned=updates, outbox_pruned=delivered
     )
+    assert await count(bot, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'") == 1
     names = await count(bot, "SELECT COUNT(*) FROM identities")
     assert names == 2  # the customer's and the recent one's; the stale applicant's is gone
     assert await count(bot, "SELECT COUNT(*) FROM loans") == 2  # the leaver's kept by law
