@@ -3,9 +3,11 @@ pruned, and a second run changes nothing."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
+import pytest
 from sqlmodel import SQLModel
 
 from flows.events import Reply
@@ -33,9 +35,10 @@ async def count(bot: Harness, sql: str) -> int:
 
 
 async def test_retention_erases_stale_applicants_purges_expired_records_and_is_idempotent(
-    any_bot: Harness,
+    any_bot: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     bot = any_bot
+    caplog.set_level(logging.INFO, logger="storage.retention")
     invite = await bot.invite(uses=5)
     applicant = bot.person(501)  # gave a name and an ID number, then left
     await at_name_question(applicant, invite)
@@ -67,6 +70,9 @@ async def test_retention_erases_stale_applicants_purges_expired_records_and_is_i
         applicants_erased=1, accounts_purged=0, updates_pruned=updates, outbox_pruned=delivered
     )
     assert await count(bot, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'") == 1
+    assert f"1 applicants erased, 0 erased accounts purged, {updates} processed updates" in (
+        caplog.text
+    )
     names = await count(bot, "SELECT COUNT(*) FROM identities")
     assert names == 2  # the customer's and the recent one's; the stale applicant's is gone
     assert await count(bot, "SELECT COUNT(*) FROM loans") == 2  # the leaver's kept by law
