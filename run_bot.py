@@ -7,6 +7,7 @@ python run_bot.py --ptb           python-telegram-bot long polling
 python run_bot.py --webhook       aiogram behind a webhook (WEBHOOK_URL, WEBHOOK_SECRET)
 python run_bot.py invite --uses 10 --days 7
 python run_bot.py demo
+python run_bot.py rotate-pii-key   re-encrypt personal data with the first key of PII_KEY
 """
 
 from __future__ import annotations
@@ -68,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--days", type=_positive, default=7, help="days until it expires")
     invite.add_argument("--inviter", default="operator", help="recorded as the inviter")
     commands.add_parser("demo", help="play the scripted journey in zh_CN and en")
+    rotate = commands.add_parser(
+        "rotate-pii-key",
+        help="re-encrypt every personal field with the first key of PII_KEY (resumable)",
+    )
+    rotate.add_argument("--batch", type=_positive, default=500, help="rows per transaction")
     return parser
 
 
@@ -160,6 +166,23 @@ async def invite(settings: Settings, uses: int, days: int, inviter: str) -> None
         print(f"Set BOT_USERNAME in .env (or the environment) to replace {LINK_PLACEHOLDER}.")
 
 
+async def rotate_pii_key(settings: Settings, batch: int) -> None:
+    from bot.wiring import open_store
+    from storage.rotation import rotate_all
+
+    store = await open_store(settings)  # stops here unless a key of PII_KEY opens the data
+    try:
+        done = await rotate_all(store.db, store.vault, batch)
+    finally:
+        await store.db.close()
+    print(
+        f"Re-encrypted {done.fields} fields with the first key of PII_KEY"
+        f" ({done.current} were already under it; {done.rows} rows read)."
+    )
+    if len(store.vault.keys) > 1:
+        print("Every field is now under the first key: the others may be removed from PII_KEY.")
+
+
 async def demo(settings: Settings) -> None:
     from bot.demo import run_demo
 
@@ -198,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(invite(settings, args.uses, args.days, args.inviter))
         elif command == "demo":
             asyncio.run(demo(settings))
+        elif command == "rotate-pii-key":
+            asyncio.run(rotate_pii_key(settings, args.batch))
         else:
             asyncio.run(run(settings, mode))
     except KeyboardInterrupt:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+import tempfile
 import threading
 from collections.abc import AsyncIterable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.delivery import (
     LiveKeyboards,
@@ -23,7 +25,15 @@ from bot.delivery import (
     stop_task,
 )
 from bot.rendering import Markup, parse_text
-from flows.events import ButtonPress, Conversation, Event, Payload, SharedContact, Unsupported
+from flows.events import (
+    ButtonPress,
+    Conversation,
+    Document,
+    Event,
+    Payload,
+    SharedContact,
+    Unsupported,
+)
 
 PLATFORM = "console"
 CONSOLE_USER_ID = 1001
@@ -84,6 +94,13 @@ class ConsoleSender:
 
     async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:
         self._print("bot (updated)>", chat_id, text, markup, message_id)
+
+    async def send_document(self, chat_id: int, document: Document) -> None:
+        """A terminal cannot show a file: it is written to a private temporary folder."""
+        folder = Path(tempfile.mkdtemp(prefix="chatlend-"))
+        path = folder / Path(document.filename).name
+        path.write_bytes(document.content)
+        self.write(f"bot> [file] {path}")
 
     def _print(self, prefix: str, chat_id: int, text: str, markup: Markup, message_id: int) -> None:
         if chat_id != self.chat_id:

@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from bot.rendering import Markup, can_edit, markup_for, plan_messages
-from flows.events import ButtonPress, Conversation, Event, Outgoing, Reply
+from flows.events import ButtonPress, Conversation, Document, Event, Outgoing, Reply
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -142,6 +142,18 @@ async def render(sender: Sender, outgoing: Outgoing, edit_message_id: int | None
         message_id = await _with_one_retry(partial(sender.send, chat_id, text, markup))
         if message_id is not None:
             _note_keyboard(sender.keyboards, chat_id, message_id, markup)
+    if reply.document is not None:
+        await _send_document(sender, chat_id, reply.document)
+
+
+async def _send_document(sender: Sender, chat_id: int, document: Document) -> None:
+    """After the text: a file (the person's data export). A sender without documents says so
+    in the log instead of failing the whole reply."""
+    send_document = getattr(sender, "send_document", None)
+    if send_document is None:
+        log.warning("this transport cannot send documents; one was dropped")
+        return
+    await _with_one_retry(partial(send_document, chat_id, document))
 
 
 def _note_keyboard(keyboards: LiveKeyboards, chat_id: int, message_id: int, markup: Markup) -> None:

@@ -45,7 +45,7 @@ from bot.delivery import (
     stop_task,
 )
 from bot.rendering import Markup, event_from_callback, event_from_message, inline_rows
-from flows.events import Conversation
+from flows.events import Conversation, Document
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,15 @@ class PTBSender:
         with neutral_errors(ERRORS, editing=True):
             await self.application.bot.edit_message_reply_markup(
                 chat_id=chat_id, message_id=message_id, reply_markup=None
+            )
+
+    async def send_document(self, chat_id: int, document: Document) -> None:
+        from telegram import InputFile
+
+        upload = InputFile(document.content, filename=document.filename)
+        with neutral_errors(ERRORS):
+            await self.application.bot.send_document(
+                chat_id, upload, caption=document.caption or None
             )
 
     async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:

@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     # Regions whose mobile numbers are accepted at KYC (ISO 3166 codes): mainland China only.
     accepted_phone_regions: Annotated[tuple[str, ...], NoDecode] = ("CN",)
+    # Retention (storage/retention.py): declined or abandoned applicants' personal data is
+    # erased after this many days; records kept by law after an erasure, this many years after
+    # the last repayment; processed updates and delivered outbox rows, after the replay window.
+    retention_applicant_days: int = Field(default=180, ge=1)
+    aml_retention_years: int = Field(default=5, ge=1)
+    replay_window_days: int = Field(default=7, ge=1)
 
     # True when PII_KEY was absent and the public development key stands in (console only).
     pii_key_is_development: bool = Field(default=False, exclude=True)
@@ -149,9 +155,11 @@ class Settings(BaseSettings):
     @field_validator("pii_key")
     @classmethod
     def _fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not _is_fernet_key(value.get_secret_value()):
+        # Several keys, comma-separated: the first encrypts, all decrypt (key rotation).
+        keys = [] if value is None else value.get_secret_value().split(",")
+        if value is not None and not all(_is_fernet_key(key.strip()) for key in keys):
             raise ValueError(
-                "must be a urlsafe-base64 32-byte key (a Fernet key); "
+                "must be urlsafe-base64 32-byte keys (Fernet keys), separated by commas; "
                 f"generate one with {_GENERATE_KEY}"
             )
         return value

@@ -11,6 +11,7 @@ from flows.engine import Clock, Engine, utc_now
 from flows.events import Conversation
 from storage import Database, PiiVault, SqlStore
 from storage.pii import verify_key
+from storage.retention import RetentionSettings
 from storage.schema import create_schema_in_child
 
 
@@ -20,6 +21,16 @@ def flow_config(settings: Settings) -> FlowConfig:
         default_locale=settings.default_locale,
         default_timezone=settings.default_timezone,
         phone_regions=settings.accepted_phone_regions,
+        aml_retention_years=settings.aml_retention_years,
+    )
+
+
+def retention_settings(settings: Settings) -> RetentionSettings:
+    """For the nightly job: `await run_retention(store, now, retention_settings(settings))`."""
+    return RetentionSettings(
+        applicant_days=settings.retention_applicant_days,
+        replay_window_days=settings.replay_window_days,
+        aml_retention_years=settings.aml_retention_years,
     )
 
 

@@ -87,6 +87,14 @@ class Reschedule:
     schedule: Schedule
 
 
+@dataclass(frozen=True, slots=True)
+class EraseAccount:
+    """The person asked to delete their account: their personal data is erased, what the law
+    requires is kept without it until `keep_until`."""
+
+    keep_until: date
+
+
 Change = (
     UseInvite
     | RecordConsent
@@ -96,4 +104,5 @@ Change = (
     | PostEntries
     | Audit
     | Reschedule
+    | EraseAccount
 )

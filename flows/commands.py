@@ -55,6 +55,10 @@ async def help_(ctx: StepContext, arg: str) -> None:
                 "This service is by invitation. Open the invite link you received, or send /start followed by your invite code."
             )
         )
+    if ctx.session.state is not State.NEW:
+        lines.append(
+            ctx._("/privacy shows your consents and your data: withdraw, download or delete.")
+        )
     lines.append(ctx._("/language switches between 中文 and English. /help shows this message."))
     ctx.say("\n".join(lines))
 
@@ -122,6 +126,12 @@ async def _to(ctx: StepContext, target: State) -> None:
         await ctx.go(target)
 
 
+async def privacy(ctx: StepContext, arg: str) -> None:
+    from flows.steps.privacy import show_privacy
+
+    await show_privacy(ctx)
+
+
 def unknown_command(ctx: StepContext) -> None:
     ctx.say(ctx._("Sorry, I don't know that command. Send /help to see what you can do."))
 
@@ -135,4 +145,5 @@ COMMANDS: dict[str, CommandHandler] = {
     "loans": _customer_only(_loans),
     "repay": _customer_only(_repay),
     "menu": _customer_only(_menu),
+    "privacy": privacy,
 }

@@ -20,3 +20,5 @@ class FlowConfig:
     quick_amounts_fen: tuple[int, ...] = (100_000, 500_000, 1_000_000)
     # Whose phone numbers are accepted (ISO 3166 region codes): mainland China mobiles only.
     phone_regions: tuple[str, ...] = ("CN",)
+    # Anti-money-laundering retention: records kept this many years after the last repayment.
+    aml_retention_years: int = 5

@@ -68,6 +68,16 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class Document:
+    """A file sent to the chat (the person's data export). Never stored: a replayed update
+    or an outbox row carries the reply's text only."""
+
+    filename: str
+    content: bytes
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """One outgoing message, already localised and formatted.
 
@@ -86,6 +96,7 @@ class Reply:
         False  # answer the button press with this text (callback toast), not a chat message
     )
     new_screen: bool = False  # older inline keyboards in this chat stopped working: take them off
+    document: Document | None = None  # sent after the text
 
 
 @dataclass(frozen=True, slots=True)

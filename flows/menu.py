@@ -12,6 +12,7 @@ BORROWER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("back", N_("Correct the previous answer")),
     ("cancel", N_("Stop what I am doing")),
     ("language", N_("Language / 语言")),
+    ("privacy", N_("My consents and my data")),
 )
 
 OPERATOR_COMMANDS: tuple[tuple[str, str], ...] = ()

@@ -79,6 +79,16 @@ class OutboxMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsentRecord:
+    """One purpose's consent as it stands: the latest grant or withdrawal."""
+
+    purpose: str
+    granted: bool
+    text_version: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class CommitResult:
     user_id: int
     outbox_ids: tuple[int, ...]
@@ -108,6 +118,18 @@ class Repository(Protocol):
     async def inviter_standing(self, inviter: str, today: date) -> InviterStanding | None:
         """How the inviting customer stands; None for operators' invites or unknown inviters.
         Asked only when the borrower consented to the use of the invite relationship."""
+        ...
+
+    async def consents(self, user_id: int) -> list[ConsentRecord]:
+        """Each purpose's latest consent record."""
+        ...
+
+    async def export_data(self, user_id: int, chat_id: int) -> dict[str, Any]:
+        """Everything held about the person, table by table, personal fields decrypted."""
+        ...
+
+    async def last_money_day(self, user_id: int) -> date | None:
+        """The day of the person's last ledger entry, from which retention is counted."""
         ...
 
 

@@ -8,6 +8,7 @@ from flows.events import ButtonPress, Command, SharedContact, Text, Unsupported
 from flows.language import LANGUAGE_CHOICE, choose_language
 from flows.steps import STEPS
 from flows.steps.base import expired
+from flows.steps.privacy import PRIVACY_CHOICE, on_privacy_button
 
 
 async def route(ctx: StepContext) -> None:
@@ -26,6 +27,8 @@ async def route(ctx: StepContext) -> None:
                 await expired(ctx)
             elif choice.startswith(LANGUAGE_CHOICE):
                 await choose_language(ctx, choice.removeprefix(LANGUAGE_CHOICE))
+            elif choice.startswith(PRIVACY_CHOICE):
+                await on_privacy_button(ctx, choice.removeprefix(PRIVACY_CHOICE))
             else:
                 await step.on_button(ctx, choice)
         case Text(text=text):

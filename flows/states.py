@@ -148,6 +148,20 @@ TRANSITIONS: tuple[Transition, ...] = (
         Transition(State.REVIEW_ANSWERS, state, "an answer is missing")
         for state in ONBOARDING_ORDER[5:-1]
     ),
+    *(
+        Transition(state, State.CONSENT_DECLINED, "/privacy: a required consent withdrawn")
+        for state in (*ONBOARDING_ORDER, State.DECLINED, State.MANUAL_REVIEW)
+        if state is not State.CONSENT_DECLINED
+    ),
+    *(
+        Transition(state, State.HOME, "/privacy: a required consent withdrawn")
+        for state in BORROW_ORDER
+    ),
+    *(
+        Transition(state, State.NEW, "/privacy: account deleted")
+        for state in State
+        if state is not State.NEW
+    ),
 )
 
 ALLOWED: frozenset[tuple[State, State]] = frozenset((t.source, t.target) for t in TRANSITIONS)

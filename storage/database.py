@@ -66,6 +66,8 @@ def _connect_sqlite(path: str, synchronous: str) -> sqlite3.Connection:
         f"synchronous={synchronous}",
         "foreign_keys=ON",
         "busy_timeout=5000",
+        # Deleted rows are overwritten, not just unlinked: erased personal data leaves no bytes.
+        "secure_delete=ON",
     ):
         connection.execute(f"PRAGMA {pragma}")
     return connection
@@ -145,6 +147,22 @@ class Database:
             return await self._writer.run(work)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._in_transaction, work)
+
+    async def scrub(self) -> None:
+        """After personal data was erased: SQLite's write-ahead log still holds the pages as
+        they were before, so copy it into the (securely deleted) database file and truncate
+        it. PostgreSQL reuses dead rows' space through autovacuum; nothing to do here."""
+        if not self.is_sqlite:
+            return
+
+        def checkpoint() -> None:
+            connection = _connect_sqlite(sqlite_path(self.url), "FULL")
+            try:
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                connection.close()
+
+        await asyncio.get_running_loop().run_in_executor(self._executor, checkpoint)
 
     def create_schema(self) -> None:
         """In this process; the bot itself uses storage.schema.create_schema_in_child."""

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from flows.changes import (
     Audit,
     Change,
+    EraseAccount,
     OpenLoan,
     PostEntries,
     RecordConsent,
@@ -24,6 +25,7 @@ from flows.events import Outgoing, Reply
 from flows.ports import (
     ChangeRefused,
     CommitResult,
+    ConsentRecord,
     CreditLine,
     Identity,
     Invite,
@@ -38,6 +40,7 @@ from lending import servicing
 from lending.servicing import Loan
 from risk.application import InviterStanding
 from storage import outbox as outbox_rows
+from storage import privacy
 from storage.codec import dumps, reply_from_json, reply_to_json
 from storage.database import Database
 from storage.loans import insert_entries, insert_loan, load_loans, set_closed_through
@@ -55,6 +58,7 @@ class TxStore:
     def __init__(self, tx: Tx, vault: PiiVault) -> None:
         self.tx = tx
         self.vault = vault
+        self.erased = False  # personal data was erased: scrub the database file after commit
 
     # -- the engine's side ----------------------------------------------------------------
 
@@ -173,6 +177,9 @@ class TxStore:
                 _audit(tx, f"user:{user_id}", change.action, change.detail, now)
             case Reschedule():
                 replace_instalments(tx, change.loan_id, change.schedule)
+            case EraseAccount():
+                privacy.erase_person(tx, self.vault, user_id, "deleted", change.keep_until, now)
+                self.erased = True
 
     # -- reads for the steps (coroutines that never suspend) --------------------------------
 
@@ -190,7 +197,7 @@ class TxStore:
         return Identity(
             name=reveal(row.name_enc) if row.name_enc else None,
             id_number=reveal(row.id_number_enc) if row.id_number_enc else None,
-            birth_date=optional_day(row.birth_date),
+            birth_date=optional_day(reveal(row.birth_date_enc)) if row.birth_date_enc else None,
             phone=reveal(row.phone_enc) if row.phone_enc else None,
         )
 
@@ -240,6 +247,15 @@ class TxStore:
             tenure_days=(today - created.date()).days,
         )
 
+    async def consents(self, user_id: int) -> list[ConsentRecord]:
+        return privacy.consent_records(self.tx, user_id)
+
+    async def export_data(self, user_id: int, chat_id: int) -> dict[str, Any]:
+        return privacy.export_data(self.tx, self.vault, user_id, chat_id)
+
+    async def last_money_day(self, user_id: int) -> date | None:
+        return privacy.last_money_day(self.tx, user_id)
+
 
 class SqlStore:
     """The store the engine holds: opens units of work, and serves tools and jobs that work
@@ -251,7 +267,16 @@ class SqlStore:
 
     async def unit_of_work(self, work: Callable[[TxStore], T]) -> T:
         vault = self.vault
-        return await self.db.run(lambda tx: _refusing_duplicates(lambda: work(TxStore(tx, vault))))
+        units: list[TxStore] = []
+
+        def unit(tx: Tx) -> TxStore:
+            units.append(TxStore(tx, vault))
+            return units[-1]
+
+        result = await self.db.run(lambda tx: _refusing_duplicates(lambda: work(unit(tx))))
+        if any(uow.erased for uow in units):
+            await self.db.scrub()  # committed: now the old pages go too
+        return result
 
     async def _read(self, read: Callable[[TxStore], Coroutine[Any, Any, T]]) -> T:
         return await self.unit_of_work(lambda uow: run_to_end(read(uow)))
@@ -339,7 +364,9 @@ def save_identity(
     if change.id_number is not None:
         values["id_number_enc"] = vault.encrypt(change.id_number)
         values["id_hash"] = vault.lookup_hash(change.id_number)
-        values["birth_date"] = change.birth_date
+        values["birth_date_enc"] = (
+            vault.encrypt(change.birth_date.isoformat()) if change.birth_date else None
+        )
     if change.phone is not None:
         values["phone_enc"] = vault.encrypt(change.phone)
         values["phone_hash"] = vault.lookup_hash(change.phone)

@@ -87,7 +87,7 @@ class Identity(SQLModel, table=True):
     # Unique: two accounts can never hold one ID number or phone, even when both register at
     # the same moment (NULLs, e.g. an erased account, do not collide).
     id_hash: str | None = Field(default=None, unique=True, max_length=64)
-    birth_date: date | None = None
+    birth_date_enc: str | None = None  # encrypted like the ID number it is read from
     phone_enc: str | None = None
     phone_hash: str | None = Field(default=None, unique=True, max_length=64)
     updated_at: datetime
@@ -196,3 +196,26 @@ class VaultCheck(SQLModel, table=True):
     id: int = Field(primary_key=True)
     canary_enc: str  # a known text, encrypted with PII_KEY
     lookup_check: str = Field(max_length=64)  # the keyed hash of that text
+
+
+class PiiLookupKey(SQLModel, table=True):
+    """The key of the duplicate-lookup hashes, encrypted with PII_KEY: it stays the same when
+    the encryption key is rotated, so the hashes stay findable (storage/pii.py)."""
+
+    __tablename__ = "pii_lookup_key"
+    id: int = Field(primary_key=True)
+    key_enc: str
+
+
+class ErasedAccount(SQLModel, table=True):
+    """An account whose personal data was erased. What the law makes us keep (loans, ledger,
+    consent records) stays, tied to the person only by a keyed hash, until `keep_until`; the
+    retention job then removes it too."""
+
+    __tablename__ = "erased_accounts"
+    user_id: int = Field(primary_key=True)
+    subject_hash: str = Field(max_length=64)  # keyed hash of the platform user id
+    reason: str = Field(max_length=32)  # deleted by the person, or retention
+    erased_at: datetime
+    keep_until: date = Field(index=True)
+    purged_at: datetime | None = None

@@ -10,6 +10,7 @@ from flows.ports import CreditLine
 from flows.session import UserStatus
 from flows.states import State
 from flows.steps.base import Step, choice_rows
+from flows.steps.privacy import required_consent_withdrawn, show_privacy
 from lending import servicing
 from lending.close_of_business import prepare
 from lending.servicing import Loan
@@ -44,7 +45,11 @@ async def cancel_to_home(ctx: StepContext) -> None:
 
 
 def available_fen(ctx: StepContext, line: CreditLine, loans: list[Loan]) -> int:
-    frozen = ctx.session.status is UserStatus.FROZEN or servicing.should_freeze(loans, ctx.today)
+    frozen = (
+        ctx.session.status is UserStatus.FROZEN
+        or servicing.should_freeze(loans, ctx.today)
+        or required_consent_withdrawn(ctx.session.answers)
+    )
     return servicing.available_credit(line.limit_fen, loans, frozen=frozen)
 
 
@@ -74,6 +79,12 @@ class Home(Step):
             lines.append(
                 ctx._("Your credit line is frozen: no new drawdowns. You can still repay.")
             )
+        if required_consent_withdrawn(ctx.session.answers):
+            lines.append(
+                ctx._(
+                    "You withdrew a required consent: no new drawdowns. You can still repay; /privacy to give it again."
+                )
+            )
         ctx.say(
             "\n".join(lines),
             buttons=choice_rows(
@@ -83,6 +94,7 @@ class Home(Step):
                     (N_("My loans"), "loans"),
                     (N_("Repay"), "repay"),
                     (N_("Help"), "help"),
+                    (N_("Privacy"), "privacy"),
                 ],
             ),
             remove_keyboard=False,
@@ -103,5 +115,7 @@ class Home(Step):
 
             await help_(ctx, "")
             await ctx.reprompt()
+        elif choice == "privacy":
+            await show_privacy(ctx)
         else:
             await super().on_button(ctx, choice)

@@ -33,6 +33,15 @@ def resident_id(birth: date, region: str = "110105", sequence: str = "123") -> s
     return body + _CHECK[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
 
 
+def database_bytes(path: Path) -> bytes:
+    """What a SQLite database holds on disk: its file and its write-ahead log."""
+    return b"".join(
+        candidate.read_bytes()
+        for candidate in (path, path.with_name(path.name + "-wal"))
+        if candidate.exists()
+    )
+
+
 class Clock:
     def __init__(self, start: datetime) -> None:
         self.now = start
@@ -165,10 +174,13 @@ async def onboard(
     birth: date = date(1990, 3, 7),
     income: str = "2万",
     answers: dict[str, str] | None = None,
+    phone: str = "+86 138 0013 8000",
 ) -> list[Reply]:
     """The whole onboarding with good answers; returns the replies to Submit."""
     await at_name_question(person, invite)
-    return await identify_and_apply(person, birth=birth, income=income, answers=answers)
+    return await identify_and_apply(
+        person, birth=birth, income=income, answers=answers, phone=phone
+    )
 
 
 async def identify_and_apply(
@@ -177,11 +189,12 @@ async def identify_and_apply(
     birth: date = date(1990, 3, 7),
     income: str = "2万",
     answers: dict[str, str] | None = None,
+    phone: str = "+86 138 0013 8000",
 ) -> list[Reply]:
     """From the name question to the decision: KYC, questionnaire, Submit."""
     await person.say("Li Wei")
     await person.say(resident_id(birth))
-    await person.share_contact("+86 138 0013 8000")
+    await person.share_contact(phone)
     chosen = {**GOOD_ANSWERS, **(answers or {})}
     await person.press(chosen["employment"])
     await person.press(chosen["employment_length"])

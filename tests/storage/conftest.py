@@ -59,3 +59,10 @@ async def any_bot(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     finally:
         await harness.close()
         next(urls, None)
+
+
+@pytest.fixture
+async def bot_sqlite(tmp_path: Path) -> AsyncIterator[Harness]:
+    harness = Harness(tmp_path / "bot.db")
+    yield harness
+    await harness.close()
