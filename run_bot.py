@@ -7,6 +7,7 @@ python run_bot.py --ptb           python-telegram-bot long polling
 python run_bot.py --webhook       aiogram behind a webhook (WEBHOOK_URL, WEBHOOK_SECRET)
 python run_bot.py invite --uses 10 --days 7
 python run_bot.py demo
+python run_bot.py migrate         upgrade the database schema (the bot refuses to start until then)
 """
 
 from __future__ import annotations
@@ -68,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--days", type=_positive, default=7, help="days until it expires")
     invite.add_argument("--inviter", default="operator", help="recorded as the inviter")
     commands.add_parser("demo", help="play the scripted journey in zh_CN and en")
+    migrate = commands.add_parser(
+        "migrate", help="upgrade the database (DATABASE_URL) to the schema this code needs"
+    )
+    # `make run` migrates the newcomer's SQLite file by itself, never a shared PostgreSQL.
+    migrate.add_argument("--only-sqlite", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -160,6 +166,17 @@ async def invite(settings: Settings, uses: int, days: int, inviter: str) -> None
         print(f"Set BOT_USERNAME in .env (or the environment) to replace {LINK_PLACEHOLDER}.")
 
 
+def migrate(settings: Settings, only_sqlite: bool) -> None:
+    from storage.database import database_kind
+    from storage.schema import head_revision, migrate
+
+    if only_sqlite and database_kind(settings.database_url) != "sqlite":
+        return
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # start-up chatter
+    migrate(settings.database_url)
+    print(f"The database schema is at {head_revision()}, the newest this code knows.")
+
+
 async def demo(settings: Settings) -> None:
     from bot.demo import run_demo
 
@@ -172,6 +189,8 @@ def _startup_problem(error: Exception, settings: Settings) -> str | None:
     name = type(error).__name__
     if name == "PiiKeyError":
         return f"invalid setting: {error}"
+    if name == "SchemaError":
+        return str(error)
     if name in ("TelegramUnauthorizedError", "InvalidToken"):
         return "invalid setting: BOT_TOKEN was rejected by Telegram (revoked or mistyped?)"
     if name in ("TelegramNetworkError", "NetworkError", "TimedOut"):
@@ -198,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(invite(settings, args.uses, args.days, args.inviter))
         elif command == "demo":
             asyncio.run(demo(settings))
+        elif command == "migrate":
+            migrate(settings, args.only_sqlite)
         else:
             asyncio.run(run(settings, mode))
     except KeyboardInterrupt:

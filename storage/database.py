@@ -147,10 +147,11 @@ class Database:
         return await loop.run_in_executor(self._executor, self._in_transaction, work)
 
     def create_schema(self) -> None:
-        """In this process; the bot itself uses storage.schema.create_schema_in_child."""
-        from storage.schema import create_schema
+        """Migrate to the newest schema in this process (tools, tests, benchmarks); the bot
+        itself only checks the version (storage.schema.check_schema)."""
+        from storage.schema import migrate
 
-        create_schema(self.url)
+        migrate(self.url)
 
     async def close(self) -> None:
         if self._writer is not None:

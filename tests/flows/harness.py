@@ -21,6 +21,7 @@ from flows.events import (
     Unsupported,
 )
 from storage import Database, PiiVault, SqlStore
+from tests.databases import migrated
 
 TEST_PII_KEY = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdCE="
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -111,8 +112,8 @@ class Harness:
         self.clock = clock or Clock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))  # 10:00 in Shanghai
         self.config = config or FlowConfig()
         self.update_ids = itertools.count(1)
+        migrated(self.url)
         self.db = Database(self.url)
-        self.db.create_schema()
         self.store = SqlStore(self.db, PiiVault(TEST_PII_KEY))
         self.engine = Engine(self.store, self.config, self.clock)
 
