@@ -64,7 +64,7 @@ class Person:
             language_code=self.language_code,
             payload=payload,
         )
-        out = await self.bot.engine.handle(event)
+        out = await self.bot.deliver(event)
         for item in out:
             if item.outbox_id is not None:
                 await self.bot.engine.mark_delivered(item.outbox_id)
@@ -120,6 +120,10 @@ class Harness:
     def person(self, user_id: int = 501, language_code: str = "en") -> Person:
         return Person(self, user_id, language_code)
 
+    async def deliver(self, event: Event) -> list[Outgoing]:
+        """What the transport does with an update (tests of several processes route it)."""
+        return await self.engine.handle(event)
+
     async def invite(self, uses: int = 5, days: int = 7, inviter: str = "operator") -> str:
         return await self.store.create_invite(inviter, uses, days, self.clock())
 
@@ -166,10 +170,14 @@ async def onboard(
     birth: date = date(1990, 3, 7),
     income: str = "2万",
     answers: dict[str, str] | None = None,
+    id_sequence: str = "123",
+    phone: str = "+86 138 0013 8000",
 ) -> list[Reply]:
     """The whole onboarding with good answers; returns the replies to Submit."""
     await at_name_question(person, invite)
-    return await identify_and_apply(person, birth=birth, income=income, answers=answers)
+    return await identify_and_apply(
+        person, birth=birth, income=income, answers=answers, id_sequence=id_sequence, phone=phone
+    )
 
 
 async def identify_and_apply(
@@ -178,11 +186,13 @@ async def identify_and_apply(
     birth: date = date(1990, 3, 7),
     income: str = "2万",
     answers: dict[str, str] | None = None,
+    id_sequence: str = "123",
+    phone: str = "+86 138 0013 8000",
 ) -> list[Reply]:
     """From the name question to the decision: KYC, questionnaire, Submit."""
     await person.say("Li Wei")
-    await person.say(resident_id(birth))
-    await person.share_contact("+86 138 0013 8000")
+    await person.say(resident_id(birth, sequence=id_sequence))
+    await person.share_contact(phone)
     chosen = {**GOOD_ANSWERS, **(answers or {})}
     await person.press(chosen["employment"])
     await person.press(chosen["employment_length"])
