@@ -79,6 +79,14 @@ class Settings(BaseSettings):
     # FULL: a commit survives a power cut (one fsync per group-commit batch). NORMAL survives a
     # crash of the process only, and is faster; choose it knowingly.
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    # Production (README "Running in production"): /healthz, /readyz and /metrics ride on the
+    # webhook server; in polling mode they get a server of their own when a port is set.
+    monitoring_host: str = "127.0.0.1"
+    monitoring_port: int | None = Field(default=None, ge=1, le=65535)
+    outbox_backlog_limit: int = Field(default=1000, ge=1)  # /readyz fails above it
+    log_format: Literal["text", "json"] = "text"
+    # On SIGTERM: how long to finish updates in flight and flush the outbox before exiting.
+    shutdown_deadline_seconds: float = Field(default=10.0, gt=0, le=300)
 
     # True when PII_KEY was absent and the public development key stands in (console only).
     pii_key_is_development: bool = Field(default=False, exclude=True)

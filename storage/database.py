@@ -105,6 +105,9 @@ class Database:
         if connection is not None and (fresh or connection.closed or connection.broken):
             with self._lock:
                 self._connections.remove(connection)
+            # Forgotten before reconnecting: if the server is still away, the next unit of
+            # work must try a new connection, not drop this one twice.
+            self._local.connection = None
             connection.close()
             connection = None
         if connection is None:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from flows.events import Outgoing
 from flows.ports import OutboxMessage
 from storage.codec import reply_from_json, reply_to_json
-from storage.sql import Tx
+from storage.sql import Tx, utc
 
 OUTBOX_LEASE = timedelta(seconds=60)  # how long a sender may take before another retries
 OUTBOX_MAX_ATTEMPTS = 8
@@ -85,3 +85,14 @@ def enqueue(tx: Tx, message: OutboxMessage, now: datetime, leased: bool) -> int 
         now=now,
     )
     return None if outbox_id is None else int(outbox_id)
+
+
+def backlog(tx: Tx) -> tuple[int, datetime | None]:
+    """How many rows wait to be sent, and when the oldest of them was queued (for monitoring)."""
+    row = tx.one(
+        "SELECT COUNT(*) AS waiting, MIN(created_at) AS oldest FROM outbox"
+        " WHERE status IN ('pending', 'leased')"
+    )
+    if row is None or not row.waiting:
+        return 0, None
+    return int(row.waiting), utc(row.oldest)
