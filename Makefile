@@ -8,7 +8,7 @@ DOMAINS := messages risk
 LOCALES := zh_CN en
 MO_FILES := $(foreach l,$(LOCALES),$(foreach d,$(DOMAINS),locales/$(l)/LC_MESSAGES/$(d).mo))
 
-.PHONY: install run demo test lint bench catalogs compile clean
+.PHONY: install run demo test lint bench catalogs compile clean migration
 
 install: $(STAMP) $(MO_FILES)
 
@@ -26,6 +26,7 @@ locales/%.mo: locales/%.po $(STAMP)
 compile: $(MO_FILES)
 
 run: install
+	$(BIN)/python run_bot.py migrate --only-sqlite
 	$(BIN)/python run_bot.py
 
 demo: install
@@ -49,6 +50,16 @@ catalogs: $(STAMP)
 	for d in $(DOMAINS); do for l in $(LOCALES); do \
 		$(PYBABEL) update --no-wrap --no-fuzzy-matching -D $$d -l $$l -i locales/$$d.pot -d locales; done; done
 	$(BIN)/python -m flows.catalog_check --fill-english
+
+# After changing storage/tables.py: `make migration m="what changed"` writes the migration that
+# brings a database from the newest migration to the tables as defined (review it, then commit).
+MIGRATION_DB := $(VENV)/migration-base.db
+migration: install
+	@test -n "$(m)" || { echo 'usage: make migration m="what changed"'; exit 2; }
+	rm -f $(MIGRATION_DB)
+	$(BIN)/alembic -x url=sqlite:///$(MIGRATION_DB) upgrade head
+	$(BIN)/alembic -x url=sqlite:///$(MIGRATION_DB) revision --autogenerate -m "$(m)"
+	rm -f $(MIGRATION_DB)
 
 clean:
 	rm -rf $(VENV) locales/*/LC_MESSAGES/*.mo .pytest_cache .mypy_cache .ruff_cache

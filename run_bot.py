@@ -7,6 +7,7 @@ python run_bot.py --ptb           python-telegram-bot long polling
 python run_bot.py --webhook       aiogram behind a webhook (WEBHOOK_URL, WEBHOOK_SECRET)
 python run_bot.py invite --uses 10 --days 7
 python run_bot.py demo
+python run_bot.py migrate         upgrade the database schema (the bot refuses to start until then)
 python run_bot.py rotate-pii-key   re-encrypt personal data with the first key of PII_KEY
 """
 
@@ -14,15 +15,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import os
+import signal
 import sys
 from typing import Any
 
+from bot.logging_setup import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("chatlend")
 
 LINK_PLACEHOLDER = "<your_bot_username>"
+EXIT_SIGTERM = 128 + signal.SIGTERM  # what a shell reports for a process killed by SIGTERM
 
 
 def _positive(text: str) -> int:
@@ -74,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="re-encrypt every personal field with the first key of PII_KEY (resumable)",
     )
     rotate.add_argument("--batch", type=_positive, default=500, help="rows per transaction")
+    migrate = commands.add_parser(
+        "migrate", help="upgrade the database (DATABASE_URL) to the schema this code needs"
+    )
+    # `make run` migrates the newcomer's SQLite file by itself, never a shared PostgreSQL.
+    migrate.add_argument("--only-sqlite", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -96,9 +107,18 @@ def pick_mode(settings: Settings, requested: str | None) -> str:
 async def run(settings: Settings, mode: str) -> None:
     from bot.wiring import build_conversation, close
 
-    conversation = await build_conversation(settings)
+    engine = await build_conversation(settings)
+    readiness, conversation = _monitored(settings, engine, mode)
+    stopping = _stop_on_sigterm(readiness, settings.shutdown_deadline_seconds)
+    monitor = None
     token = settings.bot_token_value
     try:
+        if readiness is not None and mode in ("polling", "ptb") and settings.monitoring_port:
+            from bot.health import start_monitoring_server
+
+            monitor = await start_monitoring_server(
+                readiness, settings.monitoring_host, settings.monitoring_port
+            )
         if mode == "console":
             from bot.console import interactive
             from bot.wiring import create_invite
@@ -115,8 +135,10 @@ async def run(settings: Settings, mode: str) -> None:
             )
         elif mode == "webhook":
             from bot import aiogram_transport
+            from bot.health import add_monitoring_routes
 
             assert settings.webhook_url and settings.webhook_secret  # checked by pick_mode
+            assert readiness is not None
             await aiogram_transport.run_webhook(
                 conversation,
                 token,
@@ -127,6 +149,7 @@ async def run(settings: Settings, mode: str) -> None:
                 path=settings.webhook_path,
                 api_base=settings.telegram_api_base,
                 admin_ids=settings.admin_ids,
+                add_routes=lambda app: add_monitoring_routes(app, readiness),
             )
         else:
             from bot import aiogram_transport
@@ -134,8 +157,59 @@ async def run(settings: Settings, mode: str) -> None:
             await aiogram_transport.run_polling(
                 conversation, token, settings.telegram_api_base, settings.admin_ids
             )
+    except asyncio.CancelledError:
+        if not stopping.is_set():
+            raise
+        log.info("stopped taking updates; those in flight were finished")
     finally:
-        await close(conversation)
+        if monitor is not None:
+            await monitor.cleanup()
+        await close(engine)
+
+
+def _monitored(settings: Settings, conversation: Any, mode: str) -> tuple[Any, Any]:
+    """Metrics and readiness for the Telegram modes; the console gets neither."""
+    if mode == "console" or not hasattr(conversation, "store"):
+        return None, conversation
+    from bot import metrics
+    from bot.health import Readiness
+
+    db = conversation.store.db
+    metrics.instrument_database(db)
+    metrics.count_errors()
+    readiness = Readiness(db, backlog_limit=settings.outbox_backlog_limit)
+    readiness.expect("outbox")
+    return readiness, metrics.InstrumentedConversation(conversation, mode)
+
+
+def _stop_on_sigterm(readiness: Any, deadline: float) -> asyncio.Event:
+    """First SIGTERM: report unready, stop taking updates, finish those in flight (the
+    transport's own shutdown), close the database; a process still busy after `deadline`
+    seconds exits anyway. A second SIGTERM exits at once."""
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    stopping = asyncio.Event()
+
+    def on_sigterm() -> None:
+        if stopping.is_set():
+            log.warning("second SIGTERM: exiting now")
+            os._exit(EXIT_SIGTERM)
+        stopping.set()
+        log.info("SIGTERM: shutting down within %.0fs", deadline)
+        if readiness is not None:
+            readiness.accepting = False
+        loop.call_later(deadline, _deadline_passed)
+        if main is not None:
+            main.cancel()
+
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
+        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+    return stopping
+
+
+def _deadline_passed() -> None:
+    log.warning("shutdown deadline passed: exiting now")
+    os._exit(EXIT_SIGTERM)
 
 
 async def bot_username(settings: Settings) -> str | None:
@@ -183,6 +257,17 @@ async def rotate_pii_key(settings: Settings, batch: int) -> None:
         print("Every field is now under the first key: the others may be removed from PII_KEY.")
 
 
+def migrate(settings: Settings, only_sqlite: bool) -> None:
+    from storage.database import database_kind
+    from storage.schema import head_revision, migrate
+
+    if only_sqlite and database_kind(settings.database_url) != "sqlite":
+        return
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # start-up chatter
+    migrate(settings.database_url)
+    print(f"The database schema is at {head_revision()}, the newest this code knows.")
+
+
 async def demo(settings: Settings) -> None:
     from bot.demo import run_demo
 
@@ -195,6 +280,8 @@ def _startup_problem(error: Exception, settings: Settings) -> str | None:
     name = type(error).__name__
     if name == "PiiKeyError":
         return f"invalid setting: {error}"
+    if name == "SchemaError":
+        return str(error)
     if name in ("TelegramUnauthorizedError", "InvalidToken"):
         return "invalid setting: BOT_TOKEN was rejected by Telegram (revoked or mistyped?)"
     if name in ("TelegramNetworkError", "NetworkError", "TimedOut"):
@@ -205,12 +292,10 @@ def _startup_problem(error: Exception, settings: Settings) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(logging.WARNING)
     try:
         settings = load_settings()
-        logging.getLogger().setLevel(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         command = "demo" if args.mode == "demo" else (args.command or "run")
         mode = pick_mode(settings, args.mode) if command == "run" else ""
     except SettingsError as error:
@@ -223,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(demo(settings))
         elif command == "rotate-pii-key":
             asyncio.run(rotate_pii_key(settings, args.batch))
+        elif command == "migrate":
+            migrate(settings, args.only_sqlite)
         else:
             asyncio.run(run(settings, mode))
     except KeyboardInterrupt:

@@ -38,11 +38,13 @@ OURS = """
 import tempfile
 from bot.settings import load_settings
 from bot.wiring import build_conversation
+from storage.schema import migrate_in_child
 from bot.aiogram_transport import AiogramTransport, build_dispatcher
 
 async def main():
     folder = tempfile.mkdtemp()
     settings = load_settings(env_file=None, database_url=f"sqlite:///{folder}/idle.db")
+    await migrate_in_child(settings.database_url)
     engine = await build_conversation(settings)
     bot = Bot(TOKEN, session=MemorySession())
     await idle_after_one_update(build_dispatcher(AiogramTransport(engine, bot)), bot)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
@@ -273,9 +273,11 @@ async def run_webhook(
     path: str,
     api_base: str | None = None,
     admin_ids: Iterable[int] = (),
+    add_routes: Callable[[Any], None] | None = None,
 ) -> None:
     """Serve Telegram's webhook with aiohttp until cancelled; requests without the secret
-    token header are refused by aiogram's handler."""
+    token header are refused by aiogram's handler. `add_routes` adds more routes to the same
+    server (health checks and metrics, bot/health.py)."""
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
     from aiohttp import web
 
@@ -297,10 +299,20 @@ async def run_webhook(
     dispatcher.startup.register(on_startup)
     dispatcher.shutdown.register(on_shutdown)
     app = web.Application()
-    SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=secret).register(
-        app, path=path
-    )
+    # Not in the background: Telegram hears 200 only once the update is committed, so an
+    # update acknowledged before a crash or a SIGTERM is never lost.
+    SimpleRequestHandler(
+        dispatcher=dispatcher, bot=bot, secret_token=secret, handle_in_background=False
+    ).register(app, path=path)
     setup_application(app, dispatcher, bot=bot)
+    # aiohttp runs on_shutdown before it waits for the requests in flight: closing the Bot API
+    # session and stopping the outbox then would cut the answers to updates being handled.
+    # Run them on cleanup, once those requests are done (a SIGTERM finishes what it took).
+    for callback in reversed(list(app.on_shutdown)):
+        app.on_cleanup.insert(0, callback)
+    app.on_shutdown.clear()
+    if add_routes is not None:
+        add_routes(app)
     runner = web.AppRunner(app)
     await runner.setup()
     try:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.console import play
 from bot.settings import Settings
+from storage.schema import migrate_in_child
 
 DEMO_LOCALES = ("zh_CN", "en")
 
@@ -78,6 +79,7 @@ async def run_demo(
                     "default_locale": locale,
                 }
             )
+            await migrate_in_child(local.database_url)
             conversation = await build_conversation(local)
             try:
                 code = await create_invite(local, uses=1, days=7, inviter="demo")

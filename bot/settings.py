@@ -87,6 +87,14 @@ class Settings(BaseSettings):
     retention_applicant_days: int = Field(default=180, ge=1)
     aml_retention_years: int = Field(default=5, ge=1)
     replay_window_days: int = Field(default=7, ge=1)
+    # Production (README "Running in production"): /healthz, /readyz and /metrics ride on the
+    # webhook server; in polling mode they get a server of their own when a port is set.
+    monitoring_host: str = "127.0.0.1"
+    monitoring_port: int | None = Field(default=None, ge=1, le=65535)
+    outbox_backlog_limit: int = Field(default=1000, ge=1)  # /readyz fails above it
+    log_format: Literal["text", "json"] = "text"
+    # On SIGTERM: how long to finish updates in flight and flush the outbox before exiting.
+    shutdown_deadline_seconds: float = Field(default=10.0, gt=0, le=300)
 
     # True when PII_KEY was absent and the public development key stands in (console only).
     pii_key_is_development: bool = Field(default=False, exclude=True)

@@ -12,7 +12,7 @@ from flows.events import Conversation
 from storage import Database, PiiVault, SqlStore
 from storage.pii import verify_key
 from storage.retention import RetentionSettings
-from storage.schema import create_schema_in_child
+from storage.schema import check_schema
 
 
 def flow_config(settings: Settings) -> FlowConfig:
@@ -36,10 +36,10 @@ def retention_settings(settings: Settings) -> RetentionSettings:
 
 async def open_store(settings: Settings) -> SqlStore:
     assert settings.pii_key is not None, "load_settings() always sets PII_KEY"
-    await create_schema_in_child(settings.database_url)
     db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     vault = PiiVault(settings.pii_key.get_secret_value())
     try:
+        await db.run(check_schema)  # behind or ahead of this code: stop with what to do
         await db.run(lambda tx: verify_key(tx, vault))
     except BaseException:
         await db.close()

@@ -90,7 +90,8 @@ _ID_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212.]")
 _ID_SHAPE = re.compile(r"\d{17}[\dX]")
 
 
-def _birth_date(compact: str) -> date | None:
+def birth_date_in(compact: str) -> date | None:
+    """The birth date written in a resident ID number (digits 7 to 14), if it is a real date."""
     try:
         return date(int(compact[6:10]), int(compact[10:12]), int(compact[12:14]))
     except ValueError:
@@ -105,7 +106,7 @@ def parse_resident_id(text: str, today: date, min_age: int, max_age: int) -> Res
         return Invalid(ID_LENGTH)
     if not _ID_SHAPE.fullmatch(compact):
         return Invalid(ID_CHARACTERS)
-    birth = _birth_date(compact)
+    birth = birth_date_in(compact)
     if birth is None:
         return Invalid(ID_BIRTH_DATE)
     if birth > today:

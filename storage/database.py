@@ -107,6 +107,9 @@ class Database:
         if connection is not None and (fresh or connection.closed or connection.broken):
             with self._lock:
                 self._connections.remove(connection)
+            # Forgotten before reconnecting: if the server is still away, the next unit of
+            # work must try a new connection, not drop this one twice.
+            self._local.connection = None
             connection.close()
             connection = None
         if connection is None:
@@ -165,10 +168,11 @@ class Database:
         await asyncio.get_running_loop().run_in_executor(self._executor, checkpoint)
 
     def create_schema(self) -> None:
-        """In this process; the bot itself uses storage.schema.create_schema_in_child."""
-        from storage.schema import create_schema
+        """Migrate to the newest schema in this process (tools, tests, benchmarks); the bot
+        itself only checks the version (storage.schema.check_schema)."""
+        from storage.schema import migrate
 
-        create_schema(self.url)
+        migrate(self.url)
 
     async def close(self) -> None:
         if self._writer is not None:

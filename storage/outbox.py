@@ -14,33 +14,31 @@ from datetime import datetime, timedelta
 from flows.events import Outgoing
 from flows.ports import OutboxMessage
 from storage.codec import reply_from_json, reply_to_json
-from storage.sql import Tx
+from storage.sql import Tx, utc
 
 OUTBOX_LEASE = timedelta(seconds=60)  # how long a sender may take before another retries
 OUTBOX_MAX_ATTEMPTS = 8
 
 
 def lease_due(tx: Tx, now: datetime, limit: int) -> list[Outgoing]:
+    """Claim up to `limit` due rows for this sender. On PostgreSQL, rows another process is
+    claiming right now are skipped rather than waited for (FOR UPDATE SKIP LOCKED): any number
+    of replicas drain one outbox in parallel and each row goes to exactly one of them. SQLite
+    has one writer, so its claim is atomic as it stands."""
     rows = tx.all(
-        "SELECT * FROM outbox WHERE (status = 'pending' AND not_before <= :now)"
-        " OR (status = 'leased' AND lease_until < :now) ORDER BY id LIMIT :limit",
+        "UPDATE outbox SET status = 'leased', lease_until = :until, attempts = attempts + 1"
+        " WHERE id IN (SELECT id FROM outbox WHERE (status = 'pending' AND not_before <= :now)"
+        " OR (status = 'leased' AND lease_until < :now) ORDER BY id LIMIT :limit"
+        f"{' FOR UPDATE SKIP LOCKED' if tx.postgres else ''})"
+        " RETURNING id, chat_id, platform, payload",
         now=now,
+        until=now + OUTBOX_LEASE,
         limit=limit,
     )
-    leased = []
-    for row in rows:
-        # A conditional update: of two workers that read the same row, one wins it.
-        won = tx.execute(
-            "UPDATE outbox SET status = 'leased', lease_until = :until, attempts = attempts + 1"
-            " WHERE id = :id AND status = :status AND attempts = :attempts",
-            until=now + OUTBOX_LEASE,
-            id=row.id,
-            status=row.status,
-            attempts=row.attempts,
-        )
-        if won:
-            leased.append(Outgoing(row.chat_id, reply_from_json(row.payload), row.id, row.platform))
-    return leased
+    return [
+        Outgoing(row.chat_id, reply_from_json(row.payload), row.id, row.platform)
+        for row in sorted(rows, key=lambda row: row.id)
+    ]
 
 
 def mark_delivered(tx: Tx, outbox_id: int, now: datetime) -> None:
@@ -87,3 +85,14 @@ def enqueue(tx: Tx, message: OutboxMessage, now: datetime, leased: bool) -> int 
         now=now,
     )
     return None if outbox_id is None else int(outbox_id)
+
+
+def backlog(tx: Tx) -> tuple[int, datetime | None]:
+    """How many rows wait to be sent, and when the oldest of them was queued (for monitoring)."""
+    row = tx.one(
+        "SELECT COUNT(*) AS waiting, MIN(created_at) AS oldest FROM outbox"
+        " WHERE status IN ('pending', 'leased')"
+    )
+    if row is None or not row.waiting:
+        return 0, None
+    return int(row.waiting), utc(row.oldest)

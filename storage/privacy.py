@@ -21,7 +21,15 @@ from storage.sql import Row, Tx, day, utc
 MARKETING = "marketing"
 # Tables that hold nothing about one person (or, for erased_accounts, only a keyed hash).
 NOT_ABOUT_A_PERSON = frozenset(
-    {"processed_updates", "invites", "vault_check", "pii_lookup_key", "erased_accounts"}
+    {
+        "processed_updates",
+        "invites",
+        "vault_check",
+        "pii_lookup_key",
+        "erased_accounts",
+        "alembic_version",
+        "job_leases",
+    }
 )
 # Kept after an erasure for as long as the law requires: money records and proof of consent.
 KEPT_BY_LAW = frozenset(

@@ -36,6 +36,7 @@ from flows.ports import (
 )
 from flows.session import Session, UserStatus
 from flows.states import State
+from flows.validation import birth_date_in
 from lending import servicing
 from lending.servicing import Loan
 from risk.application import InviterStanding
@@ -194,10 +195,15 @@ class TxStore:
         if row is None:
             return None
         reveal = self.vault.decrypt
+        id_number = reveal(row.id_number_enc) if row.id_number_enc else None
         return Identity(
             name=reveal(row.name_enc) if row.name_enc else None,
-            id_number=reveal(row.id_number_enc) if row.id_number_enc else None,
-            birth_date=optional_day(reveal(row.birth_date_enc)) if row.birth_date_enc else None,
+            id_number=id_number,
+            # A row written before birth dates were encrypted lost its plaintext date in that
+            # migration; the ID number it came from still holds it.
+            birth_date=optional_day(reveal(row.birth_date_enc))
+            if row.birth_date_enc
+            else (birth_date_in(id_number) if id_number else None),
             phone=reveal(row.phone_enc) if row.phone_enc else None,
         )
 

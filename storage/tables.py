@@ -219,3 +219,15 @@ class ErasedAccount(SQLModel, table=True):
     erased_at: datetime
     keep_until: date = Field(index=True)
     purged_at: datetime | None = None
+
+
+class JobLease(SQLModel, table=True):
+    """Who runs a recurring job for which period (storage/leases.py): with several processes on
+    one database, each period of a job is claimed by exactly one of them."""
+
+    __tablename__ = "job_leases"
+    job: str = Field(primary_key=True, max_length=64)
+    period: str = Field(max_length=32)  # e.g. 2026-11-24 for a daily job; sorts in time order
+    holder: str = Field(max_length=128)  # host:pid of the claiming process
+    lease_until: datetime
+    done_at: datetime | None = None

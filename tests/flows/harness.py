@@ -21,6 +21,7 @@ from flows.events import (
     Unsupported,
 )
 from storage import Database, PiiVault, SqlStore
+from tests.databases import migrated
 
 TEST_PII_KEY = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdCE="
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -72,7 +73,7 @@ class Person:
             language_code=self.language_code,
             payload=payload,
         )
-        out = await self.bot.engine.handle(event)
+        out = await self.bot.deliver(event)
         for item in out:
             if item.outbox_id is not None:
                 await self.bot.engine.mark_delivered(item.outbox_id)
@@ -120,13 +121,17 @@ class Harness:
         self.clock = clock or Clock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))  # 10:00 in Shanghai
         self.config = config or FlowConfig()
         self.update_ids = itertools.count(1)
+        migrated(self.url)
         self.db = Database(self.url)
-        self.db.create_schema()
         self.store = SqlStore(self.db, PiiVault(TEST_PII_KEY))
         self.engine = Engine(self.store, self.config, self.clock)
 
     def person(self, user_id: int = 501, language_code: str = "en") -> Person:
         return Person(self, user_id, language_code)
+
+    async def deliver(self, event: Event) -> list[Outgoing]:
+        """What the transport does with an update (tests of several processes route it)."""
+        return await self.engine.handle(event)
 
     async def invite(self, uses: int = 5, days: int = 7, inviter: str = "operator") -> str:
         return await self.store.create_invite(inviter, uses, days, self.clock())
@@ -174,12 +179,13 @@ async def onboard(
     birth: date = date(1990, 3, 7),
     income: str = "2万",
     answers: dict[str, str] | None = None,
+    id_sequence: str = "123",
     phone: str = "+86 138 0013 8000",
 ) -> list[Reply]:
     """The whole onboarding with good answers; returns the replies to Submit."""
     await at_name_question(person, invite)
     return await identify_and_apply(
-        person, birth=birth, income=income, answers=answers, phone=phone
+        person, birth=birth, income=income, answers=answers, id_sequence=id_sequence, phone=phone
     )
 
 
@@ -189,11 +195,12 @@ async def identify_and_apply(
     birth: date = date(1990, 3, 7),
     income: str = "2万",
     answers: dict[str, str] | None = None,
+    id_sequence: str = "123",
     phone: str = "+86 138 0013 8000",
 ) -> list[Reply]:
     """From the name question to the decision: KYC, questionnaire, Submit."""
     await person.say("Li Wei")
-    await person.say(resident_id(birth))
+    await person.say(resident_id(birth, sequence=id_sequence))
     await person.share_contact(phone)
     chosen = {**GOOD_ANSWERS, **(answers or {})}
     await person.press(chosen["employment"])

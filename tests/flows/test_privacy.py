@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from flows.events import Text
 from flows.pacing import PACE
 from risk.application import InviterStanding
 from storage.store import TxStore
@@ -67,3 +68,47 @@ async def test_answers_before_the_name_hold_no_personal_data(bot: Harness) -> No
     await at_name_question(person, await bot.invite())
     session = await bot.store.load_session("telegram", person.user_id)
     assert session is not None and set(session.answers) <= {"consents", "invited_by", PACE}
+
+
+async def test_json_logs_carry_a_correlation_id_and_no_personal_data(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LOG_FORMAT=json: each line is JSON, the lines of one update share its correlation id,
+    and neither a message, a name, an ID number nor a phone number gets into any field, also
+    when a step fails with an exception whose message quotes what the person typed."""
+    import io
+    import json
+
+    from bot.logging_setup import CorrelationFilter, JsonFormatter
+    from bot.metrics import InstrumentedConversation
+    from flows import engine
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(CorrelationFilter())
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    number = resident_id(date(1990, 3, 7))
+    bot.engine = InstrumentedConversation(bot.engine, "webhook")  # type: ignore[assignment]
+    try:
+        person = bot.person()
+        await onboard(person, await bot.invite())
+        real_step = engine.Engine._step
+
+        def failing(self: object, uow: object, event: object, cached: object) -> None:
+            raise ValueError(f"could not parse {number} from Li Wei at 13800138000")
+
+        monkeypatch.setattr(engine.Engine, "_step", failing)
+        await person.send(Text(number), update_id=4242)
+        monkeypatch.setattr(engine.Engine, "_step", real_step)
+    finally:
+        root.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    failed = [line for line in lines if line.get("exception") == "ValueError"]
+    assert failed and failed[0]["correlation_id"] == "telegram-4242"
+    assert failed[0]["where"]
+    written = stream.getvalue()
+    for secret in ("Li Wei", number, "13800138000", "138 0013 8000"):
+        assert secret not in written

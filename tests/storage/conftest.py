@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from storage.database import sync_url
+from tests.databases import migrated
 from tests.flows.harness import Harness
 
 
@@ -66,3 +67,18 @@ async def bot_sqlite(tmp_path: Path) -> AsyncIterator[Harness]:
     harness = Harness(tmp_path / "bot.db")
     yield harness
     await harness.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def migrated_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database at the newest schema, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'migrated.db'}"
+        migrated(url)
+        yield url
+        return
+    urls = postgres_url()
+    url = next(urls)
+    migrated(url)
+    yield url
+    next(urls, None)

@@ -1,0 +1,182 @@
+"""Prometheus metrics: what the service does, never who it does it for.
+
+No label holds a user, chat, message or amount: labels are transports, outcomes, result classes
+and exception type names, a handful of values each. The registry is this module's own, served
+at /metrics on the webhook server or on the monitoring server in polling mode (bot/health.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from bot.delivery import DeliveryError, EditRejected, RetryLater, Sender
+from bot.logging_setup import correlated
+from bot.rendering import Markup
+from flows.events import Event, Outgoing
+from storage.database import Database
+from storage.outbox import backlog
+from storage.sql import Tx
+
+T = TypeVar("T")
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+UPDATES = Counter(
+    "chatlend_updates", "Updates handled, by transport and outcome", ["transport", "outcome"],
+    registry=REGISTRY,
+)  # fmt: skip
+STEP_SECONDS = Histogram(
+    "chatlend_step_seconds", "Time to handle one update (unit of work included)", ["transport"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5), registry=REGISTRY,
+)  # fmt: skip
+COMMIT_SECONDS = Histogram(
+    "chatlend_unit_of_work_seconds", "Time of one database transaction, commit included",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1), registry=REGISTRY,
+)  # fmt: skip
+ERRORS = Counter("chatlend_errors", "Errors logged, by exception type", ["kind"], registry=REGISTRY)
+SENDS = Counter(
+    "chatlend_sends", "Messages handed to the platform, by result (ok, 429, 403, 400, 5xx)",
+    ["result"], registry=REGISTRY,
+)  # fmt: skip
+JOB_MESSAGES = Counter(
+    "chatlend_job_messages_sent", "Messages queued by recurring jobs", ["job"], registry=REGISTRY
+)  # job = reminder or broadcast; the scheduler counts them with count_job_message()
+OUTBOX_BACKLOG = Gauge(
+    "chatlend_outbox_backlog", "Outbox rows waiting to be sent", registry=REGISTRY
+)
+OUTBOX_OLDEST = Gauge(
+    "chatlend_outbox_oldest_seconds", "Age of the oldest outbox row waiting", registry=REGISTRY
+)
+DECISIONS = Gauge(
+    "chatlend_decisions", "Risk decisions recorded in the database, by outcome (the same on "
+    "every replica: aggregate with max, not sum)", ["outcome"], registry=REGISTRY,
+)  # fmt: skip
+
+
+def count_job_message(job: str, count: int = 1) -> None:
+    """For the scheduler's jobs: reminders and broadcasts queued."""
+    JOB_MESSAGES.labels(job=job).inc(count)
+
+
+class InstrumentedConversation:
+    """The conversation as a transport sees it, timed and counted. Delegates everything."""
+
+    def __init__(self, conversation: Any, transport: str) -> None:
+        self._conversation = conversation
+        self._transport = transport
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conversation, name)
+
+    async def handle(self, event: Event) -> list[Outgoing]:
+        started = time.perf_counter()
+        # The update id: unique per bot, names no person, and matches Telegram's redeliveries.
+        update = event.update_id if event.update_id is not None else f"n{time.monotonic_ns()}"
+        try:
+            with correlated(f"{event.platform}-{update}"):
+                outgoing: list[Outgoing] = await self._conversation.handle(event)
+        except BaseException:
+            UPDATES.labels(transport=self._transport, outcome="error").inc()
+            raise
+        finally:
+            STEP_SECONDS.labels(transport=self._transport).observe(time.perf_counter() - started)
+        UPDATES.labels(
+            transport=self._transport, outcome="answered" if outgoing else "silent"
+        ).inc()
+        return outgoing
+
+
+def instrument_database(db: Database) -> None:
+    """Time every unit of work this database runs."""
+    run = db.run
+
+    async def timed(work: Callable[[Tx], T]) -> T:
+        started = time.perf_counter()
+        try:
+            return await run(work)
+        finally:
+            COMMIT_SECONDS.observe(time.perf_counter() - started)
+
+    db.run = timed  # type: ignore[method-assign]
+
+
+def send_result(error: BaseException | None) -> str:
+    if error is None:
+        return "ok"
+    if isinstance(error, RetryLater) or "flood wait" in str(error):
+        return "429"
+    if isinstance(error, EditRejected):
+        return "400"
+    reason = error.reason if isinstance(error, DeliveryError) else ""
+    if reason.startswith("blocked or not allowed"):
+        return "403"
+    if "BadRequest" in reason:
+        return "400"
+    return "5xx"
+
+
+class CountingSender:
+    """A Sender that counts each platform call by result."""
+
+    def __init__(self, sender: Sender) -> None:
+        self._sender = sender
+
+    async def send(self, chat_id: int, text: str, markup: Markup) -> None:
+        await self._counted(self._sender.send(chat_id, text, markup))
+
+    async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:
+        await self._counted(self._sender.edit(chat_id, message_id, text, markup))
+
+    @staticmethod
+    async def _counted(call: Any) -> None:
+        try:
+            await call
+        except Exception as error:
+            SENDS.labels(result=send_result(error)).inc()
+            raise
+        SENDS.labels(result="ok").inc()
+
+
+class ErrorCounter(logging.Handler):
+    """Counts error records by exception type (or logger name), so errors the engine catches
+    and answers politely still show up."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        kind = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else None
+        ERRORS.labels(kind=kind or record.name).inc()
+
+
+def count_errors(logger: logging.Logger | None = None) -> None:
+    target = logger or logging.getLogger()
+    if not any(isinstance(handler, ErrorCounter) for handler in target.handlers):
+        target.addHandler(ErrorCounter())
+
+
+def _database_figures(tx: Tx) -> tuple[int, datetime | None, Sequence[tuple[str, int]]]:
+    count, oldest = backlog(tx)
+    rows = tx.all("SELECT outcome, COUNT(*) AS n FROM applications GROUP BY outcome")
+    return count, oldest, [(row.outcome, int(row.n)) for row in rows]
+
+
+async def refresh_from_database(db: Database) -> int:
+    """Read the gauges that live in the database; returns the outbox backlog."""
+    count, oldest, decisions = await db.run(_database_figures)
+    OUTBOX_BACKLOG.set(count)
+    OUTBOX_OLDEST.set(0 if oldest is None else (datetime.now(UTC) - oldest).total_seconds())
+    for outcome, n in decisions:
+        DECISIONS.labels(outcome=outcome).set(n)
+    return count
+
+
+def exposition() -> tuple[bytes, str]:
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
