@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from lending.schedule import RepaymentMethod, annuity_payment_fen, build_schedule, monthly_rate
+from lending.schedule import annuity_payment_fen, largest_equal_instalment_fen, monthly_rate
 from risk.policy import RiskPolicy
 
 
@@ -20,10 +20,7 @@ def largest_instalment_fen(
     """The largest monthly payment of an equal-instalment loan of `amount_fen` from `start`."""
     if amount_fen <= 0:
         return 0
-    schedule = build_schedule(
-        amount_fen, max(term_months, 1), daily_rate, RepaymentMethod.EQUAL_INSTALLMENT, start
-    )
-    return max(i.total_fen for i in schedule.instalments)
+    return largest_equal_instalment_fen(amount_fen, max(term_months, 1), daily_rate, start)
 
 
 def repayment_room_fen(monthly_income_fen: int, monthly_debt_fen: int, policy: RiskPolicy) -> int:
