@@ -147,6 +147,19 @@ def monthly_due_dates(start: date, term_months: int) -> tuple[date, ...]:
     return tuple(add_months(start, k) for k in range(1, term_months + 1))
 
 
+@lru_cache(maxsize=4096)
+def monthly_period_days(start: date, term_months: int) -> tuple[int, ...]:
+    """The actual days of each period of a monthly schedule from `start`."""
+    return tuple(period_days(start, monthly_due_dates(start, term_months)))
+
+
+def period_days(start: date, dates: Sequence[date]) -> list[int]:
+    """The actual days of each period: from `start` to the first date, then between dates."""
+    return [
+        (due - previous).days for previous, due in zip((start, *dates[:-1]), dates, strict=True)
+    ]
+
+
 def period_interest_fen(balance_fen: int, daily_rate: Decimal, days: int) -> int:
     return round_fen(balance_fen * daily_rate * days)
 
@@ -156,8 +169,14 @@ def exact_rate_ratio(daily_rate: Decimal, largest_balance_fen: int) -> tuple[int
     balance up to `largest_balance_fen` over a period of up to 999 days is exact in the current
     Decimal context (any real rate and amount), so interest can be worked out in integers with
     the very same result; None otherwise."""
-    digits = len(str(largest_balance_fen)) + len(daily_rate.as_tuple().digits) + 3
-    return daily_rate.as_integer_ratio() if digits <= getcontext().prec else None
+    rate_digits, ratio = _digits_and_ratio(daily_rate)
+    digits = len(str(largest_balance_fen)) + rate_digits + 3
+    return ratio if digits <= getcontext().prec else None
+
+
+@lru_cache(maxsize=1024)
+def _digits_and_ratio(rate: Decimal) -> tuple[int, tuple[int, int]]:
+    return len(rate.as_tuple().digits), rate.as_integer_ratio()
 
 
 def monthly_rate(daily_rate: Decimal, day_count: int = 365) -> Decimal:
@@ -230,7 +249,7 @@ def _bullet(
 def equal_instalment_rows(
     principal_fen: int, rate: Decimal, start: date, dates: Sequence[date], day_count: int
 ) -> list[Instalment]:
-    parts = equal_instalment_parts(principal_fen, rate, start, dates, day_count)
+    parts = equal_instalment_parts(principal_fen, rate, period_days(start, dates), day_count)
     return [
         Instalment(number, due, principal, interest)
         for number, (due, (principal, interest)) in enumerate(
@@ -240,24 +259,28 @@ def equal_instalment_rows(
 
 
 def equal_instalment_parts(
-    principal_fen: int, rate: Decimal, start: date, dates: Sequence[date], day_count: int
+    principal_fen: int, rate: Decimal, period_days: Sequence[int], day_count: int
 ) -> list[tuple[int, int]]:
-    """(principal, interest) of each equal instalment due on `dates`, without building rows."""
-    payment = annuity_payment_fen(principal_fen, monthly_rate(rate, day_count), len(dates))
+    """(principal, interest) of each equal instalment over periods of so many days."""
+    payment = annuity_payment_fen(principal_fen, monthly_rate(rate, day_count), len(period_days))
     # the same fen as period_interest_fen, in integers unless the rate is beyond Decimal's digits
     ratio = exact_rate_ratio(rate, principal_fen)
-    balance, previous, parts = principal_fen, start, []
-    for number, due in enumerate(dates, start=1):
-        days = (due - previous).days
+    balance, parts = principal_fen, []
+    for days in period_days:
         if ratio is None:
             interest = period_interest_fen(balance, rate, days)
         else:
             interest = round_fen_ratio(balance * ratio[0] * days, ratio[1])
-        # Clamped: a tiny loan can have a payment below a long month's interest.
-        part = balance if number == len(dates) else min(max(payment - interest, 0), balance)
+        part = payment - interest
+        if part < 0:  # a tiny loan's payment can be below a long month's interest
+            part = 0
+        elif part > balance:
+            part = balance
         parts.append((part, interest))
         balance -= part
-        previous = due
+    # the last instalment repays whatever principal is left
+    part, interest = parts[-1]
+    parts[-1] = (part + balance, interest)
     return parts
 
 
@@ -273,8 +296,8 @@ def largest_equal_instalment_fen(
     """
     if principal_fen <= 0 or term_months < 1 or daily_rate < 0:
         raise ValueError("a schedule needs a positive principal and term and a rate of at least 0")
-    dates = monthly_due_dates(start, term_months)
-    parts = equal_instalment_parts(principal_fen, daily_rate, start, dates, day_count)
+    days = monthly_period_days(start, term_months)
+    parts = equal_instalment_parts(principal_fen, daily_rate, days, day_count)
     return max(principal + interest for principal, interest in parts)
 
 
