@@ -10,6 +10,7 @@ Public API
 lending.money
     round_fen(amount: Decimal) -> int ; yuan_to_fen(yuan: str | int | Decimal) -> int
     fen_to_yuan(fen: int) -> Decimal ; format_yuan(fen: int) -> str
+    round_fen_ratio(numerator: int, denominator: int) -> int (round_fen of the exact quotient)
 lending.apr
     AprQuote(periodic_irr: Decimal, apr_compound: Decimal, apr_simple: Decimal)
         .apr -> the shown basis (= apr_simple: IRR x periods a year, PBoC [2021] No. 3)
@@ -27,6 +28,8 @@ lending.schedule
     build_schedule(principal_fen, term_months, daily_rate, method, start, *, fee_fen=0,
                    day_count=365, term_days=None) -> Schedule   (term_days: bullet only)
     add_months(start, months) -> date ; annuity_payment_fen(principal_fen, rate, periods) -> int
+    largest_equal_instalment_fen(principal_fen, term_months, daily_rate, start, day_count=365)
+        -> int (the largest payment of that equal-instalment schedule, no rows, no APR; cached)
 lending.products
     Product(code, line_min_fen, line_max_fen, drawdown_min_fen, drawdown_max_fen,
             review_threshold_fen, terms, daily_rate_min, daily_rate_max, apr_cap, cap_basis,

@@ -40,3 +40,12 @@ def fen_to_yuan(fen: int) -> Decimal:
 def format_yuan(fen: int) -> str:
     """Plain yuan with thousands separators, 1,234.56 (locale formatting is Babel's job)."""
     return f"{fen_to_yuan(fen):,}"
+
+
+def round_fen_ratio(numerator: int, denominator: int) -> int:
+    """`numerator / denominator` fen rounded to a whole fen, half up, as round_fen would round
+    the same exact quotient; integers only, for loops that round thousands of times."""
+    if denominator <= 0:
+        raise ValueError("the denominator must be positive")
+    magnitude = (2 * abs(numerator) + denominator) // (2 * denominator)
+    return magnitude if numerator >= 0 else -magnitude

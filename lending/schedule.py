@@ -18,13 +18,15 @@ Rules, so finance can recompute any figure by hand:
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Decimal, getcontext
 from enum import StrEnum
+from functools import lru_cache
 
 from lending.apr import AprQuote, dated_npv_at, periodic_npv_at, quote, quote_dated
-from lending.money import round_fen
+from lending.money import round_fen, round_fen_ratio
 
 
 class RepaymentMethod(StrEnum):
@@ -136,11 +138,45 @@ def add_months(start: date, months: int) -> date:
 
 
 def due_dates(start: date, term_months: int) -> list[date]:
-    return [add_months(start, k) for k in range(1, term_months + 1)]
+    return list(monthly_due_dates(start, term_months))
+
+
+@lru_cache(maxsize=4096)
+def monthly_due_dates(start: date, term_months: int) -> tuple[date, ...]:
+    """due_dates, kept: every loan and every offer started on one day shares them."""
+    return tuple(add_months(start, k) for k in range(1, term_months + 1))
+
+
+@lru_cache(maxsize=4096)
+def monthly_period_days(start: date, term_months: int) -> tuple[int, ...]:
+    """The actual days of each period of a monthly schedule from `start`."""
+    return tuple(period_days(start, monthly_due_dates(start, term_months)))
+
+
+def period_days(start: date, dates: Sequence[date]) -> list[int]:
+    """The actual days of each period: from `start` to the first date, then between dates."""
+    return [
+        (due - previous).days for previous, due in zip((start, *dates[:-1]), dates, strict=True)
+    ]
 
 
 def period_interest_fen(balance_fen: int, daily_rate: Decimal, days: int) -> int:
     return round_fen(balance_fen * daily_rate * days)
+
+
+def exact_rate_ratio(daily_rate: Decimal, largest_balance_fen: int) -> tuple[int, int] | None:
+    """`daily_rate` as numerator / denominator when every period_interest_fen product of a
+    balance up to `largest_balance_fen` over a period of up to 999 days is exact in the current
+    Decimal context (any real rate and amount), so interest can be worked out in integers with
+    the very same result; None otherwise."""
+    rate_digits, ratio = _digits_and_ratio(daily_rate)
+    digits = len(str(largest_balance_fen)) + rate_digits + 3
+    return ratio if digits <= getcontext().prec else None
+
+
+@lru_cache(maxsize=1024)
+def _digits_and_ratio(rate: Decimal) -> tuple[int, tuple[int, int]]:
+    return len(rate.as_tuple().digits), rate.as_integer_ratio()
 
 
 def monthly_rate(daily_rate: Decimal, day_count: int = 365) -> Decimal:
@@ -151,8 +187,14 @@ def annuity_payment_fen(principal_fen: int, rate: Decimal, periods: int) -> int:
     """The level payment that repays `principal_fen` over `periods` at `rate` per period."""
     if rate == 0:
         return round_fen(Decimal(principal_fen) / periods)
-    growth = (1 + rate) ** periods
+    growth = _growth(rate, periods)
     return round_fen(principal_fen * rate * growth / (growth - 1))
+
+
+@lru_cache(maxsize=1024)
+def _growth(rate: Decimal, periods: int) -> Decimal:
+    # (1 + rate) ** periods depends on the price alone, and a book has few prices
+    return (1 + rate) ** periods
 
 
 def build_schedule(
@@ -181,7 +223,7 @@ def build_schedule(
             raise ValueError("term must be at least one month")
         if term_days is not None:
             raise ValueError("term_days is only for bullet repayment")
-        dates = due_dates(start, term_months)
+        dates = monthly_due_dates(start, term_months)
         if method is RepaymentMethod.EQUAL_INSTALLMENT:
             instalments = equal_instalment_rows(principal_fen, daily_rate, start, dates, day_count)
         else:
@@ -205,23 +247,62 @@ def _bullet(
 
 
 def equal_instalment_rows(
-    principal_fen: int, rate: Decimal, start: date, dates: list[date], day_count: int
+    principal_fen: int, rate: Decimal, start: date, dates: Sequence[date], day_count: int
 ) -> list[Instalment]:
-    payment = annuity_payment_fen(principal_fen, monthly_rate(rate, day_count), len(dates))
-    balance, previous, rows = principal_fen, start, []
-    for number, due in enumerate(dates, start=1):
-        interest = period_interest_fen(balance, rate, (due - previous).days)
-        # Clamped: a tiny loan can have a payment below a long month's interest.
-        regular = min(max(payment - interest, 0), balance)
-        part = balance if number == len(dates) else regular
-        rows.append(Instalment(number, due, part, interest))
+    parts = equal_instalment_parts(principal_fen, rate, period_days(start, dates), day_count)
+    return [
+        Instalment(number, due, principal, interest)
+        for number, (due, (principal, interest)) in enumerate(
+            zip(dates, parts, strict=True), start=1
+        )
+    ]
+
+
+def equal_instalment_parts(
+    principal_fen: int, rate: Decimal, period_days: Sequence[int], day_count: int
+) -> list[tuple[int, int]]:
+    """(principal, interest) of each equal instalment over periods of so many days."""
+    payment = annuity_payment_fen(principal_fen, monthly_rate(rate, day_count), len(period_days))
+    # the same fen as period_interest_fen, in integers unless the rate is beyond Decimal's digits
+    ratio = exact_rate_ratio(rate, principal_fen)
+    balance, parts = principal_fen, []
+    for days in period_days:
+        if ratio is None:
+            interest = period_interest_fen(balance, rate, days)
+        else:
+            interest = round_fen_ratio(balance * ratio[0] * days, ratio[1])
+        part = payment - interest
+        if part < 0:  # a tiny loan's payment can be below a long month's interest
+            part = 0
+        elif part > balance:
+            part = balance
+        parts.append((part, interest))
         balance -= part
-        previous = due
-    return rows
+    # the last instalment repays whatever principal is left
+    part, interest = parts[-1]
+    parts[-1] = (part + balance, interest)
+    return parts
+
+
+@lru_cache(maxsize=16_384)
+def largest_equal_instalment_fen(
+    principal_fen: int, term_months: int, daily_rate: Decimal, start: date, day_count: int = 365
+) -> int:
+    """The largest payment of build_schedule(..., EQUAL_INSTALLMENT, start), found without
+    building the schedule (no rows, no APR): what an affordability rule needs.
+
+    Kept by its inputs: the chat offers a few amounts and terms, lines are whole steps, and
+    every application of a day starts on that day, so most are asked again within the day.
+    """
+    if principal_fen <= 0 or term_months < 1 or daily_rate < 0:
+        raise ValueError("a schedule needs a positive principal and term and a rate of at least 0")
+    days = monthly_period_days(start, term_months)
+    parts = equal_instalment_parts(principal_fen, daily_rate, days, day_count)
+    return max(principal + interest for principal, interest in parts)
 
 
 def equal_principal_rows(
-    principal_fen: int, rate: Decimal, start: date, dates: list[date]
+    principal_fen: int, rate: Decimal, start: date, dates: Sequence[date]
 ) -> list[Instalment]:
     base = principal_fen // len(dates)
     balance, previous, rows = principal_fen, start, []

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from lending.schedule import RepaymentMethod, annuity_payment_fen, build_schedule, monthly_rate
+from lending.schedule import largest_equal_instalment_fen
 from risk.policy import RiskPolicy
 
 
@@ -20,10 +20,7 @@ def largest_instalment_fen(
     """The largest monthly payment of an equal-instalment loan of `amount_fen` from `start`."""
     if amount_fen <= 0:
         return 0
-    schedule = build_schedule(
-        amount_fen, max(term_months, 1), daily_rate, RepaymentMethod.EQUAL_INSTALLMENT, start
-    )
-    return max(i.total_fen for i in schedule.instalments)
+    return largest_equal_instalment_fen(amount_fen, max(term_months, 1), daily_rate, start)
 
 
 def repayment_room_fen(monthly_income_fen: int, monthly_debt_fen: int, policy: RiskPolicy) -> int:
@@ -43,33 +40,34 @@ def affordable_line_fen(
     """The largest line, up to `at_most` and in whole steps, whose full drawdown over the
     longest term keeps every monthly repayment within the ceiling (0 when nothing fits).
 
-    One real schedule settles the usual case (`at_most` fits); otherwise a bisection over whole
-    steps, started around the annuity's answer so that it takes a few schedules, not dozens.
+    One real schedule settles the usual case (`at_most` fits); otherwise the instalment, which
+    grows in proportion to the line within a few fen, points at the answer, and two schedules
+    around it confirm it (a bisection between them covers any case they do not settle).
     """
     room = repayment_room_fen(monthly_income_fen, monthly_debt_fen, policy)
     term = policy.affordability_term_months
     step = policy.limit_step_fen
 
-    def fits(steps: int) -> bool:
-        return largest_instalment_fen(steps * step, term, daily_rate, start) <= room
+    def instalment(steps: int) -> int:
+        return largest_instalment_fen(steps * step, term, daily_rate, start)
 
     high = at_most // step  # the instalment grows with the line: bisect on steps
     if high <= 0 or room <= 0:
         return 0
-    if fits(high):
+    top = instalment(high)
+    if top <= room:
         return high * step
-    per_fen = annuity_payment_fen(1_000_000, monthly_rate(daily_rate), term) / Decimal(1_000_000)
-    estimate = int(room / per_fen) // step
+    estimate = room * high // top
     low = 0  # fits (a line of 0 needs no repayment); `high` does not
-    for probe in (estimate * 97 // 100, estimate * 103 // 100 + 1):
+    for probe in (estimate, estimate + 1):
         if low < probe < high:
-            if fits(probe):
+            if instalment(probe) <= room:
                 low = probe
             else:
                 high = probe
     while high - low > 1:
         middle = (low + high) // 2
-        if fits(middle):
+        if instalment(middle) <= room:
             low = middle
         else:
             high = middle

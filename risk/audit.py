@@ -10,6 +10,8 @@ from typing import Any
 from risk.application import Application, PolicyContext
 
 _APPLICATION_FIELDS = tuple(f.name for f in fields(Application))
+# built once: json.dumps with options builds an encoder per call
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
 
 
 def canonical_inputs(app: Application, ctx: PolicyContext) -> dict[str, Any]:
@@ -33,5 +35,5 @@ def canonical_inputs(app: Application, ctx: PolicyContext) -> dict[str, Any]:
 
 
 def inputs_hash(app: Application, ctx: PolicyContext) -> str:
-    text = json.dumps(canonical_inputs(app, ctx), sort_keys=True, separators=(",", ":"))
+    text = _CANONICAL_JSON.encode(canonical_inputs(app, ctx))
     return hashlib.sha256(text.encode()).hexdigest()

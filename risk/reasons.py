@@ -164,16 +164,16 @@ def top_factors(
 ) -> tuple[Reason, ...]:
     """The nameable factors that cost the most points against the best answer, largest gap
     first, each reason shown once."""
+    # (earned - best, place in the card) sorts the costliest first, ties in the card's order
     gaps = sorted(
-        (
-            (feature.best - earned, index)
-            for index, (feature, earned) in enumerate(zip(card.features, points, strict=True))
-            if earned < feature.best
-        ),
-        key=lambda gap: (-gap[0], gap[1]),
+        (earned - feature.best, index)
+        for index, (feature, earned) in enumerate(zip(card.features, points, strict=True))
+        if earned < feature.best
     )
     chosen: list[Reason] = []
     for _, index in gaps:
+        if len(chosen) == limit:
+            break  # later gaps could only add reasons past the limit
         name = card.features[index].name
         reason = factor_reason(name, values[name])
         if reason is not None and reason not in chosen:

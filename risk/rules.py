@@ -80,5 +80,6 @@ def fired_rules(
     app: Application, ctx: PolicyContext, policy: RiskPolicy, new_instalment_fen: int
 ) -> tuple[str, ...]:
     """Codes of every rule that blocks the application (all of them, for the audit trail)."""
-    fired = (rule(app, ctx, policy, new_instalment_fen) for rule in RULES)
-    return tuple(code for code in fired if code is not None)
+    return tuple(
+        [code for rule in RULES if (code := rule(app, ctx, policy, new_instalment_fen)) is not None]
+    )
