@@ -89,15 +89,14 @@ def _penalty(loan: Loan, day: date) -> Entry | None:
 
 def _close_one_day(loan: Loan, day: date) -> tuple[Loan, list[Entry]]:
     posted: list[Entry] = []
-    # Only applying credit can close a loan mid-day, so status is checked before and after it
-    # (it is derived from every entry, and this runs once per loan per day).
+    # Only applying credit can close a loan mid-day, so status is checked before and after it.
     active = loan.status == "active"
     for step in (_accrual, _apply_credit, _penalty):
         if not active:
             break
         made = step(loan, day)
         if made is not None and made.key not in loan.keys:
-            loan = loan.with_entries([made])
+            loan = _advanced(loan, made)
             posted.append(made)
             active = step is not _apply_credit or loan.status == "active"
     if loan.closed_through is None or day > loan.closed_through:
@@ -105,16 +104,27 @@ def _close_one_day(loan: Loan, day: date) -> tuple[Loan, list[Entry]]:
     return loan, posted
 
 
+def _advanced(loan: Loan, made: Entry) -> Loan:
+    """The loan with `made` folded into its opening position: each day of a catch-up costs the
+    same, however many days came before it."""
+    return replace(loan, opening=loan.position.plus([made]), entries=())
+
+
 def _catch_up(loan: Loan, through: date) -> tuple[Loan, list[Entry]]:
     """Close every day not yet closed, from the start (or the last closed day) to `through`."""
     posted: list[Entry] = []
     first = loan.schedule.start if loan.closed_through is None else loan.closed_through
     day = first if loan.closed_through is None else first + timedelta(days=1)
+    if day > through:
+        return loan, posted
+    work = replace(loan, opening=loan.position, entries=())
     while day <= through:
-        loan, made = _close_one_day(loan, day)
+        work, made = _close_one_day(work, day)
         posted += made
         day += timedelta(days=1)
-    return loan, posted
+    return replace(
+        loan, entries=loan.entries + tuple(posted), closed_through=work.closed_through
+    ), posted
 
 
 def run_day(loan: Loan, day: date) -> DayResult:
@@ -164,6 +174,6 @@ def prepare(loan: Loan, on: date) -> tuple[Loan, list[Entry]]:
     if loan.status == "active":
         made = _accrual(loan, on)
         if made is not None and made.key not in loan.keys:
-            loan = loan.with_entries([made])
+            loan = replace(loan, entries=(*loan.entries, made))
             posted.append(made)
     return loan, posted

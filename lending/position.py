@@ -10,7 +10,7 @@ figure exactly on the due date and is what "interest only for days used" means o
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -123,6 +123,76 @@ def balances_of(entries: Iterable[Entry], on: date | None = None) -> Balances:
             if parsed is not None:
                 totals[parsed[0]] += posting.amount_fen
     return Balances(totals[PRINCIPAL], totals[INTEREST], totals[PENALTY], credit)
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """The running sums of a loan's ledger: every receivable per instalment, the interest
+    accrued per instalment, the credit held, and which kinds of entry were ever posted.
+
+    It is what the entries add up to, kept as money moves (storage persists it in the
+    transaction of each posting), so a read costs the same however old the loan is.
+    """
+
+    principal: tuple[int, ...]
+    interest: tuple[int, ...]
+    penalty: tuple[int, ...]
+    accrued: tuple[int, ...]
+    credit_fen: int = 0
+    kinds: frozenset[str] = field(default_factory=frozenset)
+    latest: date | None = None  # the date of the latest entry added up
+
+    @classmethod
+    def empty(cls, instalments: int) -> Position:
+        zeros = (0,) * instalments
+        return cls(zeros, zeros, zeros, zeros)
+
+    def plus(self, entries: Iterable[Entry]) -> Position:
+        """This position with `entries` added (each once: the caller keeps keys unique)."""
+        n = len(self.principal)
+        principal, interest = list(self.principal), list(self.interest)
+        penalty, accrued = list(self.penalty), list(self.accrued)
+        credit, kinds, latest = self.credit_fen, set(self.kinds), self.latest
+        for item in entries:
+            kinds.add(item.kind)
+            latest = item.at if latest is None or item.at > latest else latest
+            for posting in item.postings:
+                if posting.account == BORROWER_CREDIT:
+                    credit -= posting.amount_fen
+                    continue
+                parsed = split_receivable(posting.account)
+                if parsed is None or not 1 <= parsed[1] <= n:
+                    continue
+                kind, index = parsed[0], parsed[1] - 1
+                if kind == PRINCIPAL:
+                    principal[index] += posting.amount_fen
+                elif kind == INTEREST:
+                    interest[index] += posting.amount_fen
+                    if item.kind == ACCRUAL:
+                        accrued[index] += posting.amount_fen
+                else:
+                    penalty[index] += posting.amount_fen
+        return Position(
+            tuple(principal),
+            tuple(interest),
+            tuple(penalty),
+            tuple(accrued),
+            credit,
+            frozenset(kinds),
+            latest,
+        )
+
+    def states(self, schedule: Schedule) -> tuple[InstalmentState, ...]:
+        return tuple(
+            InstalmentState(
+                inst, self.principal[i], self.interest[i], self.penalty[i], self.accrued[i]
+            )
+            for i, inst in enumerate(schedule.instalments)
+        )
+
+    @property
+    def balances(self) -> Balances:
+        return Balances(sum(self.principal), sum(self.interest), sum(self.penalty), self.credit_fen)
 
 
 def interest_earned_fen(schedule: Schedule, number: int, through: date) -> int:

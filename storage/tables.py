@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Numeric, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -196,3 +196,19 @@ class VaultCheck(SQLModel, table=True):
     id: int = Field(primary_key=True)
     canary_enc: str  # a known text, encrypted with PII_KEY
     lookup_check: str = Field(max_length=64)  # the keyed hash of that text
+
+
+class LoanPosition(SQLModel, table=True):
+    """What a loan's ledger adds up to, updated in the transaction of every posting (so a read
+    never replays days), and how far close of business has gone. The ledger stays the truth:
+    tests check the one against the other."""
+
+    __tablename__ = "loan_positions"
+    # The nightly job's claim: active loans not yet closed through a night, read by index.
+    __table_args__ = (Index("ix_loan_positions_work", "status", "closed_through"),)
+    loan_id: str = Field(primary_key=True, foreign_key="loans.id", max_length=32)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    status: str = Field(max_length=16)  # approved, active, closed, written_off
+    closed_through: date  # the last day close of business ran for (start - 1 before any)
+    balances: str  # JSON of lending.position.Position
+    updated_at: datetime
