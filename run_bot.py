@@ -88,10 +88,13 @@ def pick_mode(settings: Settings, requested: str | None) -> str:
 
 
 async def run(settings: Settings, mode: str) -> None:
+    from bot.scheduler import start_servicing, stop_servicing
     from bot.wiring import build_conversation, close
 
     conversation = await build_conversation(settings)
     token = settings.bot_token_value
+    # Close of business and reminders run beside every transport, on the same event loop.
+    scheduler = start_servicing(conversation, settings)
     try:
         if mode == "console":
             from bot.console import interactive
@@ -129,6 +132,7 @@ async def run(settings: Settings, mode: str) -> None:
                 conversation, token, settings.telegram_api_base, settings.admin_ids
             )
     finally:
+        await stop_servicing(scheduler)
         await close(conversation)
 
 

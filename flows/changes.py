@@ -74,9 +74,27 @@ class PostEntries:
 
 
 @dataclass(frozen=True, slots=True)
+class SaveReminderPreferences:
+    """The borrower's reminder hour (local) and whether they want the 3-day notice."""
+
+    hour: int
+    three_day_notice: bool
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
 class Audit:
     action: str
     detail: str
 
 
-Change = UseInvite | RecordConsent | SaveIdentity | RecordDecision | OpenLoan | PostEntries | Audit
+Change = (
+    UseInvite
+    | RecordConsent
+    | SaveIdentity
+    | RecordDecision
+    | OpenLoan
+    | PostEntries
+    | Audit
+    | SaveReminderPreferences
+)

@@ -63,6 +63,8 @@ async def cancel(ctx: StepContext, arg: str) -> None:
     state = ctx.session.state
     if state in (*BORROW_ORDER, *REPAY_ORDER):
         await cancel_to_home(ctx)
+    elif state is State.REMINDERS:
+        await ctx.go(State.HOME)
     elif state in ONBOARDING_ORDER:
         ctx.say(
             ctx._(
@@ -111,6 +113,10 @@ async def _repay(ctx: StepContext) -> None:
     await _to(ctx, State.REPAY_AMOUNT)
 
 
+async def _reminders(ctx: StepContext) -> None:
+    await _to(ctx, State.REMINDERS)
+
+
 async def _menu(ctx: StepContext) -> None:
     await _to(ctx, State.HOME)
 
@@ -135,4 +141,5 @@ COMMANDS: dict[str, CommandHandler] = {
     "loans": _customer_only(_loans),
     "repay": _customer_only(_repay),
     "menu": _customer_only(_menu),
+    "reminders": _customer_only(_reminders),
 }

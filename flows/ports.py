@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 from flows.changes import Change
 from flows.events import Outgoing, Reply
+from flows.reminder_plan import Preferences
 from flows.session import Session
 from lending.servicing import Loan
 from risk.application import InviterStanding
@@ -109,6 +110,8 @@ class Repository(Protocol):
         """How the inviting customer stands; None for operators' invites or unknown inviters.
         Asked only when the borrower consented to the use of the invite relationship."""
         ...
+
+    async def reminder_preferences(self, user_id: int) -> Preferences: ...
 
 
 class UnitOfWork(Repository, Protocol):

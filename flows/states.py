@@ -45,6 +45,7 @@ class State(StrEnum):
     BORROW_DISCLOSURE = "borrow_disclosure"
     REPAY_AMOUNT = "repay_amount"
     REPAY_CONFIRM = "repay_confirm"
+    REMINDERS = "reminders"
 
 
 # The onboarding questions in the order they are asked; /back walks this list backwards.
@@ -78,7 +79,7 @@ BORROW_ORDER: tuple[State, ...] = (State.BORROW_AMOUNT, State.BORROW_TERM, State
 REPAY_ORDER: tuple[State, ...] = (State.REPAY_AMOUNT, State.REPAY_CONFIRM)
 
 # States a person with a decided application is in: the home menu and its sub-flows.
-CUSTOMER_STATES = frozenset({State.HOME, *BORROW_ORDER, *REPAY_ORDER})
+CUSTOMER_STATES = frozenset({State.HOME, *BORROW_ORDER, *REPAY_ORDER, State.REMINDERS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +140,12 @@ TRANSITIONS: tuple[Transition, ...] = (
         Transition(State.REVIEW_ANSWERS, state, "an answer is missing")
         for state in ONBOARDING_ORDER[5:-1]
     ),
+    *(
+        Transition(state, State.REMINDERS, "/reminders")
+        for state in (State.HOME, *BORROW_ORDER, *REPAY_ORDER)
+    ),
+    Transition(State.REMINDERS, State.HOME, "done, /cancel or /menu"),
+    Transition(State.REMINDERS, State.REPAY_AMOUNT, "/repay"),
 )
 
 ALLOWED: frozenset[tuple[State, State]] = frozenset((t.source, t.target) for t in TRANSITIONS)

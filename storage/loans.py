@@ -48,8 +48,8 @@ def insert_loan(
     if not created:
         return False
     tx.execute(
-        "INSERT INTO loan_positions (loan_id, user_id, status, closed_through, balances, updated_at)"
-        " VALUES (:loan, :user, :status, :closed, :balances, :now)",
+        "INSERT INTO loan_positions (loan_id, user_id, status, closed_through, days_past_due,"
+        " balances, updated_at) VALUES (:loan, :user, :status, :closed, 0, :balances, :now)",
         loan=loan.loan_id,
         user=user_id,
         status=loan.status,
@@ -86,7 +86,10 @@ def insert_entries(tx: Tx, loan_id: str, entries: Iterable[Entry], now: datetime
     if row is not None and posted:
         position = position_from_json(row.balances).plus(posted)
         tx.execute(
-            "UPDATE loan_positions SET balances = :balances, status = :status, updated_at = :now"
+            # A repayment can cure a loan: days past due are only known again at the next close
+            # of business, but a loan no longer active is no longer late.
+            "UPDATE loan_positions SET balances = :balances, status = :status, updated_at = :now,"
+            " days_past_due = CASE WHEN :status = 'active' THEN days_past_due ELSE 0 END"
             " WHERE loan_id = :loan",
             balances=position_to_json(position),
             status=status_of(position),
@@ -184,7 +187,7 @@ def _schedule(row: Row, instalments: Sequence[Instalment]) -> Schedule:
     )
 
 
-def _instalments(tx: Tx, where: str, **params: Any) -> dict[str, list[Instalment]]:
+def instalments_where(tx: Tx, where: str, **params: Any) -> dict[str, list[Instalment]]:
     found: dict[str, list[Instalment]] = defaultdict(list)
     for row in tx.all(
         "SELECT i.* FROM instalments i JOIN loans l ON l.id = i.loan_id"
@@ -221,7 +224,7 @@ def load_loans(tx: Tx, user_id: int) -> list[Loan]:
     )
     if not rows:
         return []
-    instalments = _instalments(tx, "l.user_id = :user", user=user_id)
+    instalments = instalments_where(tx, "l.user_id = :user", user=user_id)
     return [stored_loan(row, instalments[row.id]) for row in rows]
 
 
@@ -230,7 +233,7 @@ def load_ledger(tx: Tx, user_id: int) -> list[Loan]:
     loan_rows = tx.all(
         "SELECT * FROM loans WHERE user_id = :user ORDER BY created_at, id", user=user_id
     )
-    instalments = _instalments(tx, "l.user_id = :user", user=user_id)
+    instalments = instalments_where(tx, "l.user_id = :user", user=user_id)
     postings: dict[str, list[Posting]] = defaultdict(list)
     for row in tx.all(
         "SELECT p.entry_key, p.account, p.amount_fen FROM postings p"

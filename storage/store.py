@@ -17,6 +17,7 @@ from flows.changes import (
     RecordConsent,
     RecordDecision,
     SaveIdentity,
+    SaveReminderPreferences,
     UseInvite,
 )
 from flows.events import Outgoing, Reply
@@ -31,12 +32,14 @@ from flows.ports import (
     StaleSession,
     run_to_end,
 )
+from flows.reminder_plan import Preferences
 from flows.session import Session, UserStatus
 from flows.states import State
 from lending import servicing
 from lending.servicing import Loan
 from risk.application import InviterStanding
 from storage import outbox as outbox_rows
+from storage import reminders as reminder_rows
 from storage.codec import dumps, reply_from_json, reply_to_json
 from storage.database import Database
 from storage.loans import insert_entries, insert_loan, load_loans, set_closed_through
@@ -117,6 +120,7 @@ class TxStore:
         ):
             raise Replayed  # another worker committed it meanwhile and answers it
         user_id = _save_session(tx, before_version, session, now)
+        reminder_rows.mark_reachable(tx, user_id)  # they wrote to us: no longer blocked
         for change in changes:
             self._apply(user_id, change, now)
         ids = [outbox_rows.enqueue(tx, message, now, leased=True) for message in outbox]
@@ -169,6 +173,9 @@ class TxStore:
                 set_closed_through(tx, change.loan_id, change.closed_through)
             case Audit():
                 _audit(tx, f"user:{user_id}", change.action, change.detail, now)
+            case SaveReminderPreferences():
+                prefs = Preferences(change.hour, change.three_day_notice)
+                reminder_rows.save_preferences(tx, user_id, prefs, change.timezone, now)
 
     # -- reads for the steps (coroutines that never suspend) --------------------------------
 
@@ -236,6 +243,9 @@ class TxStore:
             tenure_days=(today - created.date()).days,
         )
 
+    async def reminder_preferences(self, user_id: int) -> Preferences:
+        return reminder_rows.preferences(self.tx, user_id)
+
 
 class SqlStore:
     """The store the engine holds: opens units of work, and serves tools and jobs that work
@@ -277,6 +287,9 @@ class SqlStore:
 
     async def inviter_standing(self, inviter: str, today: date) -> InviterStanding | None:
         return await self._read(lambda uow: uow.inviter_standing(inviter, today))
+
+    async def reminder_preferences(self, user_id: int) -> Preferences:
+        return await self._read(lambda uow: uow.reminder_preferences(user_id))
 
     # -- the outbox (storage/outbox.py) ------------------------------------------------
 
