@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flows.notices import reminder
@@ -28,6 +28,8 @@ from flows.reminder_plan import (
     quiet_until,
     send_at,
 )
+from lending import servicing
+from lending.servicing import Loan
 from storage.loans import load_loans
 from storage.outbox import enqueue
 from storage.sql import Row, Tx, day
@@ -138,11 +140,7 @@ def _sweep_one(
     candidates = []
     for row in rows:
         loan = loans.get(row.loan_id)
-        settled = (
-            loan is None
-            or loan.status != "active"
-            or loan.position.states(loan.schedule)[row.instalment - 1].settled
-        )
+        settled = loan is None or _paid(loan, row.instalment, today)
         candidates.append(
             Candidate(row.id, row.loan_id, row.instalment, row.kind, day(row.local_day), settled)
         )
@@ -180,6 +178,17 @@ def _sweep_one(
     _set(tx, verdict.covered, "covered", now)
     report.sent += 1
     report.covered += len(verdict.covered)
+
+
+def _paid(loan: Loan, number: int, today: date) -> bool:
+    """Nothing is owed for this instalment any more: settled, or paid ahead (money held for
+    the borrower covers everything due by its date)."""
+    if loan.status != "active":
+        return True
+    instalment = loan.schedule.instalments[number - 1]
+    if loan.position.states(loan.schedule)[number - 1].settled:
+        return True
+    return servicing.amount_due(loan, max(today, instalment.due_date)) == 0
 
 
 def sweep(

@@ -67,3 +67,20 @@ async def queued(bot: Harness, prefix: str = "reminder:") -> list[Reply]:
 
 
 __all__ = ["Clock"]
+
+
+async def next_day(bot: Harness, rules: ServicingRules | None = None) -> None:
+    """A day passes: the clock moves 24 h, the nightly job runs, then the 10:00 sweep."""
+    bot.clock.advance(days=1)
+    await nightly(bot, rules)
+    await run_sweep(bot)
+
+
+def first_lines(replies: list[Reply]) -> list[str]:
+    return [reply.text.splitlines()[0] for reply in replies]
+
+
+async def repay_due(person: Person) -> None:
+    await person.command("repay")
+    await person.press("Pay")
+    await person.press("Confirm")
