@@ -165,10 +165,13 @@ async def onboard(
     birth: date = date(1990, 3, 7),
     income: str = "2万",
     answers: dict[str, str] | None = None,
+    phone: str = "+86 138 0013 8000",
 ) -> list[Reply]:
     """The whole onboarding with good answers; returns the replies to Submit."""
     await at_name_question(person, invite)
-    return await identify_and_apply(person, birth=birth, income=income, answers=answers)
+    return await identify_and_apply(
+        person, birth=birth, income=income, answers=answers, phone=phone
+    )
 
 
 async def identify_and_apply(
@@ -177,11 +180,12 @@ async def identify_and_apply(
     birth: date = date(1990, 3, 7),
     income: str = "2万",
     answers: dict[str, str] | None = None,
+    phone: str = "+86 138 0013 8000",
 ) -> list[Reply]:
     """From the name question to the decision: KYC, questionnaire, Submit."""
     await person.say("Li Wei")
     await person.say(resident_id(birth))
-    await person.share_contact("+86 138 0013 8000")
+    await person.share_contact(phone)
     chosen = {**GOOD_ANSWERS, **(answers or {})}
     await person.press(chosen["employment"])
     await person.press(chosen["employment_length"])

@@ -28,9 +28,10 @@ async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
 async def borrower(
     bot: Harness, user_id: int = 501, amount: str = "3000", term: str = "3 months"
 ) -> Person:
-    """Onboarded, with one loan drawn now."""
+    """Onboarded (an ID number and phone of their own), with one loan drawn now."""
     person = bot.person(user_id)
-    await onboard(person, await bot.invite())
+    birth = date(1980, 1, 1) + timedelta(days=user_id)
+    await onboard(person, await bot.invite(), birth=birth, phone=f"+86 139 0000 {user_id:04d}")
     await person.press("Borrow")
     await person.say(amount)
     await person.press(term)
