@@ -5,7 +5,7 @@ A reminder is one (instalment, kind) of a loan: "before_3" three days before the
 plans the kinds that fall on the borrower's next day at their reminder hour; the sweep sends what
 is due, at most one message per borrower per local day (the most urgent, covering every loan),
 never in quiet hours, never for an instalment already paid, and drops a pre-due notice whose day
-has passed rather than sending it late.
+(or a due-day notice) has passed rather than sending it late.
 """
 
 from __future__ import annotations
@@ -134,7 +134,9 @@ def choose(candidates: Sequence[Candidate], today: date, prefs: Preferences) -> 
     """
     live, dropped = [], []
     for item in candidates:
-        stale_pre_due = pre_due(item.kind) and item.local_day < today
+        # A notice about a date ("in 3 days", "today") is wrong once its day has passed: it is
+        # dropped, and the overdue reminders take over.
+        stale_pre_due = (pre_due(item.kind) or item.kind == DUE) and item.local_day < today
         turned_off = optional(item.kind) and not prefs.three_day_notice
         if item.settled or stale_pre_due or turned_off or item.local_day > today:
             if item.local_day <= today or item.settled:

@@ -89,10 +89,11 @@ def insert_entries(tx: Tx, loan_id: str, entries: Iterable[Entry], now: datetime
             # A repayment can cure a loan: days past due are only known again at the next close
             # of business, but a loan no longer active is no longer late.
             "UPDATE loan_positions SET balances = :balances, status = :status, updated_at = :now,"
-            " days_past_due = CASE WHEN :status = 'active' THEN days_past_due ELSE 0 END"
+            " days_past_due = CASE WHEN :active THEN days_past_due ELSE 0 END"
             " WHERE loan_id = :loan",
             balances=position_to_json(position),
             status=status_of(position),
+            active=status_of(position) == "active",
             now=now,
             loan=loan_id,
         )

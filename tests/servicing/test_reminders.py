@@ -203,3 +203,30 @@ async def test_a_person_who_blocked_the_bot_is_skipped_until_they_write(bot: Har
     while local(bot).date() < date(2026, 12, 23):
         await next_day(bot)
     assert first_lines(await queued(bot)) == [BEFORE_1, DUE]
+
+
+async def test_a_reminder_woken_at_eight_leaves_no_room_for_a_second_that_day(
+    bot: Harness,
+) -> None:
+    person = await borrower(bot)  # due 23 Dec
+    bot.clock.advance(days=3)
+    await nightly(bot)
+    await person.command("menu")
+    await person.press("Borrow")
+    await person.say("1000")
+    await person.press("3 months")
+    await person.press("Confirm")  # drawn 26 Nov: due 26 Dec, its 1-day notice on 25 Dec
+    while local(bot).date() < date(2026, 12, 23):
+        await next_day(bot)
+    bot.clock.now = at_local(date(2026, 12, 24), 0, 30)
+    await nightly(bot)
+    bot.clock.now = at_local(date(2026, 12, 24), 22)  # "overdue 1" waits for 08:00
+    await run_sweep(bot)
+    bot.clock.now = at_local(date(2026, 12, 25), 0, 30)
+    await nightly(bot)
+    bot.clock.now = at_local(date(2026, 12, 25), 8)
+    await run_sweep(bot)
+    bot.clock.now = at_local(date(2026, 12, 25), 10)  # the second loan's 1-day notice
+    report = await run_sweep(bot)
+    assert report.covered == 1 and report.sent == 0
+    assert first_lines(await queued(bot))[-1] == overdue(1)
