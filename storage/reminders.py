@@ -107,6 +107,20 @@ def mark_unreachable(tx: Tx, chat_id: int, platform: str, now: datetime) -> None
     )
 
 
+# How bot/delivery.py words Telegram's 403 (the person blocked the bot, or never started it).
+BLOCKED = "blocked or not allowed"
+
+
+def blocked_by(tx: Tx, outbox_id: int, now: datetime) -> None:
+    """Delivery of this outbox row got a 403: its person is unreachable, and the row is not
+    retried (it would only be refused again)."""
+    row = tx.one("SELECT chat_id, platform FROM outbox WHERE id = :id", id=outbox_id)
+    if row is None:
+        return
+    mark_unreachable(tx, row.chat_id, row.platform, now)
+    tx.execute("UPDATE outbox SET status = 'dead' WHERE id = :id", id=outbox_id)
+
+
 def mark_reachable(tx: Tx, user_id: int) -> None:
     """The person wrote to us again."""
     tx.execute("DELETE FROM unreachable_users WHERE user_id = :user", user=user_id)

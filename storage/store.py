@@ -300,7 +300,12 @@ class SqlStore:
         await self.db.run(lambda tx: outbox_rows.mark_delivered(tx, outbox_id, now))
 
     async def mark_failed(self, outbox_id: int, error: str, now: datetime) -> None:
-        await self.db.run(lambda tx: outbox_rows.mark_failed(tx, outbox_id, error, now))
+        def work(tx: Tx) -> None:
+            outbox_rows.mark_failed(tx, outbox_id, error, now)
+            if error.startswith(reminder_rows.BLOCKED):
+                reminder_rows.blocked_by(tx, outbox_id, now)
+
+        await self.db.run(work)
 
     async def enqueue(self, messages: Sequence[OutboxMessage], now: datetime) -> list[int]:
         """Queue messages outside a conversation step (reminders, broadcasts); a message whose
