@@ -45,13 +45,25 @@ class SweepReport:
 
 
 def _due(tx: Tx, now: datetime, limit: int) -> list[Row]:
-    return tx.all(
-        "SELECT r.id, r.user_id, r.loan_id, r.instalment, r.kind, r.local_day"
-        " FROM reminders r WHERE r.status = 'planned' AND r.due_at <= :now"
-        " ORDER BY r.due_at, r.id LIMIT :limit"
-        + (" FOR UPDATE SKIP LOCKED" if tx.postgres else ""),
+    """Every due reminder of the borrowers first in line (up to `limit` reminders' worth), so a
+    borrower's reminders are weighed together; PostgreSQL: rows another sweep holds are skipped."""
+    lock = " FOR UPDATE SKIP LOCKED" if tx.postgres else ""
+    first = tx.all(
+        "SELECT r.user_id FROM reminders r WHERE r.status = 'planned' AND r.due_at <= :now"
+        " ORDER BY r.due_at, r.id LIMIT :limit" + lock,
         now=now,
         limit=limit,
+    )
+    users = list(dict.fromkeys(row.user_id for row in first))
+    if not users:
+        return []
+    names = {f"u{i}": user for i, user in enumerate(users)}
+    return tx.all(
+        "SELECT r.id, r.user_id, r.loan_id, r.instalment, r.kind, r.local_day FROM reminders r"
+        " WHERE r.status = 'planned' AND r.due_at <= :now"
+        f" AND r.user_id IN ({', '.join(':' + n for n in names)}) ORDER BY r.id" + lock,
+        now=now,
+        **names,
     )
 
 
