@@ -204,7 +204,7 @@ async def close_of_business(n: int = 100_000) -> None:
         await build_book(db, n, TODAY)
         ours = await _close_rate(db, n, per_loan=False)
         await db.close()
-        peer_n = n // 10
+        peer_n = n // 20
         peer_db = _fresh(directory, "cob-peer.db")
         await build_book(peer_db, peer_n, TODAY)
         peer = await _close_rate(peer_db, peer_n, per_loan=True)

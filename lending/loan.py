@@ -65,7 +65,8 @@ class Loan:
 
     def __post_init__(self) -> None:
         start = self.opening or Position.empty(len(self.schedule.instalments))
-        object.__setattr__(self, "position", start.plus(self.entries))
+        position = start.plus(self.entries) if self.entries else start
+        object.__setattr__(self, "position", position)
 
     @property
     def keys(self) -> frozenset[str]:

@@ -54,7 +54,8 @@ def _claim(tx: Tx, night: date, limit: int) -> list[Row]:
         " JOIN conversations c ON c.user_id = p.user_id"
         " LEFT JOIN reminder_preferences r ON r.user_id = p.user_id"
         " WHERE p.status = 'active' AND p.closed_through < :night"
-        " ORDER BY p.closed_through, p.loan_id LIMIT :limit"
+        # The index gives this order: the batch is read, not sorted out of the whole book.
+        " ORDER BY p.closed_through LIMIT :limit"
         + (" FOR UPDATE OF p SKIP LOCKED" if tx.postgres else ""),
         night=night,
         limit=limit,
@@ -152,7 +153,8 @@ def _freeze(
     tx: Tx, rows: Sequence[Row], night: date, rules: ServicingRules, now: datetime,
     report: BatchReport,
 ) -> None:  # fmt: skip
-    """A borrower whose loan is past the threshold is frozen and told why, once."""
+    """A borrower with a loan past the threshold (`rows`: those loans) is frozen and told why,
+    once."""
     for row in {row.user_id: row for row in rows}.values():
         dpd = tx.scalar(
             "SELECT MAX(days_past_due) FROM loan_positions WHERE user_id = :user"
@@ -246,7 +248,12 @@ def close_batch(
         [{"night": night, "loan": r.loan.loan_id} for r in results],
     )
     report.reminders_planned = _plan_reminders(tx, rows, results, night, rules, now)
-    _freeze(tx, rows, night, rules, now, report)
+    late = [
+        row
+        for row, r in zip(rows, results, strict=True)
+        if r.days_past_due >= rules.freeze_after_dpd
+    ]
+    _freeze(tx, late, night, rules, now, report)
     return report
 
 
