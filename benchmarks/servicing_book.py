@@ -4,6 +4,7 @@ optionally reminder rows: a history of sent ones and a share due now."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -54,8 +55,12 @@ async def _insert(db: Database, sql: str, rows: Iterator[dict[str, Any]]) -> Non
         finally:
             connection.close()
         return
-    for chunk in _chunks(rows):
-        await db.run(lambda tx, c=chunk: tx.executemany(sql, c))  # type: ignore[misc]
+    import psycopg
+
+    with psycopg.connect(db.url) as pg, pg.cursor() as cursor:
+        for chunk in _chunks(rows):
+            cursor.executemany(re.sub(r":(\w+)", r"%(\1)s", sql), chunk)
+            pg.commit()
 
 
 async def build_book(
