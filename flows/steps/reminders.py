@@ -12,7 +12,7 @@ from babel.dates import format_time
 
 from flows.changes import SaveReminderPreferences
 from flows.context import StepContext
-from flows.i18n import N_
+from flows.i18n import N_, babel_locale
 from flows.reminder_plan import EARLIEST_HOUR, LATEST_HOUR, Preferences
 from flows.states import State
 from flows.steps.base import Step, choice_rows
@@ -24,7 +24,7 @@ async def _preferences(ctx: StepContext) -> Preferences:
 
 
 def _hour(ctx: StepContext, hour: int) -> str:
-    return format_time(time(hour), "short", locale=ctx.t.locale)
+    return format_time(time(hour), "short", locale=babel_locale(ctx.t.locale))
 
 
 def parse_hour(text: str) -> int | None:
