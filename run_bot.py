@@ -105,6 +105,7 @@ def pick_mode(settings: Settings, requested: str | None) -> str:
 
 
 async def run(settings: Settings, mode: str) -> None:
+    from bot.scheduler import start_servicing, stop_servicing
     from bot.wiring import build_conversation, close
 
     engine = await build_conversation(settings)
@@ -112,6 +113,8 @@ async def run(settings: Settings, mode: str) -> None:
     stopping = _stop_on_sigterm(readiness, settings.shutdown_deadline_seconds)
     monitor = None
     token = settings.bot_token_value
+    # Close of business and reminders run beside every transport, on the same event loop.
+    scheduler = start_servicing(engine, settings)
     try:
         if readiness is not None and mode in ("polling", "ptb") and settings.monitoring_port:
             from bot.health import start_monitoring_server
@@ -162,6 +165,7 @@ async def run(settings: Settings, mode: str) -> None:
             raise
         log.info("stopped taking updates; those in flight were finished")
     finally:
+        await stop_servicing(scheduler)
         if monitor is not None:
             await monitor.cleanup()
         await close(engine)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import bench_memory, bench_replicas, bench_risk, bench_step
+from benchmarks import bench_memory, bench_replicas, bench_risk, bench_servicing, bench_step
 
 bench_step.run()
 print()
@@ -11,3 +11,4 @@ print()
 bench_memory.run()
 print()
 bench_replicas.main()
+bench_servicing.run()

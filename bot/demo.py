@@ -1,4 +1,8 @@
-"""The scripted demo: the whole borrower journey typed into the console, once per language.
+"""The scripted demo: the whole borrower journey typed into the console, once per language,
+then the loan's life with the clock moved a day at a time (nightly close of business and the
+10:00 reminder sweep each day): the first instalment paid ahead (its reminders never come), the
+3-day, 1-day and due-day reminders of the second, a missed payment, an overdue reminder with
+penalty, a repayment that cures it, and the payoff that closes the loan.
 
 Edit `DEMO_SCRIPT` to follow the flows: one console input per line, `{invite}` is replaced by
 a fresh invite code, `#N` presses the N-th button on screen, `##` presses the
@@ -10,9 +14,11 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from bot.console import play
+from bot.console import ConsoleQuit, ConsoleSession, language_code_for
 from bot.settings import Settings
 from storage.schema import migrate_in_child
 
@@ -59,7 +65,57 @@ DEMO_SCRIPT: list[str] = [
     "/help",
 ]
 
+# Days after the drawdown -> what the borrower types that day, after the 10:00 reminders.
+LIFE_SCRIPT: dict[int, list[str]] = {
+    64: ["/repay", "#1", "#1"],  # 3 days late: pays what is overdue, penalty included
+    65: ["/repay", "#2", "#1", "/loans"],  # pays the rest off: the loan closes
+}
+LIFE_DAYS = 65
+DEMO_START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+
 Write = Callable[[str], None]
+
+
+class DemoClock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def _type(session: ConsoleSession, out: list[str], lines: Sequence[str]) -> None:
+    for line in lines:
+        out.append(f"you> {line}")
+        try:
+            await session.submit(line)
+        except ConsoleQuit:
+            return
+        await session.flush_outbox()
+
+
+async def _live(
+    session: ConsoleSession, settings: Settings, clock: DemoClock, out: list[str]
+) -> None:
+    """Move the clock a day at a time; show each day that brought a message or an action."""
+    from bot.scheduler import ServicingJobs
+    from flows.engine import Engine
+    from storage import SqlStore
+
+    engine = session.conversation
+    if not isinstance(engine, Engine) or not isinstance(engine.store, SqlStore):
+        return
+    jobs = ServicingJobs(engine.store, settings, clock)
+    zone = ZoneInfo(settings.default_timezone)
+    for day in range(1, LIFE_DAYS + 1):
+        clock.now += timedelta(days=1)
+        await jobs.close_of_business()
+        await jobs.reminder_sweep()
+        mark = len(out)  # the session writes into `out`
+        await session.flush_outbox()
+        await _type(session, out, LIFE_SCRIPT.get(day, []))
+        if len(out) > mark:
+            out.insert(mark, f"---- {clock.now.astimezone(zone):%Y-%m-%d %H:%M} (day {day}) ----")
 
 
 async def run_demo(
@@ -81,11 +137,22 @@ async def run_demo(
             )
             await migrate_in_child(local.database_url)
             conversation = await build_conversation(local)
+            clock = DemoClock(DEMO_START)
+            if hasattr(conversation, "clock"):
+                conversation.clock = clock  # the demo moves time itself
             try:
                 code = await create_invite(local, uses=1, days=7, inviter="demo")
                 lines = [line.format(invite=code) for line in script or DEMO_SCRIPT]
                 write(f"==== ChatLend demo ({locale}) ====")
-                write(await play(conversation, lines, locale))
+                out: list[str] = []
+                session = ConsoleSession(conversation, language_code_for(locale), out.append)
+                await _type(session, out, lines)
+                write("\n".join(out))
+                out.clear()
+                await _live(session, local, clock, out)
+                if out:
+                    write(f"==== The loan's life, a day at a time ({locale}) ====")
+                    write("\n".join(out))
                 write("")
             finally:
                 await close(conversation)

@@ -95,6 +95,18 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     # On SIGTERM: how long to finish updates in flight and flush the outbox before exiting.
     shutdown_deadline_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Servicing (bot/scheduler.py): the nightly close of business runs at this local time in
+    # this zone for the day just ended; the reminder sweep every so many seconds.
+    close_of_business_timezone: str = "Asia/Shanghai"
+    close_of_business_hour: int = Field(default=0, ge=0, le=23)
+    close_of_business_minute: int = Field(default=30, ge=0, le=59)
+    close_of_business_batch: int = Field(default=500, ge=1, le=10_000)
+    reminder_sweep_seconds: int = Field(default=60, ge=5, le=3600)
+    freeze_after_days_past_due: int = Field(default=30, ge=1, le=365)
+    reminder_days_before: Annotated[tuple[int, ...], NoDecode] = (3, 1)
+    reminder_days_overdue: Annotated[tuple[int, ...], NoDecode] = (1, 3, 7, 15, 30)
+    quiet_hours_start: int = Field(default=21, ge=0, le=23)  # local hour reminders stop
+    quiet_hours_end: int = Field(default=8, ge=0, le=23)  # local hour they may start again
 
     # True when PII_KEY was absent and the public development key stands in (console only).
     pii_key_is_development: bool = Field(default=False, exclude=True)
@@ -159,6 +171,21 @@ class Settings(BaseSettings):
                 + (f" (unknown: {', '.join(unknown)})" if unknown else "")
             )
         return regions
+
+    @field_validator("reminder_days_before", "reminder_days_overdue", mode="before")
+    @classmethod
+    def _day_list(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        parts = [part for part in re.split(r"[\s,;]+", value.strip()) if part]
+        if not all(re.fullmatch(r"\d{1,3}", part) and int(part) > 0 for part in parts):
+            raise ValueError("must be whole numbers of days separated by commas, e.g. 3,1")
+        return tuple(int(part) for part in parts)
+
+    @field_validator("close_of_business_timezone")
+    @classmethod
+    def _job_timezone(cls, value: str) -> str:
+        return cls._timezone(value)
 
     @field_validator("pii_key")
     @classmethod

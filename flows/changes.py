@@ -74,6 +74,15 @@ class PostEntries:
 
 
 @dataclass(frozen=True, slots=True)
+class SaveReminderPreferences:
+    """The borrower's reminder hour (local) and whether they want the 3-day notice."""
+
+    hour: int
+    three_day_notice: bool
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
 class Audit:
     action: str
     detail: str
@@ -105,4 +114,5 @@ Change = (
     | Audit
     | Reschedule
     | EraseAccount
+    | SaveReminderPreferences
 )

@@ -67,6 +67,8 @@ async def cancel(ctx: StepContext, arg: str) -> None:
     state = ctx.session.state
     if state in (*BORROW_ORDER, *REPAY_ORDER):
         await cancel_to_home(ctx)
+    elif state is State.REMINDERS:
+        await ctx.go(State.HOME)
     elif state in ONBOARDING_ORDER:
         ctx.say(
             ctx._(
@@ -115,6 +117,10 @@ async def _repay(ctx: StepContext) -> None:
     await _to(ctx, State.REPAY_AMOUNT)
 
 
+async def _reminders(ctx: StepContext) -> None:
+    await _to(ctx, State.REMINDERS)
+
+
 async def _menu(ctx: StepContext) -> None:
     await _to(ctx, State.HOME)
 
@@ -146,4 +152,5 @@ COMMANDS: dict[str, CommandHandler] = {
     "repay": _customer_only(_repay),
     "menu": _customer_only(_menu),
     "privacy": privacy,
+    "reminders": _customer_only(_reminders),
 }

@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from babel import Locale
+from babel.core import Locale
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -75,6 +75,12 @@ def translations(locale: str) -> NullTranslations:
     return merged
 
 
+@cache
+def babel_locale(locale: str) -> Locale:
+    """Parsed once: Babel parses a locale given as text on every call (~1 ms each)."""
+    return Locale.parse(locale)
+
+
 @dataclass(frozen=True, slots=True)
 class Texts:
     """Everything locale-dependent a prompt needs, for one locale."""
@@ -87,7 +93,7 @@ class Texts:
     def money(self, fen: int) -> str:
         """The one money format: Babel's for the locale, always to the fen. English says CN¥
         (Babel's symbol there, never mistaken for the Japanese yen), Chinese says ¥."""
-        return format_currency(Decimal(fen) / FEN_PER_YUAN, "CNY", locale=self.locale)
+        return format_currency(Decimal(fen) / FEN_PER_YUAN, "CNY", locale=babel_locale(self.locale))
 
     def label(self, message: str) -> str:
         """Translate a label whose amounts are written {yuan_2000}: each becomes money(), so a
@@ -98,19 +104,21 @@ class Texts:
 
     def percent(self, fraction: Decimal, digits: int = 2) -> str:
         pattern = "#,##0." + "0" * digits + "%"
-        return format_percent(fraction, pattern, locale=self.locale)
+        return format_percent(fraction, pattern, locale=babel_locale(self.locale))
 
     def daily_rate(self, fraction: Decimal) -> str:
         """Exact, never rounded: 0.020 % (rates are quoted to 0.001 %, finer ones keep their
         digits); Chinese adds the customary 万分之 figure, 0.020%（万分之2）."""
-        shown = format_percent(fraction, "#,##0.000###%", locale=self.locale)
+        shown = format_percent(fraction, "#,##0.000###%", locale=babel_locale(self.locale))
         if self.locale.startswith("zh"):
-            per_ten_thousand = format_decimal(fraction * 10_000, "#,##0.####", locale=self.locale)
+            per_ten_thousand = format_decimal(
+                fraction * 10_000, "#,##0.####", locale=babel_locale(self.locale)
+            )
             return f"{shown}（万分之{per_ten_thousand}）"
         return shown
 
     def number(self, value: int | Decimal) -> str:
-        return format_decimal(value, locale=self.locale)
+        return format_decimal(value, locale=babel_locale(self.locale))
 
     def regions(self, codes: Iterable[str]) -> str:
         """Region names in the reader's language: ("CN", "HK") -> "China, Hong Kong SAR China"."""
@@ -118,7 +126,7 @@ class Texts:
         return ", ".join(str(names.get(code, code)) for code in codes)
 
     def date(self, day: date) -> str:
-        return format_date(day, "long", locale=self.locale)
+        return format_date(day, "long", locale=babel_locale(self.locale))
 
 
 @cache

@@ -9,6 +9,7 @@ BORROWER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("help", N_("Where am I and what can I do")),
     ("loans", N_("My loans")),
     ("repay", N_("Repay a loan")),
+    ("reminders", N_("Repayment reminders")),
     ("back", N_("Correct the previous answer")),
     ("cancel", N_("Stop what I am doing")),
     ("language", N_("Language / 语言")),

@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 from flows.changes import Change
 from flows.events import Outgoing, Reply
+from flows.reminder_plan import Preferences
 from flows.session import Session
 from lending.servicing import Loan
 from risk.application import InviterStanding
@@ -131,6 +132,8 @@ class Repository(Protocol):
     async def last_money_day(self, user_id: int) -> date | None:
         """The day of the person's last ledger entry, from which retention is counted."""
         ...
+
+    async def reminder_preferences(self, user_id: int) -> Preferences: ...
 
 
 class UnitOfWork(Repository, Protocol):

@@ -47,6 +47,7 @@ class State(StrEnum):
     REPAY_CONFIRM = "repay_confirm"
     Q_OUTSIDE_REPAYMENTS = "q_outside_repayments"
     REPAY_PREPAY_CHOICE = "repay_prepay_choice"
+    REMINDERS = "reminders"
 
 
 # The onboarding questions in the order they are asked; /back walks this list backwards.
@@ -86,7 +87,7 @@ REPAY_ORDER: tuple[State, ...] = (
 )
 
 # States a person with a decided application is in: the home menu and its sub-flows.
-CUSTOMER_STATES = frozenset({State.HOME, *BORROW_ORDER, *REPAY_ORDER})
+CUSTOMER_STATES = frozenset({State.HOME, *BORROW_ORDER, *REPAY_ORDER, State.REMINDERS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +163,12 @@ TRANSITIONS: tuple[Transition, ...] = (
         for state in State
         if state is not State.NEW
     ),
+    *(
+        Transition(state, State.REMINDERS, "/reminders")
+        for state in (State.HOME, *BORROW_ORDER, *REPAY_ORDER)
+    ),
+    Transition(State.REMINDERS, State.HOME, "done, /cancel or /menu"),
+    Transition(State.REMINDERS, State.REPAY_AMOUNT, "/repay"),
 )
 
 ALLOWED: frozenset[tuple[State, State]] = frozenset((t.source, t.target) for t in TRANSITIONS)

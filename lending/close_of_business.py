@@ -12,7 +12,12 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from lending.allocation import waterfall
-from lending.delinquency import bucket, days_past_due_of, penalty_for_day
+from lending.delinquency import (
+    bucket,
+    days_past_due_of,
+    overdue_principal_days,
+    penalty_for_day_from,
+)
 from lending.ledger import (
     BORROWER_CREDIT,
     CASH,
@@ -25,7 +30,7 @@ from lending.ledger import (
     receivable,
 )
 from lending.loan import CREDIT_APPLIED, PENALTY_ACCRUAL, Loan, balances, states
-from lending.position import ACCRUAL, interest_earned_fen
+from lending.position import ACCRUAL, Position, interest_earned_fen
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +84,8 @@ def _apply_credit(loan: Loan, day: date) -> Entry | None:
 
 
 def _penalty(loan: Loan, day: date) -> Entry | None:
-    per_instalment = penalty_for_day(states(loan), loan.entries, day, loan.penalty_daily_rate)
+    position = loan.position.counted_through(loan.schedule, day)
+    per_instalment = penalty_for_day_from(position, loan.penalty_daily_rate)
     if not per_instalment:
         return None
     amounts = {receivable(PENALTY, n): fen for n, fen in per_instalment.items()}
@@ -89,20 +95,40 @@ def _penalty(loan: Loan, day: date) -> Entry | None:
 
 def _close_one_day(loan: Loan, day: date) -> tuple[Loan, list[Entry]]:
     posted: list[Entry] = []
-    # Only applying credit can close a loan mid-day, so status is checked before and after it
-    # (it is derived from every entry, and this runs once per loan per day).
+    # Only applying credit can close a loan mid-day, so status is checked before and after it.
     active = loan.status == "active"
     for step in (_accrual, _apply_credit, _penalty):
         if not active:
             break
         made = step(loan, day)
         if made is not None and made.key not in loan.keys:
-            loan = loan.with_entries([made])
+            loan = _advanced(loan, made)
             posted.append(made)
             active = step is not _apply_credit or loan.status == "active"
     if loan.closed_through is None or day > loan.closed_through:
-        loan = replace(loan, closed_through=day)
+        loan = replace(
+            loan, opening=loan.position.counted_through(loan.schedule, day), closed_through=day
+        )
     return loan, posted
+
+
+def _advanced(loan: Loan, made: Entry) -> Loan:
+    """The loan with `made` folded into its opening position: each day of a catch-up costs the
+    same, however many days came before it."""
+    return replace(loan, opening=loan.position.plus([made]), entries=())
+
+
+def _with_principal_days(loan: Loan) -> Position:
+    """The loan's position with the overdue principal-days counted through its last closed
+    day: carried by a stored loan, added up from the entries of one held in memory."""
+    position = loan.position
+    if loan.opening is not None or loan.closed_through is None:
+        return position
+    days = tuple(
+        overdue_principal_days(inst, loan.entries, loan.closed_through)
+        for inst in loan.schedule.instalments
+    )
+    return replace(position, principal_days=days)
 
 
 def _catch_up(loan: Loan, through: date) -> tuple[Loan, list[Entry]]:
@@ -110,11 +136,26 @@ def _catch_up(loan: Loan, through: date) -> tuple[Loan, list[Entry]]:
     posted: list[Entry] = []
     first = loan.schedule.start if loan.closed_through is None else loan.closed_through
     day = first if loan.closed_through is None else first + timedelta(days=1)
+    if day > through:
+        return loan, posted
+    work = replace(loan, opening=_with_principal_days(loan), entries=())
     while day <= through:
-        loan, made = _close_one_day(loan, day)
+        work, made = _close_one_day(work, day)
         posted += made
         day += timedelta(days=1)
-    return loan, posted
+    # Counted principal-days are not entries: a stored loan carries them on its opening
+    # position; a loan held with all its entries counts them again from those.
+    opening = (
+        None
+        if loan.opening is None
+        else replace(loan.opening, principal_days=work.position.principal_days)
+    )
+    return replace(
+        loan,
+        opening=opening,
+        entries=loan.entries + tuple(posted),
+        closed_through=work.closed_through,
+    ), posted
 
 
 def run_day(loan: Loan, day: date) -> DayResult:
@@ -164,6 +205,6 @@ def prepare(loan: Loan, on: date) -> tuple[Loan, list[Entry]]:
     if loan.status == "active":
         made = _accrual(loan, on)
         if made is not None and made.key not in loan.keys:
-            loan = loan.with_entries([made])
+            loan = replace(loan, entries=(*loan.entries, made))
             posted.append(made)
     return loan, posted

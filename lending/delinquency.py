@@ -12,7 +12,7 @@ from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
 from lending.ledger import PENALTY, PRINCIPAL, Entry, receivable
-from lending.position import InstalmentState
+from lending.position import InstalmentState, Position
 from lending.schedule import Instalment
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
@@ -89,6 +89,20 @@ def penalty_for_day(
             fen = owed - _penalty_charged_fen(state.number, entries)
             if fen > 0:
                 penalties[state.number] = fen
+    return penalties
+
+
+def penalty_for_day_from(position: Position, daily_rate: Decimal) -> dict[int, int]:
+    """penalty_for_day for close of business, from the running position (whose
+    principal-days already count the day): the same exact accrual, rounded down once, less what
+    was charged, so a day costs the same however long the loan has been overdue."""
+    penalties = {}
+    charged = position.penalty_charged
+    for index, days in enumerate(position.principal_days):
+        before = charged[index] if index < len(charged) else 0
+        fen = penalty_accrued_fen(days, daily_rate) - before
+        if fen > 0:
+            penalties[index + 1] = fen
     return penalties
 
 

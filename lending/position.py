@@ -10,7 +10,7 @@ figure exactly on the due date and is what "interest only for days used" means o
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -123,6 +123,108 @@ def balances_of(entries: Iterable[Entry], on: date | None = None) -> Balances:
             if parsed is not None:
                 totals[parsed[0]] += posting.amount_fen
     return Balances(totals[PRINCIPAL], totals[INTEREST], totals[PENALTY], credit)
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """The running sums of a loan's ledger: every receivable per instalment, the interest
+    accrued per instalment, the credit held, and which kinds of entry were ever posted.
+
+    It is what the entries add up to, kept as money moves (storage persists it in the
+    transaction of each posting), so a read costs the same however old the loan is.
+    """
+
+    principal: tuple[int, ...]
+    interest: tuple[int, ...]
+    penalty: tuple[int, ...]
+    accrued: tuple[int, ...]
+    credit_fen: int = 0
+    kinds: frozenset[str] = field(default_factory=frozenset)
+    latest: date | None = None  # the date of the latest entry added up
+    # Penalty ever charged per instalment (payments and waivers do not un-charge it), and the
+    # overdue principal-days close of business has counted per instalment: penalty is the
+    # exact accrual on those days rounded down once, so its remainder is carried, never lost
+    # to a daily rounding that would take the cost past the cap.
+    penalty_charged: tuple[int, ...] = ()
+    principal_days: tuple[int, ...] = ()
+
+    @classmethod
+    def empty(cls, instalments: int) -> Position:
+        zeros = (0,) * instalments
+        return cls(zeros, zeros, zeros, zeros)
+
+    def plus(self, entries: Iterable[Entry]) -> Position:
+        """This position with `entries` added (each once: the caller keeps keys unique)."""
+        n = len(self.principal)
+        principal, interest = list(self.principal), list(self.interest)
+        penalty, accrued = list(self.penalty), list(self.accrued)
+        charged = list(self.penalty_charged or (0,) * n)
+        credit, kinds, latest = self.credit_fen, set(self.kinds), self.latest
+        for item in entries:
+            kinds.add(item.kind)
+            latest = item.at if latest is None or item.at > latest else latest
+            for posting in item.postings:
+                if posting.account == BORROWER_CREDIT:
+                    credit -= posting.amount_fen
+                    continue
+                parsed = split_receivable(posting.account)
+                if parsed is None or parsed[1] < 1:
+                    continue
+                kind, index = parsed[0], parsed[1] - 1
+                if index >= n:  # a prepayment re-amortised the loan into more instalments
+                    grow = index + 1 - n
+                    for column in (principal, interest, penalty, accrued, charged):
+                        column.extend([0] * grow)
+                    n = index + 1
+                if kind == PRINCIPAL:
+                    principal[index] += posting.amount_fen
+                elif kind == INTEREST:
+                    interest[index] += posting.amount_fen
+                    if item.kind == ACCRUAL:
+                        accrued[index] += posting.amount_fen
+                else:
+                    penalty[index] += posting.amount_fen
+                    charged[index] += max(posting.amount_fen, 0)
+        return Position(
+            tuple(principal),
+            tuple(interest),
+            tuple(penalty),
+            tuple(accrued),
+            credit,
+            frozenset(kinds),
+            latest,
+            tuple(charged),
+            self.principal_days,
+        )
+
+    def counted_through(self, schedule: Schedule, day: date) -> Position:
+        """This position with `day`'s overdue principal counted (at the end of the day, after
+        that day's entries), for close of business."""
+        days = list(self.principal_days)
+        days += [0] * (len(schedule.instalments) - len(days))
+        for index, inst in enumerate(schedule.instalments):
+            if inst.due_date < day and index < len(self.principal):
+                days[index] += self.principal[index]
+        return replace(self, principal_days=tuple(days))
+
+    def states(self, schedule: Schedule) -> tuple[InstalmentState, ...]:
+        def at(column: tuple[int, ...], i: int) -> int:
+            return column[i] if i < len(column) else 0  # instalments a reschedule added
+
+        return tuple(
+            InstalmentState(
+                inst,
+                at(self.principal, i),
+                at(self.interest, i),
+                at(self.penalty, i),
+                at(self.accrued, i),
+            )
+            for i, inst in enumerate(schedule.instalments)
+        )
+
+    @property
+    def balances(self) -> Balances:
+        return Balances(sum(self.principal), sum(self.interest), sum(self.penalty), self.credit_fen)
 
 
 def interest_earned_fen(schedule: Schedule, number: int, through: date) -> int:

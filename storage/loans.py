@@ -1,16 +1,24 @@
-"""Loans as rows, and back: the lending aggregate is rebuilt from its schedule and its ledger."""
+"""Loans as rows, and back: the lending aggregate is rebuilt from its schedule and the position
+persisted with its latest posting (loan_positions), so reading a loan costs the same whatever
+its age. Every posting updates that position in its own transaction; `load_ledger` rebuilds a
+loan from every entry instead, which is what tests check the position against.
+"""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import date, datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from lending.ledger import Entry, Posting
+from lending.loan import status_of
+from lending.position import Position
 from lending.schedule import Instalment, RepaymentMethod, Schedule
 from lending.servicing import Loan
-from storage.sql import Tx, day, optional_day
+from storage.sql import Row, Tx, day, optional_day
 
 
 def insert_loan(
@@ -39,6 +47,16 @@ def insert_loan(
     )
     if not created:
         return False
+    tx.execute(
+        "INSERT INTO loan_positions (loan_id, user_id, status, closed_through, days_past_due,"
+        " balances, updated_at) VALUES (:loan, :user, :status, :closed, 0, :balances, :now)",
+        loan=loan.loan_id,
+        user=user_id,
+        status=loan.status,
+        closed=loan.closed_through or s.start - timedelta(days=1),
+        balances=position_to_json(loan.position),
+        now=now,
+    )
     tx.executemany(
         "INSERT INTO instalments (loan_id, number, due_date, principal_fen, interest_fen)"
         " VALUES (:loan_id, :number, :due, :principal, :interest)",
@@ -57,7 +75,33 @@ def insert_loan(
 
 
 def insert_entries(tx: Tx, loan_id: str, entries: Iterable[Entry], now: datetime) -> None:
-    """Posts entries whose key is new; an entry posted before is skipped (idempotency)."""
+    """Posts entries whose key is new; an entry posted before is skipped (idempotency). The
+    loan's position takes in exactly the entries posted, in the same transaction."""
+    row = tx.one(
+        "SELECT balances FROM loan_positions WHERE loan_id = :loan"
+        + (" FOR UPDATE" if tx.postgres else ""),
+        loan=loan_id,
+    )
+    posted = post_new_entries(tx, loan_id, entries, now)
+    if row is not None and posted:
+        position = position_from_json(row.balances).plus(posted)
+        tx.execute(
+            # A repayment can cure a loan: days past due are only known again at the next close
+            # of business, but a loan no longer active is no longer late.
+            "UPDATE loan_positions SET balances = :balances, status = :status, updated_at = :now,"
+            " days_past_due = CASE WHEN :active THEN days_past_due ELSE 0 END"
+            " WHERE loan_id = :loan",
+            balances=position_to_json(position),
+            status=status_of(position),
+            active=status_of(position) == "active",
+            now=now,
+            loan=loan_id,
+        )
+
+
+def post_new_entries(tx: Tx, loan_id: str, entries: Iterable[Entry], now: datetime) -> list[Entry]:
+    """The ledger rows of the entries whose key is new; returns those it posted."""
+    done: list[Entry] = []
     seq = tx.scalar(
         "SELECT COALESCE(MAX(seq), 0) AS seq FROM ledger_entries WHERE loan_id = :loan",
         loan=loan_id,
@@ -76,6 +120,7 @@ def insert_entries(tx: Tx, loan_id: str, entries: Iterable[Entry], now: datetime
         if not posted:
             continue
         seq += 1
+        done.append(item)
         tx.executemany(
             "INSERT INTO postings (entry_key, account, amount_fen) VALUES (:key, :account, :amount)",
             [
@@ -83,32 +128,117 @@ def insert_entries(tx: Tx, loan_id: str, entries: Iterable[Entry], now: datetime
                 for p in item.postings
             ],
         )
+    return done
 
 
 def set_closed_through(tx: Tx, loan_id: str, closed_through: date | None) -> None:
+    """Only ever forward: a step that caught a loan up less far than the nightly job leaves
+    the job's mark."""
     if closed_through is not None:
         tx.execute(
-            "UPDATE loans SET closed_through = :day WHERE id = :loan",
+            "UPDATE loans SET closed_through = :day WHERE id = :loan"
+            " AND (closed_through IS NULL OR closed_through < :day)",
+            day=closed_through,
+            loan=loan_id,
+        )
+        tx.execute(
+            "UPDATE loan_positions SET closed_through = :day WHERE loan_id = :loan"
+            " AND closed_through < :day",
             day=closed_through,
             loan=loan_id,
         )
 
 
+def position_to_json(position: Position) -> str:
+    return json.dumps(
+        {
+            "principal": position.principal,
+            "interest": position.interest,
+            "penalty": position.penalty,
+            "accrued": position.accrued,
+            "credit": position.credit_fen,
+            "kinds": sorted(position.kinds),
+            "latest": position.latest.isoformat() if position.latest else None,
+            "penalty_charged": position.penalty_charged,
+            "principal_days": position.principal_days,
+        },
+        separators=(",", ":"),
+    )
+
+
+def position_from_json(text: str) -> Position:
+    data: dict[str, Any] = json.loads(text)
+    return Position(
+        principal=tuple(data["principal"]),
+        interest=tuple(data["interest"]),
+        penalty=tuple(data["penalty"]),
+        accrued=tuple(data["accrued"]),
+        credit_fen=data["credit"],
+        kinds=frozenset(data["kinds"]),
+        latest=optional_day(data["latest"]),
+        penalty_charged=tuple(data.get("penalty_charged", ())),
+        principal_days=tuple(data.get("principal_days", ())),
+    )
+
+
+def _schedule(row: Row, instalments: Sequence[Instalment]) -> Schedule:
+    return Schedule(
+        principal_fen=row.principal_fen,
+        start=day(row.start_date),
+        daily_rate=Decimal(row.daily_rate),
+        method=RepaymentMethod(row.method),
+        instalments=tuple(instalments),
+        fee_fen=row.fee_fen,
+    )
+
+
+def instalments_where(tx: Tx, where: str, **params: Any) -> dict[str, list[Instalment]]:
+    found: dict[str, list[Instalment]] = defaultdict(list)
+    for row in tx.all(
+        "SELECT i.* FROM instalments i JOIN loans l ON l.id = i.loan_id"
+        f" WHERE {where} ORDER BY i.loan_id, i.number",
+        **params,
+    ):
+        found[row.loan_id].append(
+            Instalment(row.number, day(row.due_date), row.principal_fen, row.interest_fen)
+        )
+    return found
+
+
+def stored_loan(row: Row, instalments: Sequence[Instalment]) -> Loan:
+    """A loan from its row joined with its position row (balances, position_through)."""
+    return Loan(
+        loan_id=row.id,
+        schedule=_schedule(row, instalments),
+        penalty_daily_rate=Decimal(row.penalty_daily_rate),
+        closed_through=optional_day(row.position_through),
+        freeze_after_dpd=row.freeze_after_dpd,
+        opening=position_from_json(row.balances),
+    )
+
+
 def load_loans(tx: Tx, user_id: int) -> list[Loan]:
+    """A person's loans at their persisted positions: a few rows each, whatever their age.
+    On PostgreSQL the positions are locked, so the nightly job and this person's step never
+    compute from the same position at once (the job skips a loan that is locked)."""
+    rows = tx.all(
+        "SELECT l.*, p.balances, p.closed_through AS position_through FROM loans l"
+        " JOIN loan_positions p ON p.loan_id = l.id WHERE l.user_id = :user"
+        " ORDER BY l.created_at, l.id" + (" FOR UPDATE OF p" if tx.postgres else ""),
+        user=user_id,
+    )
+    if not rows:
+        return []
+    instalments = instalments_where(tx, "l.user_id = :user", user=user_id)
+    return [stored_loan(row, instalments[row.id]) for row in rows]
+
+
+def load_ledger(tx: Tx, user_id: int) -> list[Loan]:
+    """A person's loans rebuilt from every ledger entry (the source of truth), for checks."""
     loan_rows = tx.all(
         "SELECT * FROM loans WHERE user_id = :user ORDER BY created_at, id", user=user_id
     )
-    if not loan_rows:
-        return []
-    instalments: dict[str, list[Instalment]] = defaultdict(list)
-    for row in tx.all(
-        "SELECT i.* FROM instalments i JOIN loans l ON l.id = i.loan_id WHERE l.user_id = :user"
-        " ORDER BY i.loan_id, i.number",
-        user=user_id,
-    ):
-        instalments[row.loan_id].append(
-            Instalment(row.number, day(row.due_date), row.principal_fen, row.interest_fen)
-        )
+    instalments = instalments_where(tx, "l.user_id = :user", user=user_id)
     postings: dict[str, list[Posting]] = defaultdict(list)
     for row in tx.all(
         "SELECT p.entry_key, p.account, p.amount_fen FROM postings p"
@@ -127,14 +257,7 @@ def load_loans(tx: Tx, user_id: int) -> list[Loan]:
     return [
         Loan(
             loan_id=row.id,
-            schedule=Schedule(
-                principal_fen=row.principal_fen,
-                start=day(row.start_date),
-                daily_rate=Decimal(row.daily_rate),
-                method=RepaymentMethod(row.method),
-                instalments=tuple(instalments[row.id]),
-                fee_fen=row.fee_fen,
-            ),
+            schedule=_schedule(row, instalments[row.id]),
             penalty_daily_rate=Decimal(row.penalty_daily_rate),
             entries=tuple(entries[row.id]),
             closed_through=optional_day(row.closed_through),

@@ -19,6 +19,7 @@ from flows.changes import (
     RecordDecision,
     Reschedule,
     SaveIdentity,
+    SaveReminderPreferences,
     UseInvite,
 )
 from flows.events import Outgoing, Reply
@@ -34,6 +35,7 @@ from flows.ports import (
     StaleSession,
     run_to_end,
 )
+from flows.reminder_plan import Preferences
 from flows.session import Session, UserStatus
 from flows.states import State
 from flows.validation import birth_date_in
@@ -42,6 +44,7 @@ from lending.servicing import Loan
 from risk.application import InviterStanding
 from storage import outbox as outbox_rows
 from storage import privacy
+from storage import reminders as reminder_rows
 from storage.codec import dumps, reply_from_json, reply_to_json
 from storage.database import Database
 from storage.loans import insert_entries, insert_loan, load_loans, set_closed_through
@@ -124,6 +127,7 @@ class TxStore:
         ):
             raise Replayed  # another worker committed it meanwhile and answers it
         user_id = _save_session(tx, before_version, session, now)
+        reminder_rows.mark_reachable(tx, user_id)  # they wrote to us: no longer blocked
         for change in changes:
             self._apply(user_id, change, now)
         ids = [outbox_rows.enqueue(tx, message, now, leased=True) for message in outbox]
@@ -181,6 +185,9 @@ class TxStore:
             case EraseAccount():
                 privacy.erase_person(tx, self.vault, user_id, "deleted", change.keep_until, now)
                 self.erased = True
+            case SaveReminderPreferences():
+                prefs = Preferences(change.hour, change.three_day_notice)
+                reminder_rows.save_preferences(tx, user_id, prefs, change.timezone, now)
 
     # -- reads for the steps (coroutines that never suspend) --------------------------------
 
@@ -262,6 +269,9 @@ class TxStore:
     async def last_money_day(self, user_id: int) -> date | None:
         return privacy.last_money_day(self.tx, user_id)
 
+    async def reminder_preferences(self, user_id: int) -> Preferences:
+        return reminder_rows.preferences(self.tx, user_id)
+
 
 class SqlStore:
     """The store the engine holds: opens units of work, and serves tools and jobs that work
@@ -313,6 +323,9 @@ class SqlStore:
     async def inviter_standing(self, inviter: str, today: date) -> InviterStanding | None:
         return await self._read(lambda uow: uow.inviter_standing(inviter, today))
 
+    async def reminder_preferences(self, user_id: int) -> Preferences:
+        return await self._read(lambda uow: uow.reminder_preferences(user_id))
+
     # -- the outbox (storage/outbox.py) ------------------------------------------------
 
     async def due_outbox(self, now: datetime, limit: int) -> list[Outgoing]:
@@ -322,7 +335,12 @@ class SqlStore:
         await self.db.run(lambda tx: outbox_rows.mark_delivered(tx, outbox_id, now))
 
     async def mark_failed(self, outbox_id: int, error: str, now: datetime) -> None:
-        await self.db.run(lambda tx: outbox_rows.mark_failed(tx, outbox_id, error, now))
+        def work(tx: Tx) -> None:
+            outbox_rows.mark_failed(tx, outbox_id, error, now)
+            if error.startswith(reminder_rows.BLOCKED):
+                reminder_rows.blocked_by(tx, outbox_id, now)
+
+        await self.db.run(work)
 
     async def enqueue(self, messages: Sequence[OutboxMessage], now: datetime) -> list[int]:
         """Queue messages outside a conversation step (reminders, broadcasts); a message whose

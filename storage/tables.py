@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Numeric, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -231,3 +231,77 @@ class JobLease(SQLModel, table=True):
     holder: str = Field(max_length=128)  # host:pid of the claiming process
     lease_until: datetime
     done_at: datetime | None = None
+
+
+class LoanPosition(SQLModel, table=True):
+    """What a loan's ledger adds up to, updated in the transaction of every posting (so a read
+    never replays days), and how far close of business has gone. The ledger stays the truth:
+    tests check the one against the other."""
+
+    __tablename__ = "loan_positions"
+    # The nightly job's claim: active loans not yet closed through a night, read by index.
+    __table_args__ = (Index("ix_loan_positions_work", "status", "closed_through"),)
+    loan_id: str = Field(primary_key=True, foreign_key="loans.id", max_length=32)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    status: str = Field(max_length=16)  # approved, active, closed, written_off
+    closed_through: date  # the last day close of business ran for (start - 1 before any)
+    days_past_due: int = 0  # as of closed_through
+    balances: str  # JSON of lending.position.Position
+    updated_at: datetime
+
+
+class ServicingFreeze(SQLModel, table=True):
+    """A credit line frozen by close of business for days past due (not by an operator): only
+    these are lifted automatically when the borrower is cured."""
+
+    __tablename__ = "servicing_freezes"
+    user_id: int = Field(primary_key=True, foreign_key="users.id")
+    since: date
+    days_past_due: int
+
+
+class Reminder(SQLModel, table=True):
+    """One repayment reminder of one instalment: unique per (loan, instalment, kind), so it is
+    planned and sent once; its outbox row is written in the transaction that marks it sent."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("loan_id", "instalment", "kind"),
+        # The sweep reads what is due through this index: its cost follows what is due.
+        Index("ix_reminders_due", "status", "due_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    loan_id: str = Field(foreign_key="loans.id", max_length=32)
+    instalment: int
+    kind: str = Field(max_length=16)  # before_3, before_1, due, overdue_7...
+    local_day: date  # the borrower's calendar day it is meant for
+    due_at: datetime  # UTC: the borrower's reminder hour that day, or the end of quiet hours
+    status: str = Field(max_length=16)  # planned, sent, covered, dropped, unreachable
+    outbox_id: int | None = None
+    updated_at: datetime
+
+
+class ReminderDay(SQLModel, table=True):
+    """At most one reminder message per borrower per local day, even from two schedulers."""
+
+    __tablename__ = "reminder_days"
+    user_id: int = Field(primary_key=True, foreign_key="users.id")
+    local_day: date = Field(primary_key=True)
+    reminder_id: int
+
+
+class ReminderPreference(SQLModel, table=True):
+    __tablename__ = "reminder_preferences"
+    user_id: int = Field(primary_key=True, foreign_key="users.id")
+    hour: int  # local, 8..20
+    three_day_notice: bool
+    updated_at: datetime
+
+
+class UnreachableUser(SQLModel, table=True):
+    """Telegram answered 403 (the person blocked the bot): no reminders until they write again."""
+
+    __tablename__ = "unreachable_users"
+    user_id: int = Field(primary_key=True, foreign_key="users.id")
+    since: datetime

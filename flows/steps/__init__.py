@@ -10,6 +10,7 @@ from flows.steps.home import Home
 from flows.steps.kyc import Income, Name, Phone, ResidentIdNumber
 from flows.steps.onboarding import ConsentDeclined, ConsentStep, Intro, NotAdmitted
 from flows.steps.questions import QUESTIONS, ChoiceQuestion, OutsideRepayments
+from flows.steps.reminders import ReminderSettings
 from flows.steps.repay import RepayAmount, RepayConfirm, RepayPrepayChoice
 
 _ALL: list[Step] = [
@@ -41,6 +42,7 @@ _ALL: list[Step] = [
     RepayAmount(),
     RepayConfirm(),
     RepayPrepayChoice(),
+    ReminderSettings(),
 ]
 
 STEPS: dict[State, Step] = {step.state: step for step in _ALL}

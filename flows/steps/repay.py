@@ -135,10 +135,23 @@ class RepayAmount(AmountStep):
             )
             return
         ctx.session.answers["draft"] = {"loan_id": loan.loan_id, "amount_fen": fen}
-        if fen < payoff and _plan(loan, fen, ctx.today, Keep.TERM) is not None:
+        # Up to the next instalment, a payment settles what falls due (held until its date,
+        # so reminders stop); only money beyond it is a prepayment that re-amortises.
+        if (
+            fen < payoff
+            and fen > _next_instalment_fen(loan, ctx.today)
+            and _plan(loan, fen, ctx.today, Keep.TERM) is not None
+        ):
             await ctx.go(State.REPAY_PREPAY_CHOICE)
         else:
             await ctx.go(State.REPAY_CONFIRM)
+
+
+def _next_instalment_fen(loan: Loan, on: date) -> int:
+    """What settles everything due now and the next instalment."""
+    upcoming = servicing.next_due(loan, on)
+    due_now = servicing.amount_due(loan, on)
+    return max(due_now, servicing.amount_due(loan, upcoming.due_date) if upcoming else 0)
 
 
 def _plan(loan: Loan, fen: int, on: date, keep: Keep) -> PrepaymentPlan | None:

@@ -231,3 +231,16 @@ async def answer_repayments_elsewhere(person: Person, typed: str | None) -> None
         await person.press("Nothing elsewhere")
     else:
         await person.say(typed)
+
+
+# Tables a borrow-and-repay journey leaves empty (no night passed, nobody blocked the bot or
+# had a line frozen): the export covers them all the same when they hold rows.
+TABLES_A_JOURNEY_LEAVES_EMPTY = frozenset(
+    {
+        "servicing_freezes",
+        "unreachable_users",
+        "reminders",
+        "reminder_days",
+        "reminder_preferences",
+    }
+)

@@ -1,0 +1,115 @@
+"""What servicing needs from the transports: a 403 marks the person unreachable, and the
+scheduler starts and stops with the bot."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+
+from bot.delivery import LiveKeyboards, PlatformErrors, flush_outbox, neutral_errors
+from bot.rendering import Markup
+from bot.scheduler import ServicingJobs, start_servicing, stop_servicing
+from bot.settings import load_settings
+from tests.flows.harness import Harness
+from tests.servicing.conftest import borrower, first_lines, local, next_day, queued
+
+
+class Forbidden(Exception):
+    pass
+
+
+ERRORS = PlatformErrors(
+    retry_after=type("RetryAfter", (Exception,), {}),
+    forbidden=Forbidden,
+    bad_request=type("BadRequest", (Exception,), {}),
+    any_error=type("AnyError", (Exception,), {}),
+    retry_seconds=lambda error: 1.0,
+    message=lambda error: "Forbidden: bot was blocked by the user",
+)
+
+
+class BlockedSender:
+    """Telegram's answer for a person who blocked the bot: 403 on every send."""
+
+    def __init__(self) -> None:
+        self.tries = 0
+        self.keyboards = LiveKeyboards()
+
+    async def send(self, chat_id: int, text: str, markup: Markup) -> int | None:
+        self.tries += 1
+        with neutral_errors(ERRORS):
+            raise Forbidden()
+
+    async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:
+        await self.send(chat_id, text, markup)
+
+    async def remove_keyboard(self, chat_id: int, message_id: int) -> None:
+        await self.send(chat_id, "", Markup())
+
+
+async def test_a_403_marks_the_person_unreachable_until_they_write(bot: Harness) -> None:
+    person = await borrower(bot)
+    while local(bot).date() < date(2026, 12, 20):
+        await next_day(bot)  # the 3-day reminder is queued
+    sender = BlockedSender()
+    await flush_outbox(bot.engine, sender)
+    assert sender.tries == 1
+    bot.clock.advance(hours=2)
+    await flush_outbox(bot.engine, sender)
+    assert sender.tries == 1  # not retried against a 403
+    await next_day(bot)
+    await next_day(bot)  # 22 Dec: the 1-day notice is skipped
+    assert first_lines(await queued(bot)) == ["Reminder: your repayment is due in 3 days."]
+    await person.command("loans")  # writes again: reachable
+    await next_day(bot)
+    assert first_lines(await queued(bot)) == [
+        "Reminder: your repayment is due in 3 days.",
+        "Your repayment is due today.",
+    ]
+
+
+async def test_the_scheduler_runs_the_jobs_on_the_bots_loop_and_stops(bot: Harness) -> None:
+    await borrower(bot)
+    bot.clock.advance(days=3)
+    settings = load_settings(env_file=None, reminder_sweep_seconds=5)
+    scheduler = start_servicing(bot.engine, settings)
+    assert scheduler is not None
+    try:
+        jobs = {job.id: job for job in scheduler.scheduler.get_jobs()}
+        # Retention runs nightly beside close of business (storage/retention.py).
+        assert set(jobs) == {"close_of_business", "retention", "reminder_sweep"}
+        assert jobs["close_of_business"].coalesce and jobs["reminder_sweep"].coalesce
+        for _ in range(100):  # close of business also runs at start: downtime is caught up
+            closed = await bot.db.run(
+                lambda tx: tx.scalar("SELECT closed_through FROM loan_positions")
+            )
+            if str(closed) == str(local(bot).date() - timedelta(days=1)):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError(f"close of business did not run at start ({closed})")
+    finally:
+        await stop_servicing(scheduler)
+    await asyncio.sleep(0)
+    assert not scheduler.scheduler.running
+
+
+async def test_another_nightly_job_can_be_registered(bot: Harness) -> None:
+    from bot.scheduler import ServicingScheduler
+
+    ran: list[str] = []
+
+    async def retention() -> None:
+        ran.append("retention")
+
+    settings = load_settings(env_file=None)
+    scheduler = ServicingScheduler(ServicingJobs(bot.store, settings, bot.clock))
+    scheduler.add_nightly("retention", retention)
+    scheduler.start()
+    try:
+        job = scheduler.scheduler.get_job("retention")
+        assert job is not None and job.misfire_grace_time is None
+        await job.func()
+        assert ran == ["retention"]
+    finally:
+        await scheduler.stop()
