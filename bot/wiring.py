@@ -17,6 +17,7 @@ from storage.schema import create_schema_in_child
 def flow_config(settings: Settings) -> FlowConfig:
     return FlowConfig(
         admin_ids=frozenset(settings.admin_ids),
+        operator_ids=frozenset(settings.operator_ids),
         default_locale=settings.default_locale,
         default_timezone=settings.default_timezone,
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from flows.events import Reply
 from lending.ledger import Entry
 from lending.schedule import Schedule
 
@@ -79,4 +80,65 @@ class Audit:
     detail: str
 
 
-Change = UseInvite | RecordConsent | SaveIdentity | RecordDecision | OpenLoan | PostEntries | Audit
+# -- operators (issue 11) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A message to another person than the one whose update this is, queued in the outbox in
+    the same transaction as the change that it announces."""
+
+    chat_id: int
+    platform: str
+    reply: Reply
+    dedupe_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditOperatorAction:
+    """One row of the operator audit log, written with the action it records."""
+
+    actor: int  # the operator's platform user id
+    role: str
+    action: str
+    target_user_id: int | None
+    parameters: str  # masked: never a full ID number, phone number or name
+    result: str
+
+
+@dataclass(frozen=True, slots=True)
+class GrantOperator:
+    platform: str
+    platform_user_id: int
+    granted_by: int
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeOperator:
+    platform: str
+    platform_user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetFrozen:
+    """Freeze (reason given) or unfreeze (reason None) another person's account, and tell them.
+    Their conversation's version is bumped so a session cached anywhere is read again."""
+
+    user_id: int
+    reason: str | None
+    by: int
+    notice: Notice
+
+
+OperatorChange = AuditOperatorAction | GrantOperator | RevokeOperator | SetFrozen
+
+Change = (
+    UseInvite
+    | RecordConsent
+    | SaveIdentity
+    | RecordDecision
+    | OpenLoan
+    | PostEntries
+    | Audit
+    | OperatorChange
+)

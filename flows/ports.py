@@ -84,6 +84,30 @@ class CommitResult:
     outbox_ids: tuple[int, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Account:
+    """Another person, as an operator acts on them."""
+
+    user_id: int
+    platform: str
+    platform_user_id: int
+    chat_id: int
+    locale: str
+    status: str
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    at: datetime
+    actor: int
+    role: str
+    action: str
+    target_user_id: int | None
+    parameters: str
+    result: str
+
+
 class Repository(Protocol):
     """What a step reads, answered from the update's open transaction.
 
@@ -108,6 +132,26 @@ class Repository(Protocol):
     async def inviter_standing(self, inviter: str, today: date) -> InviterStanding | None:
         """How the inviting customer stands; None for operators' invites or unknown inviters.
         Asked only when the borrower consented to the use of the invite relationship."""
+        ...
+
+    # -- operators (issue 11) -------------------------------------------------------------
+
+    async def granted_operator(self, platform: str, platform_user_id: int) -> bool:
+        """An admin gave this person the operator role in the chat."""
+        ...
+
+    async def find_accounts(
+        self, platform: str, telegram_id: int | None, account_id: int | None
+    ) -> list[Account]:
+        """The accounts with this platform user id or this internal id (0, 1 or 2 of them)."""
+        ...
+
+    async def freeze_reason(self, user_id: int) -> str | None: ...
+
+    async def audit_entries(
+        self, target_user_id: int | None, action: str | None, limit: int
+    ) -> list[AuditEntry]:
+        """The newest operator audit rows, optionally about one account or of one action."""
         ...
 
 

@@ -6,6 +6,8 @@ from flows.commands import COMMANDS, unknown_command
 from flows.context import StepContext
 from flows.events import ButtonPress, Command, SharedContact, Text, Unsupported
 from flows.language import LANGUAGE_CHOICE, choose_language
+from flows.operators.access import Staff, allows, role_of
+from flows.operators.commands import OPERATOR_COMMANDS
 from flows.steps import STEPS
 from flows.steps.base import expired
 
@@ -15,6 +17,14 @@ async def route(ctx: StepContext) -> None:
     step = STEPS[ctx.session.state]
     match payload:
         case Command(name=name, arg=arg):
+            # The one role check. To anyone without the role an operator command is exactly an
+            # unknown command (or the borrower's command of that name, e.g. /tickets).
+            operator_command = OPERATOR_COMMANDS.get(name)
+            if operator_command is not None:
+                role = await role_of(ctx)
+                if role is not None and allows(role, operator_command.needs):
+                    await operator_command.handler(ctx, arg, Staff(ctx.event.user_id, role))
+                    return
             handler = COMMANDS.get(name)
             if handler is None:
                 unknown_command(ctx)

@@ -11,16 +11,22 @@ from typing import Any, TypeVar
 
 from flows.changes import (
     Audit,
+    AuditOperatorAction,
     Change,
+    GrantOperator,
     OpenLoan,
     PostEntries,
     RecordConsent,
     RecordDecision,
+    RevokeOperator,
     SaveIdentity,
+    SetFrozen,
     UseInvite,
 )
 from flows.events import Outgoing, Reply
 from flows.ports import (
+    Account,
+    AuditEntry,
     ChangeRefused,
     CommitResult,
     CreditLine,
@@ -36,6 +42,8 @@ from flows.states import State
 from lending import servicing
 from lending.servicing import Loan
 from risk.application import InviterStanding
+from storage import audit as audit_log
+from storage import operators
 from storage import outbox as outbox_rows
 from storage.codec import dumps, reply_from_json, reply_to_json
 from storage.database import Database
@@ -169,6 +177,14 @@ class TxStore:
                 set_closed_through(tx, change.loan_id, change.closed_through)
             case Audit():
                 _audit(tx, f"user:{user_id}", change.action, change.detail, now)
+            case AuditOperatorAction():
+                audit_log.record(tx, change, now)
+            case GrantOperator():
+                operators.grant_operator(tx, change, now)
+            case RevokeOperator():
+                operators.revoke_operator(tx, change)
+            case SetFrozen():
+                operators.set_frozen(tx, change, now)
 
     # -- reads for the steps (coroutines that never suspend) --------------------------------
 
@@ -236,6 +252,24 @@ class TxStore:
             tenure_days=(today - created.date()).days,
         )
 
+    # -- operators (issue 11) -------------------------------------------------------------
+
+    async def granted_operator(self, platform: str, platform_user_id: int) -> bool:
+        return operators.is_granted_operator(self.tx, platform, platform_user_id)
+
+    async def find_accounts(
+        self, platform: str, telegram_id: int | None, account_id: int | None
+    ) -> list[Account]:
+        return operators.find_accounts(self.tx, platform, telegram_id, account_id)
+
+    async def freeze_reason(self, user_id: int) -> str | None:
+        return operators.freeze_reason(self.tx, user_id)
+
+    async def audit_entries(
+        self, target_user_id: int | None, action: str | None, limit: int
+    ) -> list[AuditEntry]:
+        return audit_log.latest(self.tx, target_user_id, action, limit)
+
 
 class SqlStore:
     """The store the engine holds: opens units of work, and serves tools and jobs that work
@@ -277,6 +311,11 @@ class SqlStore:
 
     async def inviter_standing(self, inviter: str, today: date) -> InviterStanding | None:
         return await self._read(lambda uow: uow.inviter_standing(inviter, today))
+
+    async def audit_entries(
+        self, target_user_id: int | None, action: str | None, limit: int
+    ) -> list[AuditEntry]:
+        return await self._read(lambda uow: uow.audit_entries(target_user_id, action, limit))
 
     # -- the outbox (storage/outbox.py) ------------------------------------------------
 

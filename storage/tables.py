@@ -196,3 +196,39 @@ class VaultCheck(SQLModel, table=True):
     id: int = Field(primary_key=True)
     canary_enc: str  # a known text, encrypted with PII_KEY
     lookup_check: str = Field(max_length=64)  # the keyed hash of that text
+
+
+class OperatorGrant(SQLModel, table=True):
+    """The operator role given in the chat by an admin (`/operator add`); a revoke deletes the
+    row, and both are in the operator audit log. OPERATOR_IDS and ADMIN_IDS need no row."""
+
+    __tablename__ = "operator_grants"
+    platform: str = Field(primary_key=True, max_length=16)
+    platform_user_id: int = Field(sa_column=Column(BigInteger, primary_key=True))
+    granted_by: int = _big()
+    granted_at: datetime
+
+
+class OperatorAudit(SQLModel, table=True):
+    """The operator audit log: one row per operator action, in the action's own transaction.
+    Append-only: no code path updates or deletes a row."""
+
+    __tablename__ = "operator_audit"
+    id: int | None = Field(default=None, primary_key=True)
+    actor: int = _big()  # the operator's platform user id
+    role: str = Field(max_length=16)
+    action: str = Field(max_length=32, index=True)
+    target_user_id: int | None = Field(default=None, index=True)  # internal account id
+    parameters: str = Field(max_length=500)  # personal data masked before it gets here
+    result: str = Field(max_length=32)
+    at: datetime
+
+
+class AccountFreeze(SQLModel, table=True):
+    """Why an account is frozen (the conversation's status says that it is)."""
+
+    __tablename__ = "account_freezes"
+    user_id: int = Field(primary_key=True, foreign_key="users.id")
+    reason: str = Field(max_length=300)
+    frozen_by: int = _big()
+    frozen_at: datetime

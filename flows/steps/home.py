@@ -74,6 +74,9 @@ class Home(Step):
             lines.append(
                 ctx._("Your credit line is frozen: no new drawdowns. You can still repay.")
             )
+            reason = await ctx.store.freeze_reason(ctx.session.user_id or 0)
+            if reason:
+                lines.append(ctx._("Reason: {reason}", reason=reason))
         ctx.say(
             "\n".join(lines),
             buttons=choice_rows(

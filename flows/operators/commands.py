@@ -1,0 +1,16 @@
+"""The operator commands by name, in the order of the staff command menu."""
+
+from __future__ import annotations
+
+from flows.i18n import N_
+from flows.operators.access import Role
+from flows.operators.accounts import freeze, operator_role, unfreeze
+from flows.operators.audit_view import show_audit
+from flows.operators.registry import OperatorCommand
+
+OPERATOR_COMMANDS: dict[str, OperatorCommand] = {
+    "freeze": OperatorCommand(Role.ADMIN, freeze, N_("Freeze an account: /freeze <user> <reason>")),
+    "unfreeze": OperatorCommand(Role.ADMIN, unfreeze, N_("Unfreeze an account")),
+    "operator": OperatorCommand(Role.ADMIN, operator_role, N_("Grant or revoke the operator role")),
+    "audit": OperatorCommand(Role.ADMIN, show_audit, N_("The operator audit log")),
+}
