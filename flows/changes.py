@@ -130,7 +130,33 @@ class SetFrozen:
     notice: Notice
 
 
-OperatorChange = AuditOperatorAction | GrantOperator | RevokeOperator | SetFrozen
+@dataclass(frozen=True, slots=True)
+class StartBroadcast:
+    """Fix the recipients and queue the broadcast for the background sender."""
+
+    created_by: int
+    admin_chat_id: int
+    admin_locale: str
+    platform: str
+    text_en: str | None
+    text_zh: str | None
+    audience: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class CancelBroadcast:
+    broadcast_id: int
+
+
+OperatorChange = (
+    AuditOperatorAction
+    | GrantOperator
+    | RevokeOperator
+    | SetFrozen
+    | StartBroadcast
+    | CancelBroadcast
+)
 
 Change = (
     UseInvite

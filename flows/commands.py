@@ -70,6 +70,10 @@ async def cancel(ctx: StepContext, arg: str) -> None:
             ),
             remove_keyboard=True,
         )
+    elif state in (State.OP_BROADCAST_TEXT, State.OP_BROADCAST_PREVIEW):
+        ctx.session.answers.pop("broadcast", None)
+        ctx.say(ctx._("Broadcast cancelled; nothing was sent."))
+        ctx.move(State.OP_CONSOLE)
     else:
         ctx.say(ctx._("There is nothing to cancel right now."))
 

@@ -98,6 +98,16 @@ class Account:
 
 
 @dataclass(frozen=True, slots=True)
+class BroadcastSummary:
+    broadcast_id: int
+    created_at: datetime
+    kind: str
+    status: str
+    total: int
+    counts: dict[str, int]  # recipients by status: sent, failed, unreachable, pending...
+
+
+@dataclass(frozen=True, slots=True)
 class AuditEntry:
     at: datetime
     actor: int
@@ -153,6 +163,14 @@ class Repository(Protocol):
     ) -> list[AuditEntry]:
         """The newest operator audit rows, optionally about one account or of one action."""
         ...
+
+    async def audience_size(self, audience: str, kind: str, today: date) -> int:
+        """How many people a broadcast to `audience` of `kind` would reach now."""
+        ...
+
+    async def running_broadcast_id(self) -> int | None: ...
+
+    async def recent_broadcasts(self, limit: int) -> list[BroadcastSummary]: ...
 
 
 class UnitOfWork(Repository, Protocol):

@@ -6,7 +6,7 @@ from flows.commands import COMMANDS, unknown_command
 from flows.context import StepContext
 from flows.events import ButtonPress, Command, SharedContact, Text, Unsupported
 from flows.language import LANGUAGE_CHOICE, choose_language
-from flows.operators.access import Staff, allows, role_of
+from flows.operators.access import SCREEN_ROLES, Staff, allows, role_of
 from flows.operators.commands import OPERATOR_COMMANDS
 from flows.steps import STEPS
 from flows.steps.base import expired
@@ -15,6 +15,15 @@ from flows.steps.base import expired
 async def route(ctx: StepContext) -> None:
     payload = ctx.event.payload
     step = STEPS[ctx.session.state]
+    needed = SCREEN_ROLES.get(ctx.session.state)
+    # A staff screen answers staff only (a role revoked mid-way ends it).
+    if (
+        needed is not None
+        and not isinstance(payload, Command)
+        and not allows(await role_of(ctx), needed)
+    ):
+        unknown_command(ctx)
+        return
     match payload:
         case Command(name=name, arg=arg):
             # The one role check. To anyone without the role an operator command is exactly an

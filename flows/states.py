@@ -45,6 +45,9 @@ class State(StrEnum):
     BORROW_DISCLOSURE = "borrow_disclosure"
     REPAY_AMOUNT = "repay_amount"
     REPAY_CONFIRM = "repay_confirm"
+    OP_CONSOLE = "op_console"
+    OP_BROADCAST_TEXT = "op_broadcast_text"
+    OP_BROADCAST_PREVIEW = "op_broadcast_preview"
 
 
 # The onboarding questions in the order they are asked; /back walks this list backwards.
@@ -139,6 +142,21 @@ TRANSITIONS: tuple[Transition, ...] = (
         Transition(State.REVIEW_ANSWERS, state, "an answer is missing")
         for state in ONBOARDING_ORDER[5:-1]
     ),
+)
+
+# Staff (admins and operators) work in their own states; the router lets only staff in.
+OPERATOR_STATES = frozenset({State.OP_CONSOLE, State.OP_BROADCAST_TEXT, State.OP_BROADCAST_PREVIEW})
+# Staff commands that need a screen of their own start from here: staff are not borrowers, or
+# are at home between loans.
+OPERATOR_ENTRY = (State.NEW, State.HOME)
+
+TRANSITIONS += (
+    *(Transition(state, State.OP_CONSOLE, "staff command") for state in OPERATOR_ENTRY),
+    Transition(State.OP_CONSOLE, State.OP_BROADCAST_TEXT, "/broadcast"),
+    Transition(State.OP_BROADCAST_TEXT, State.OP_BROADCAST_PREVIEW, "text"),
+    Transition(State.OP_BROADCAST_PREVIEW, State.OP_BROADCAST_TEXT, "edit the text"),
+    Transition(State.OP_BROADCAST_PREVIEW, State.OP_CONSOLE, "confirm: queued, or cancel"),
+    Transition(State.OP_BROADCAST_TEXT, State.OP_CONSOLE, "/cancel or another command"),
 )
 
 ALLOWED: frozenset[tuple[State, State]] = frozenset((t.source, t.target) for t in TRANSITIONS)

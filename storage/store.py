@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from flows.changes import (
     Audit,
     AuditOperatorAction,
+    CancelBroadcast,
     Change,
     GrantOperator,
     OpenLoan,
@@ -21,12 +22,15 @@ from flows.changes import (
     RevokeOperator,
     SaveIdentity,
     SetFrozen,
+    StartBroadcast,
     UseInvite,
 )
 from flows.events import Outgoing, Reply
+from flows.operators.broadcast_rules import Audience, Kind
 from flows.ports import (
     Account,
     AuditEntry,
+    BroadcastSummary,
     ChangeRefused,
     CommitResult,
     CreditLine,
@@ -43,7 +47,7 @@ from lending import servicing
 from lending.servicing import Loan
 from risk.application import InviterStanding
 from storage import audit as audit_log
-from storage import operators
+from storage import broadcasts, operators
 from storage import outbox as outbox_rows
 from storage.codec import dumps, reply_from_json, reply_to_json
 from storage.database import Database
@@ -185,6 +189,10 @@ class TxStore:
                 operators.revoke_operator(tx, change)
             case SetFrozen():
                 operators.set_frozen(tx, change, now)
+            case StartBroadcast():
+                broadcasts.create(tx, change, now, now.date())
+            case CancelBroadcast():
+                broadcasts.cancel(tx, change.broadcast_id, now)
 
     # -- reads for the steps (coroutines that never suspend) --------------------------------
 
@@ -269,6 +277,18 @@ class TxStore:
         self, target_user_id: int | None, action: str | None, limit: int
     ) -> list[AuditEntry]:
         return audit_log.latest(self.tx, target_user_id, action, limit)
+
+    async def audience_size(self, audience: str, kind: str, today: date) -> int:
+        return len(broadcasts.audience_members(self.tx, Audience(audience), Kind(kind), today))
+
+    async def running_broadcast_id(self) -> int | None:
+        return broadcasts.latest_running_id(self.tx)
+
+    async def recent_broadcasts(self, limit: int) -> list[BroadcastSummary]:
+        return [
+            BroadcastSummary(job.id, job.created_at, job.kind, job.status, job.total, counts)
+            for job, counts in broadcasts.recent(self.tx, limit)
+        ]
 
 
 class SqlStore:

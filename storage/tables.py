@@ -232,3 +232,48 @@ class AccountFreeze(SQLModel, table=True):
     reason: str = Field(max_length=300)
     frozen_by: int = _big()
     frozen_at: datetime
+
+
+class Broadcast(SQLModel, table=True):
+    """An announcement to many people, composed by an admin; its recipients are fixed when it
+    is confirmed, and each one's progress is a row of broadcast_recipients."""
+
+    __tablename__ = "broadcasts"
+    id: int | None = Field(default=None, primary_key=True)
+    created_by: int = _big()  # the admin's platform user id
+    admin_chat_id: int = _big()
+    admin_locale: str = Field(max_length=8)
+    platform: str = Field(max_length=16)
+    text_en: str | None = None
+    text_zh: str | None = None
+    audience: str = Field(max_length=16)
+    kind: str = Field(max_length=16)  # service or marketing
+    status: str = Field(max_length=16, index=True)  # running, done, cancelled
+    status_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    total: int
+    created_at: datetime
+    finished_at: datetime | None = None
+
+
+class BroadcastRecipient(SQLModel, table=True):
+    __tablename__ = "broadcast_recipients"
+    broadcast_id: int = Field(primary_key=True, foreign_key="broadcasts.id")
+    user_id: int = Field(primary_key=True)
+    chat_id: int = _big()
+    locale: str = Field(max_length=8)
+    timezone: str = Field(max_length=64)
+    # pending -> sending (claimed, committed before the send) -> sent | failed | unreachable
+    status: str = Field(max_length=16, index=True)
+    attempts: int = 0
+    not_before: datetime
+    error: str | None = Field(default=None, max_length=200)
+    sent_at: datetime | None = None
+
+
+class Unreachable(SQLModel, table=True):
+    """People who blocked the bot (403): broadcasts skip them until they write again."""
+
+    __tablename__ = "unreachable_users"
+    user_id: int = Field(primary_key=True, foreign_key="users.id")
+    since: datetime
+    reason: str = Field(max_length=200)

@@ -8,11 +8,20 @@ from enum import StrEnum
 
 from flows.changes import AuditOperatorAction
 from flows.context import StepContext
+from flows.states import State
 
 
 class Role(StrEnum):
     OPERATOR = "operator"  # review queue, complaints, user lookup, stats
     ADMIN = "admin"  # everything, including broadcast, freeze and invites
+
+
+# Who may answer each staff screen (checked by the router, like the commands).
+SCREEN_ROLES = {
+    State.OP_CONSOLE: Role.OPERATOR,
+    State.OP_BROADCAST_TEXT: Role.ADMIN,
+    State.OP_BROADCAST_PREVIEW: Role.ADMIN,
+}
 
 
 @dataclass(frozen=True, slots=True)

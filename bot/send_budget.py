@@ -1,0 +1,176 @@
+"""One send budget for the whole bot: every message asks it for a slot before it goes out.
+
+Telegram allows about 30 messages a second per bot (to different chats) and about one a second
+per chat. Slots are handed out one at a time, at least 1/bot_rate apart, so no one-second window
+ever holds more than bot_rate sends. Among the senders waiting when a slot comes up, the most
+urgent one whose chat is ready wins: interactive replies, then reminders, then broadcasts, which
+are further held to broadcast_rate. A 429's retry_after pauses every sender (Telegram throttles
+the bot, not the chat); a 5xx is retried after a backoff by asking again with `not_before`.
+
+The clock and the sleep are injected so tests and benchmarks can run on a scaled or virtual
+clock; only the dispatcher ever sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+# Float sums of 1/rate drift; a hair more than the interval keeps a window from holding one
+# send too many.
+_EPSILON = 1e-9
+
+
+class Priority(IntEnum):
+    INTERACTIVE = 0  # a reply to what someone just did
+    REMINDER = 1  # outbox rows: reminders, notices
+    BROADCAST = 2
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetLimits:
+    bot_rate: float = 30.0  # sends per second, all chats together
+    chat_interval: float = 1.0  # seconds between two sends to one chat
+    broadcast_rate: float = 25.0  # sends per second left to broadcasts, at most
+
+    @property
+    def slot(self) -> float:
+        return 1.0 / self.bot_rate + _EPSILON
+
+
+@dataclass(order=True, slots=True)
+class _Waiter:
+    priority: int
+    seq: int
+    chat_id: int = field(compare=False)
+    not_before: float = field(compare=False)
+    granted: asyncio.Future[None] = field(compare=False)
+
+
+def backoff_seconds(attempt: int, base: float = 1.0, cap: float = 60.0) -> float:
+    """The wait before retry `attempt` (1, 2, ...) after a server error: 1, 2, 4 ... 60 s."""
+    return float(min(cap, base * 2 ** max(0, attempt - 1)))
+
+
+class SendBudget:
+    def __init__(
+        self,
+        limits: BudgetLimits | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.limits = limits or BudgetLimits()
+        self._clock = clock
+        self._sleep = sleep
+        self._waiting: list[_Waiter] = []
+        self._seq = itertools.count()
+        self._next_slot = 0.0
+        self._next_broadcast = 0.0
+        self._paused_until = 0.0
+        self._chat_ready: dict[int, float] = {}
+        self._arrived = asyncio.Event()
+        self._dispatcher: asyncio.Task[None] | None = None
+
+    async def acquire(
+        self, chat_id: int, priority: Priority, not_before: float | None = None
+    ) -> None:
+        """Wait for this send's slot. Send right after it returns."""
+        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiter = _Waiter(int(priority), next(self._seq), chat_id, not_before or 0.0, granted)
+        self._waiting.append(waiter)
+        self._start()
+        self._arrived.set()
+        try:
+            await granted
+        except asyncio.CancelledError:
+            if waiter in self._waiting:
+                self._waiting.remove(waiter)
+            raise
+
+    def retry_after(self, seconds: float) -> None:
+        """Telegram said 429: nobody sends until the wait is over."""
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
+    async def close(self) -> None:
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._dispatcher
+            self._dispatcher = None
+
+    def _start(self) -> None:
+        if self._dispatcher is None or self._dispatcher.done():
+            self._dispatcher = asyncio.get_running_loop().create_task(
+                self._dispatch(), name="send-budget"
+            )
+
+    async def _dispatch(self) -> None:
+        slot = self.limits.slot
+        while True:
+            if not self._waiting:
+                self._arrived.clear()
+                await self._arrived.wait()
+                continue
+            now = self._clock()
+            opens = max(self._next_slot, self._paused_until)
+            if now < opens:
+                await self._sleep(opens - now)
+                continue
+            chosen = self._pick(now)
+            if chosen is None:
+                # Everyone waits for their chat, a backoff or the broadcast pace. Look again
+                # after one slot at most, so a reply that arrives meanwhile is not held longer.
+                await self._sleep(min(slot, max(self._earliest(now) - now, _EPSILON)))
+                continue
+            self._waiting.remove(chosen)
+            self._next_slot = now + slot
+            self._chat_ready[chosen.chat_id] = now + self.limits.chat_interval + _EPSILON
+            if chosen.priority == Priority.BROADCAST:
+                self._next_broadcast = now + 1.0 / self.limits.broadcast_rate + _EPSILON
+            if not chosen.granted.done():
+                chosen.granted.set_result(None)
+            self._forget_idle_chats(now)
+            await asyncio.sleep(0)  # let the granted sender start before the next grant
+
+    def _ready(self, waiter: _Waiter, now: float) -> bool:
+        return (
+            waiter.not_before <= now
+            and self._chat_ready.get(waiter.chat_id, 0.0) <= now
+            and (waiter.priority != Priority.BROADCAST or self._next_broadcast <= now)
+        )
+
+    def _pick(self, now: float) -> _Waiter | None:
+        ready = [waiter for waiter in self._waiting if self._ready(waiter, now)]
+        return min(ready) if ready else None
+
+    def _earliest(self, now: float) -> float:
+        def opens(waiter: _Waiter) -> float:
+            pace = self._next_broadcast if waiter.priority == Priority.BROADCAST else 0.0
+            return max(waiter.not_before, self._chat_ready.get(waiter.chat_id, 0.0), pace)
+
+        return min(opens(waiter) for waiter in self._waiting)
+
+    def _forget_idle_chats(self, now: float) -> None:
+        if len(self._chat_ready) > 10_000:
+            self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
+
+
+class Unreachable(Exception):
+    """403: the person blocked the bot. Not retried; broadcasts skip them from now on."""
+
+
+class Rejected(Exception):
+    """400 (chat not found, bad request): not retried; the reason is recorded."""
+
+
+class ServerTrouble(Exception):
+    """5xx or a network failure: retried after a backoff."""
