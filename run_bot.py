@@ -92,6 +92,10 @@ async def run(settings: Settings, mode: str) -> None:
 
     conversation = await build_conversation(settings)
     token = settings.bot_token_value
+    if mode != "console":
+        from bot.broadcast_telegram import install_budget
+
+        install_budget(settings.broadcast_rate)
     try:
         if mode == "console":
             from bot.console import interactive

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from bot.rendering import Markup, can_edit, markup_for, plan_messages
+from bot.send_budget import Priority, SendBudget
 from flows.events import ButtonPress, Conversation, Event, Outgoing
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,35 @@ class Sender(Protocol):
         ...
 
 
+# The bot-wide send budget (bot/send_budget.py): every send and edit asks it for a slot. None
+# until run_bot installs one for Telegram (the console needs no pacing). Outbox rows go out as
+# reminders, after any interactive reply that is waiting.
+_budget: SendBudget | None = None
+_priority: contextvars.ContextVar[Priority] = contextvars.ContextVar(
+    "send_priority", default=Priority.INTERACTIVE
+)
+
+
+def use_budget(budget: SendBudget | None) -> None:
+    global _budget
+    _budget = budget
+
+
+def _paced(chat_id: int, call: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+    async def paced() -> None:
+        if _budget is None:
+            await call()
+            return
+        await _budget.acquire(chat_id, _priority.get())
+        try:
+            await call()
+        except RetryLater as wait:
+            _budget.retry_after(wait.seconds)  # Telegram throttles the bot: everyone waits
+            raise
+
+    return paced
+
+
 async def _with_one_retry(call: Callable[[], Awaitable[None]]) -> None:
     try:
         await call()
@@ -104,13 +135,18 @@ async def render(sender: Sender, outgoing: Outgoing, edit_message_id: int | None
         markup = markup_for(reply)
         try:
             await _with_one_retry(
-                partial(sender.edit, outgoing.chat_id, edit_message_id, reply.text, markup)
+                _paced(
+                    outgoing.chat_id,
+                    partial(sender.edit, outgoing.chat_id, edit_message_id, reply.text, markup),
+                )
             )
             return
         except EditRejected:
             log.debug("edit of message %s rejected; sending a new one", edit_message_id)
     for text, markup in plan_messages(reply):
-        await _with_one_retry(partial(sender.send, outgoing.chat_id, text, markup))
+        await _with_one_retry(
+            _paced(outgoing.chat_id, partial(sender.send, outgoing.chat_id, text, markup))
+        )
 
 
 async def deliver(
@@ -163,6 +199,17 @@ async def flush_outbox(
     means nothing here (e.g. console rows left in a database later used with Telegram).
     """
     rows = await conversation.due_outbox(limit)
+    as_reminders = _priority.set(Priority.REMINDER)
+    try:
+        await _deliver_rows(conversation, sender, rows, platform)
+    finally:
+        _priority.reset(as_reminders)
+    return len(rows)
+
+
+async def _deliver_rows(
+    conversation: Conversation, sender: Sender, rows: list[Outgoing], platform: str | None
+) -> None:
     for row in rows:
         if platform is not None and row.platform != platform:
             if row.outbox_id is not None:
@@ -171,7 +218,6 @@ async def flush_outbox(
                 )
             continue
         await deliver(conversation, sender, row)
-    return len(rows)
 
 
 async def outbox_loop(

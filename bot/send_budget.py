@@ -1,7 +1,7 @@
 """One send budget for the whole bot: every message asks it for a slot before it goes out.
 
 Telegram allows about 30 messages a second per bot (to different chats) and about one a second
-per chat. Slots are handed out one at a time, at least 1/bot_rate apart, so no one-second window
+per chat (short bursts allowed). Slots are handed out one at a time, at least 1/bot_rate apart, so no one-second window
 ever holds more than bot_rate sends. Among the senders waiting when a slot comes up, the most
 urgent one whose chat is ready wins: interactive replies, then reminders, then broadcasts, which
 are further held to broadcast_rate. A 429's retry_after pauses every sender (Telegram throttles
@@ -142,9 +142,14 @@ class SendBudget:
             await asyncio.sleep(0)  # let the granted sender start before the next grant
 
     def _ready(self, waiter: _Waiter, now: float) -> bool:
+        # A reply may follow the person's own message at once (Telegram allows short bursts
+        # in a chat); reminders and broadcasts keep to one a second per chat.
         return (
             waiter.not_before <= now
-            and self._chat_ready.get(waiter.chat_id, 0.0) <= now
+            and (
+                waiter.priority == Priority.INTERACTIVE
+                or self._chat_ready.get(waiter.chat_id, 0.0) <= now
+            )
             and (waiter.priority != Priority.BROADCAST or self._next_broadcast <= now)
         )
 
@@ -155,7 +160,12 @@ class SendBudget:
     def _earliest(self, now: float) -> float:
         def opens(waiter: _Waiter) -> float:
             pace = self._next_broadcast if waiter.priority == Priority.BROADCAST else 0.0
-            return max(waiter.not_before, self._chat_ready.get(waiter.chat_id, 0.0), pace)
+            chat = (
+                0.0
+                if waiter.priority == Priority.INTERACTIVE
+                else self._chat_ready.get(waiter.chat_id, 0.0)
+            )
+            return max(waiter.not_before, chat, pace)
 
         return min(opens(waiter) for waiter in self._waiting)
 

@@ -33,13 +33,19 @@ async def test_no_one_second_window_exceeds_the_bot_or_the_broadcast_rate() -> N
     assert max(t for t, _, _ in log) - min(t for t, _, _ in log) < 100 / 30 + 300 / 25 + 0.5
 
 
-async def test_one_chat_gets_at_most_one_message_a_second() -> None:
+async def test_one_chat_gets_at_most_one_reminder_or_broadcast_a_second() -> None:
     clock = VirtualClock()
     b = budget(clock)
     log: list = []
-    await asyncio.gather(*(_send(b, clock, log, 7, Priority.INTERACTIVE) for _ in range(5)))
+    await asyncio.gather(
+        *(_send(b, clock, log, 7, p) for p in [Priority.REMINDER, Priority.BROADCAST] * 3)
+    )
     times = sorted(t for t, _, _ in log)
     assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(times))
+    # the replies to one message may follow each other at once (one slot apart)
+    log.clear()
+    await asyncio.gather(*(_send(b, clock, log, 8, Priority.INTERACTIVE) for _ in range(3)))
+    assert max(t for t, _, _ in log) - min(t for t, _, _ in log) < 3 * b.limits.slot
 
 
 async def test_an_interactive_reply_waits_at_most_one_slot_behind_a_broadcast() -> None:
