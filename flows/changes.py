@@ -149,6 +149,29 @@ class CancelBroadcast:
     broadcast_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class DecideReview:
+    """A reviewer's final word on an application: moves the borrower out of manual review (the
+    edge is checked against flows.states), opens the credit line on approval, and tells them.
+    Refused when someone decided first."""
+
+    application_id: int
+    user_id: int
+    decision: str  # approved or declined
+    reason: str
+    operator: int
+    decision_answers: dict[str, object]  # the borrower's answers["decision"] from now on
+    credit_line: dict[str, object] | None  # the offer to open, on approval
+    notice: Notice
+
+
+@dataclass(frozen=True, slots=True)
+class SendNotice:
+    """Tell another person something (a reviewer's question, a reply to their complaint)."""
+
+    notice: Notice
+
+
 OperatorChange = (
     AuditOperatorAction
     | GrantOperator
@@ -156,6 +179,8 @@ OperatorChange = (
     | SetFrozen
     | StartBroadcast
     | CancelBroadcast
+    | DecideReview
+    | SendNotice
 )
 
 Change = (

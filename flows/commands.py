@@ -74,6 +74,10 @@ async def cancel(ctx: StepContext, arg: str) -> None:
         ctx.session.answers.pop("broadcast", None)
         ctx.say(ctx._("Broadcast cancelled; nothing was sent."))
         ctx.move(State.OP_CONSOLE)
+    elif state is State.OP_REVIEW_REASON:
+        ctx.session.answers.pop("review", None)
+        ctx.say(ctx._("Nothing was decided."))
+        ctx.move(State.OP_CONSOLE)
     else:
         ctx.say(ctx._("There is nothing to cancel right now."))
 

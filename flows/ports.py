@@ -108,6 +108,20 @@ class BroadcastSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewItem:
+    account: Account
+    application_id: int
+    outcome: str  # review (sent to a person) or declined (the person asked for a human review)
+    score: int
+    grade: str
+    reasons: tuple[str, ...]  # reason codes, policy rule hits included
+    inputs: dict[str, str]
+    identity: Identity | None  # shown masked, never in full
+    decision: dict[str, Any]  # what the automatic decision told the borrower (and its offer)
+    queued_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class AuditEntry:
     at: datetime
     actor: int
@@ -171,6 +185,14 @@ class Repository(Protocol):
     async def running_broadcast_id(self) -> int | None: ...
 
     async def recent_broadcasts(self, limit: int) -> list[BroadcastSummary]: ...
+
+    async def review_queue(self, limit: int) -> list[ReviewItem]:
+        """What waits for a person's decision, oldest first."""
+        ...
+
+    async def review_item(self, user_id: int) -> ReviewItem | None:
+        """This person's undecided item, or None (decided meanwhile, or never queued)."""
+        ...
 
 
 class UnitOfWork(Repository, Protocol):

@@ -48,6 +48,7 @@ class State(StrEnum):
     OP_CONSOLE = "op_console"
     OP_BROADCAST_TEXT = "op_broadcast_text"
     OP_BROADCAST_PREVIEW = "op_broadcast_preview"
+    OP_REVIEW_REASON = "op_review_reason"
 
 
 # The onboarding questions in the order they are asked; /back walks this list backwards.
@@ -145,7 +146,14 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 # Staff (admins and operators) work in their own states; the router lets only staff in.
-OPERATOR_STATES = frozenset({State.OP_CONSOLE, State.OP_BROADCAST_TEXT, State.OP_BROADCAST_PREVIEW})
+OPERATOR_STATES = frozenset(
+    {
+        State.OP_CONSOLE,
+        State.OP_BROADCAST_TEXT,
+        State.OP_BROADCAST_PREVIEW,
+        State.OP_REVIEW_REASON,
+    }
+)
 # Staff commands that need a screen of their own start from here: staff are not borrowers, or
 # are at home between loans.
 OPERATOR_ENTRY = (State.NEW, State.HOME)
@@ -157,6 +165,8 @@ TRANSITIONS += (
     Transition(State.OP_BROADCAST_PREVIEW, State.OP_BROADCAST_TEXT, "edit the text"),
     Transition(State.OP_BROADCAST_PREVIEW, State.OP_CONSOLE, "confirm: queued, or cancel"),
     Transition(State.OP_BROADCAST_TEXT, State.OP_CONSOLE, "/cancel or another command"),
+    Transition(State.OP_CONSOLE, State.OP_REVIEW_REASON, "approve, decline or ask for more"),
+    Transition(State.OP_REVIEW_REASON, State.OP_CONSOLE, "reason given, or /cancel"),
 )
 
 ALLOWED: frozenset[tuple[State, State]] = frozenset((t.source, t.target) for t in TRANSITIONS)

@@ -14,6 +14,7 @@ from flows.changes import (
     AuditOperatorAction,
     CancelBroadcast,
     Change,
+    DecideReview,
     GrantOperator,
     OpenLoan,
     PostEntries,
@@ -21,6 +22,7 @@ from flows.changes import (
     RecordDecision,
     RevokeOperator,
     SaveIdentity,
+    SendNotice,
     SetFrozen,
     StartBroadcast,
     UseInvite,
@@ -38,6 +40,7 @@ from flows.ports import (
     Invite,
     OutboxMessage,
     Replayed,
+    ReviewItem,
     StaleSession,
     run_to_end,
 )
@@ -47,13 +50,13 @@ from lending import servicing
 from lending.servicing import Loan
 from risk.application import InviterStanding
 from storage import audit as audit_log
-from storage import broadcasts, operators
+from storage import broadcasts, operators, reviews
 from storage import outbox as outbox_rows
 from storage.codec import dumps, reply_from_json, reply_to_json
 from storage.database import Database
 from storage.loans import insert_entries, insert_loan, load_loans, set_closed_through
 from storage.pii import PiiVault
-from storage.sql import Tx, is_unique_violation, optional_day, utc
+from storage.sql import Row, Tx, is_unique_violation, optional_day, utc
 
 INVITE_CODE_BYTES = 16  # 128 bits, 22 url-safe characters
 T = TypeVar("T")
@@ -193,6 +196,10 @@ class TxStore:
                 broadcasts.create(tx, change, now, now.date())
             case CancelBroadcast():
                 broadcasts.cancel(tx, change.broadcast_id, now)
+            case DecideReview():
+                reviews.decide(tx, change, now)
+            case SendNotice():
+                operators.queue_notice(tx, change.notice, now)
 
     # -- reads for the steps (coroutines that never suspend) --------------------------------
 
@@ -283,6 +290,27 @@ class TxStore:
 
     async def running_broadcast_id(self) -> int | None:
         return broadcasts.latest_running_id(self.tx)
+
+    async def review_queue(self, limit: int) -> list[ReviewItem]:
+        return [await self._review_item(row) for row in reviews.waiting(self.tx, limit)]
+
+    async def review_item(self, user_id: int) -> ReviewItem | None:
+        rows = reviews.waiting(self.tx, 1, user_id)
+        return await self._review_item(rows[0]) if rows else None
+
+    async def _review_item(self, row: Row) -> ReviewItem:
+        return ReviewItem(
+            account=reviews.account_of(row),
+            application_id=row.application_id,
+            outcome=row.outcome,
+            score=row.score,
+            grade=row.grade,
+            reasons=tuple(json.loads(row.reasons)),
+            inputs=json.loads(row.inputs),
+            identity=await self.identity(row.user_id),
+            decision=json.loads(row.answers).get("decision", {}),
+            queued_at=reviews.queued_at(row),
+        )
 
     async def recent_broadcasts(self, limit: int) -> list[BroadcastSummary]:
         return [

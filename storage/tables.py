@@ -277,3 +277,16 @@ class Unreachable(SQLModel, table=True):
     user_id: int = Field(primary_key=True, foreign_key="users.id")
     since: datetime
     reason: str = Field(max_length=200)
+
+
+class ReviewDecision(SQLModel, table=True):
+    """A person's decision on an application that waited for one. One per application: of two
+    operators deciding at once, the second insert fails and that operator is told."""
+
+    __tablename__ = "review_decisions"
+    application_id: int = Field(primary_key=True, foreign_key="applications.id")
+    user_id: int = Field(foreign_key="users.id", index=True)
+    decision: str = Field(max_length=16)  # approved, declined
+    reason: str = Field(max_length=300)
+    operator: int = _big()
+    decided_at: datetime

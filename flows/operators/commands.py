@@ -8,8 +8,10 @@ from flows.operators.accounts import freeze, operator_role, unfreeze
 from flows.operators.audit_view import show_audit
 from flows.operators.broadcast_commands import broadcast, broadcast_cancel, broadcasts
 from flows.operators.registry import OperatorCommand
+from flows.operators.review import review
 
 OPERATOR_COMMANDS: dict[str, OperatorCommand] = {
+    "review": OperatorCommand(Role.OPERATOR, review, N_("Applications waiting for a person")),
     "freeze": OperatorCommand(Role.ADMIN, freeze, N_("Freeze an account: /freeze <user> <reason>")),
     "unfreeze": OperatorCommand(Role.ADMIN, unfreeze, N_("Unfreeze an account")),
     "operator": OperatorCommand(Role.ADMIN, operator_role, N_("Grant or revoke the operator role")),

@@ -42,6 +42,12 @@ class Console(Step):
     async def prompt(self, ctx: StepContext) -> None:
         ctx.say(ctx._("Operator console. Your commands are in the menu; /help lists them too."))
 
+    async def on_button(self, ctx: StepContext, choice: str) -> None:
+        from flows.operators.review import pick
+
+        if not await pick(ctx, choice):
+            await super().on_button(ctx, choice)
+
 
 class BroadcastText(Step):
     state = State.OP_BROADCAST_TEXT
@@ -170,4 +176,7 @@ async def _confirm(ctx: StepContext, draft: dict) -> None:
     ctx.move(State.OP_CONSOLE)
 
 
-OPERATOR_STEPS: list[Step] = [Console(), BroadcastText(), BroadcastPreview()]
+def operator_steps() -> list[Step]:
+    from flows.operators.review import ReviewReason
+
+    return [Console(), BroadcastText(), BroadcastPreview(), ReviewReason()]

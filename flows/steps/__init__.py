@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.operators.screens import OPERATOR_STEPS
+from flows.operators.screens import operator_steps
 from flows.states import State
 from flows.steps.base import Step
 from flows.steps.borrow import Amount, Disclosure, Term
@@ -40,7 +40,7 @@ _ALL: list[Step] = [
     Disclosure(),
     RepayAmount(),
     RepayConfirm(),
-    *OPERATOR_STEPS,
+    *operator_steps(),
 ]
 
 STEPS: dict[State, Step] = {step.state: step for step in _ALL}
