@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from benchmarks import bench_memory, bench_risk, bench_step
+from benchmarks import bench_broadcast, bench_memory, bench_risk, bench_step
 
 bench_step.run()
 print()
 bench_risk.main()
 print()
 bench_memory.run()
+print()
+bench_broadcast.run()

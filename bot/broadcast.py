@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Protocol
 
 from bot.delivery import RetryLater
@@ -93,14 +94,13 @@ class BroadcastRunner:
         job = await self.db.run(lambda tx: broadcasts.job(tx, broadcast_id))
         if job is None or job.status != "running":
             return
-        started, sent_before = self.monotonic(), None
+        started = self.monotonic()
+        counts = await self.db.run(lambda tx: broadcasts.progress(tx, broadcast_id))
+        sent_before = counts.get("sent", 0)
         last_status = float("-inf")
         while True:
             job = await self.db.run(lambda tx: broadcasts.job(tx, broadcast_id))
             assert job is not None
-            counts = await self.db.run(lambda tx: broadcasts.progress(tx, broadcast_id))
-            if sent_before is None:
-                sent_before = counts.get("sent", 0)
             due = (
                 await self.db.run(
                     lambda tx: broadcasts.due(tx, broadcast_id, self.now(), self.batch)
@@ -108,11 +108,14 @@ class BroadcastRunner:
                 if job.status == "running"
                 else []
             )
-            finished = job.status == "running" and not due and not counts.get("pending", 0)
-            if finished:
-                await self.db.run(lambda tx: broadcasts.finish(tx, broadcast_id, self.now()))
+            # Counting every recipient costs a scan: only for the status message.
             if not due or self.monotonic() - last_status >= self.status_every:
-                rate = (counts.get("sent", 0) - sent_before) / max(self.monotonic() - started, 1e-9)
+                counts = await self.db.run(lambda tx: broadcasts.progress(tx, broadcast_id))
+                finished = job.status == "running" and not due and not counts.get("pending", 0)
+                if finished:
+                    await self.db.run(lambda tx: broadcasts.finish(tx, broadcast_id, self.now()))
+                elapsed = max(self.monotonic() - started, 1e-9)
+                rate = (counts.get("sent", 0) - sent_before) / elapsed
                 job = await self._show_status(job, counts, rate, finished)
                 last_status = self.monotonic()
             if not due:
@@ -120,24 +123,26 @@ class BroadcastRunner:
             await self._send_all(job, due)
 
     async def _send_all(self, job: BroadcastJob, due: list[Recipient]) -> None:
-        queue: asyncio.Queue[Recipient] = asyncio.Queue()
-        for recipient in due:
-            queue.put_nowait(recipient)
+        """Claims go in chunks (one commit each, before any of the chunk is sent); results
+        are recorded one by one as they come, so a crash leaves only the chunk in doubt."""
+        if job.kind == Kind.MARKETING:
+            due = [r for r in due if await self._may_send_now(job, r)]
+        chunk = max(1, self.concurrency)
+        for first in range(0, len(due), chunk):
+            part = due[first : first + chunk]
+            ids = [r.user_id for r in part]
+            won = set(
+                await self.db.run(partial(broadcasts.claim_many, broadcast_id=job.id, user_ids=ids))
+            )
+            await asyncio.gather(*(self._send_one(job, r) for r in part if r.user_id in won))
 
-        async def worker() -> None:
-            while not queue.empty():
-                await self._send_one(job, queue.get_nowait())
-
-        await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(due)))))
+    async def _may_send_now(self, job: BroadcastJob, r: Recipient) -> bool:
+        wait = quiet_until(self.now(), r.timezone)
+        if wait is not None:
+            await self.db.run(lambda tx: broadcasts.defer(tx, job.id, r.user_id, wait))
+        return wait is None
 
     async def _send_one(self, job: BroadcastJob, r: Recipient) -> None:
-        if job.kind == Kind.MARKETING:
-            wait = quiet_until(self.now(), r.timezone)
-            if wait is not None:
-                await self.db.run(lambda tx: broadcasts.defer(tx, job.id, r.user_id, wait))
-                return
-        if not await self.db.run(lambda tx: broadcasts.claim(tx, job.id, r.user_id)):
-            return  # another sender has it
         text = text_for(r.locale, job.text_en, job.text_zh)
         status, error = await self._deliver(r.chat_id, text, Priority.BROADCAST)
         now = self.now()

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import itertools
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -24,6 +25,17 @@ from enum import IntEnum
 # Float sums of 1/rate drift; a hair more than the interval keeps a window from holding one
 # send too many.
 _EPSILON = 1e-9
+
+
+CATCH_UP_SLOTS = 3
+
+
+def _window_opens(sent: deque[float]) -> float:
+    """When the next send fits in every one-second window: once the oldest of a full window
+    is a second old."""
+    if len(sent) < (sent.maxlen or 0):
+        return 0.0
+    return sent[0] + 1.0 + _EPSILON
 
 
 class Priority(IntEnum):
@@ -73,6 +85,10 @@ class SendBudget:
         self._next_broadcast = 0.0
         self._paused_until = 0.0
         self._chat_ready: dict[int, float] = {}
+        # The latest grants, as many as one second may hold: the oldest must be a second old
+        # before another goes, whatever the schedule says.
+        self._sent: deque[float] = deque(maxlen=max(1, int(self.limits.bot_rate)))
+        self._broadcast_sent: deque[float] = deque(maxlen=max(1, int(self.limits.broadcast_rate)))
         self._arrived = asyncio.Event()
         self._dispatcher: asyncio.Task[None] | None = None
 
@@ -121,7 +137,7 @@ class SendBudget:
                 await self._arrived.wait()
                 continue
             now = self._clock()
-            opens = max(self._next_slot, self._paused_until)
+            opens = max(self._next_slot, self._paused_until, _window_opens(self._sent))
             if now < opens:
                 await self._sleep(opens - now)
                 continue
@@ -132,10 +148,15 @@ class SendBudget:
                 await self._sleep(min(slot, max(self._earliest(now) - now, _EPSILON)))
                 continue
             self._waiting.remove(chosen)
-            self._next_slot = now + slot
+            # Slots follow a schedule, so a late wake-up (a busy loop) is made up by a few
+            # quick grants; the windows below still cap any one second at the rate.
+            self._next_slot = max(self._next_slot + slot, now - CATCH_UP_SLOTS * slot)
+            self._sent.append(now)
             self._chat_ready[chosen.chat_id] = now + self.limits.chat_interval + _EPSILON
             if chosen.priority == Priority.BROADCAST:
-                self._next_broadcast = now + 1.0 / self.limits.broadcast_rate + _EPSILON
+                pace = 1.0 / self.limits.broadcast_rate + _EPSILON
+                self._next_broadcast = max(self._next_broadcast + pace, now - CATCH_UP_SLOTS * pace)
+                self._broadcast_sent.append(now)
             if not chosen.granted.done():
                 chosen.granted.set_result(None)
             self._forget_idle_chats(now)
@@ -150,7 +171,10 @@ class SendBudget:
                 waiter.priority == Priority.INTERACTIVE
                 or self._chat_ready.get(waiter.chat_id, 0.0) <= now
             )
-            and (waiter.priority != Priority.BROADCAST or self._next_broadcast <= now)
+            and (
+                waiter.priority != Priority.BROADCAST
+                or max(self._next_broadcast, _window_opens(self._broadcast_sent)) <= now
+            )
         )
 
     def _pick(self, now: float) -> _Waiter | None:
@@ -159,7 +183,11 @@ class SendBudget:
 
     def _earliest(self, now: float) -> float:
         def opens(waiter: _Waiter) -> float:
-            pace = self._next_broadcast if waiter.priority == Priority.BROADCAST else 0.0
+            pace = (
+                max(self._next_broadcast, _window_opens(self._broadcast_sent))
+                if waiter.priority == Priority.BROADCAST
+                else 0.0
+            )
             chat = (
                 0.0
                 if waiter.priority == Priority.INTERACTIVE

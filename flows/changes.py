@@ -7,7 +7,7 @@ state, these changes, the outbox rows, the processed update id) or nothing does.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from flows.events import Reply
@@ -172,6 +172,44 @@ class SendNotice:
     notice: Notice
 
 
+@dataclass(frozen=True, slots=True)
+class OpenTicket:
+    """A complaint of the person whose update this is."""
+
+    number: str
+    category: str
+    text: str
+    respond_by: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerTicket:
+    ticket_id: int
+    operator: int
+    text: str
+    notice: Notice
+
+
+@dataclass(frozen=True, slots=True)
+class CloseTicket:
+    ticket_id: int
+    notice: Notice
+
+
+@dataclass(frozen=True, slots=True)
+class CreateInvite:
+    code: str
+    inviter: str
+    uses: int
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeInvite:
+    code: str
+    inviter_prefix: str  # an admin revokes only their own invites
+
+
 OperatorChange = (
     AuditOperatorAction
     | GrantOperator
@@ -181,6 +219,11 @@ OperatorChange = (
     | CancelBroadcast
     | DecideReview
     | SendNotice
+    | OpenTicket
+    | AnswerTicket
+    | CloseTicket
+    | CreateInvite
+    | RevokeInvite
 )
 
 Change = (

@@ -74,6 +74,12 @@ async def cancel(ctx: StepContext, arg: str) -> None:
         ctx.session.answers.pop("broadcast", None)
         ctx.say(ctx._("Broadcast cancelled; nothing was sent."))
         ctx.move(State.OP_CONSOLE)
+    elif state is State.COMPLAINT:
+        from flows.complaints import leave
+
+        ctx.say(ctx._("No complaint was made."))
+        leave(ctx)
+        await ctx.reprompt()
     elif state is State.OP_REVIEW_REASON:
         ctx.session.answers.pop("review", None)
         ctx.say(ctx._("Nothing was decided."))
@@ -130,6 +136,18 @@ async def _to(ctx: StepContext, target: State) -> None:
         await ctx.go(target)
 
 
+async def _complaint(ctx: StepContext, arg: str) -> None:
+    from flows.complaints import complaint
+
+    await complaint(ctx, arg)
+
+
+async def _my_tickets(ctx: StepContext, arg: str) -> None:
+    from flows.complaints import my_tickets
+
+    await my_tickets(ctx, arg)
+
+
 def unknown_command(ctx: StepContext) -> None:
     ctx.say(ctx._("Sorry, I don't know that command. Send /help to see what you can do."))
 
@@ -143,4 +161,6 @@ COMMANDS: dict[str, CommandHandler] = {
     "loans": _customer_only(_loans),
     "repay": _customer_only(_repay),
     "menu": _customer_only(_menu),
+    "complaint": _complaint,
+    "tickets": _my_tickets,
 }

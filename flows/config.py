@@ -19,3 +19,4 @@ class FlowConfig:
     lender_name: str = N_("ChatLend Sandbox Lending Co.")  # translated where shown
     quick_amounts_fen: tuple[int, ...] = (100_000, 500_000, 1_000_000)
     operator_ids: frozenset[int] = frozenset()  # OPERATOR_IDS; admins may grant more in chat
+    bot_username: str | None = None  # for invite deep links (t.me/<bot>?start=<code>)

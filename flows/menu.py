@@ -12,6 +12,8 @@ BORROWER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("back", N_("Correct the previous answer")),
     ("cancel", N_("Stop what I am doing")),
     ("language", N_("Language / 语言")),
+    ("complaint", N_("Make a complaint")),
+    ("tickets", N_("My complaints")),
 )
 
 

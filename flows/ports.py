@@ -122,6 +122,53 @@ class ReviewItem:
 
 
 @dataclass(frozen=True, slots=True)
+class TicketView:
+    ticket_id: int
+    number: str
+    account: Account
+    category: str
+    text: str
+    status: str
+    created_at: datetime
+    respond_by: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Funnel:
+    invited: int
+    started: int
+    consented: int
+    kyc_done: int
+    approved: int
+    declined: int
+    first_drawdown: int
+
+
+@dataclass(frozen=True, slots=True)
+class Portfolio:
+    active_loans: int
+    outstanding_principal_fen: int
+    buckets: dict[str, tuple[int, int]]  # delinquency bucket -> (loans, principal fen)
+    approved: int
+    decided: int
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    consents: list[tuple[str, bool, datetime]]  # purpose, granted, when
+    decisions: list[tuple[str, str, int, datetime]]  # outcome, grade, score, when
+
+
+@dataclass(frozen=True, slots=True)
+class InviteFigures:
+    code: str
+    uses_left: int
+    expires_at: datetime
+    joined: int
+    approved: int
+
+
+@dataclass(frozen=True, slots=True)
 class AuditEntry:
     at: datetime
     actor: int
@@ -193,6 +240,22 @@ class Repository(Protocol):
     async def review_item(self, user_id: int) -> ReviewItem | None:
         """This person's undecided item, or None (decided meanwhile, or never queued)."""
         ...
+
+    async def tickets_of(self, user_id: int) -> list[TicketView]: ...
+
+    async def open_tickets(self, limit: int) -> list[TicketView]:
+        """Open and answered tickets, oldest first."""
+        ...
+
+    async def ticket(self, number: str) -> TicketView | None: ...
+
+    async def funnel(self, since: datetime) -> Funnel: ...
+
+    async def portfolio(self, today: date) -> Portfolio: ...
+
+    async def user_record(self, user_id: int) -> UserRecord: ...
+
+    async def invites_by(self, inviter_prefix: str) -> list[InviteFigures]: ...
 
 
 class UnitOfWork(Repository, Protocol):

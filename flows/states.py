@@ -49,6 +49,7 @@ class State(StrEnum):
     OP_BROADCAST_TEXT = "op_broadcast_text"
     OP_BROADCAST_PREVIEW = "op_broadcast_preview"
     OP_REVIEW_REASON = "op_review_reason"
+    COMPLAINT = "complaint"
 
 
 # The onboarding questions in the order they are asked; /back walks this list backwards.
@@ -167,6 +168,13 @@ TRANSITIONS += (
     Transition(State.OP_BROADCAST_TEXT, State.OP_CONSOLE, "/cancel or another command"),
     Transition(State.OP_CONSOLE, State.OP_REVIEW_REASON, "approve, decline or ask for more"),
     Transition(State.OP_REVIEW_REASON, State.OP_CONSOLE, "reason given, or /cancel"),
+)
+
+# A complaint can be made from where people wait or decide what to do next, and goes back there.
+COMPLAINT_FROM = (State.HOME, State.MANUAL_REVIEW, State.DECLINED)
+TRANSITIONS += (
+    *(Transition(state, State.COMPLAINT, "/complaint") for state in COMPLAINT_FROM),
+    *(Transition(State.COMPLAINT, state, "ticket opened, or /cancel") for state in COMPLAINT_FROM),
 )
 
 ALLOWED: frozenset[tuple[State, State]] = frozenset((t.source, t.target) for t in TRANSITIONS)

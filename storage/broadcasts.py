@@ -169,6 +169,11 @@ def claim(tx: Tx, broadcast_id: int, user_id: int) -> bool:
     )
 
 
+def claim_many(tx: Tx, *, broadcast_id: int, user_ids: list[int]) -> list[int]:
+    """Claim several in one commit; returns those won (in the order given)."""
+    return [user_id for user_id in user_ids if claim(tx, broadcast_id, user_id)]
+
+
 def defer(tx: Tx, broadcast_id: int, user_id: int, until: datetime) -> None:
     tx.execute(
         "UPDATE broadcast_recipients SET status = 'pending', not_before = :until"

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from flows.changes import GrantOperator, Notice, RevokeOperator, SetFrozen
+from flows.changes import (
+    CreateInvite,
+    GrantOperator,
+    Notice,
+    RevokeInvite,
+    RevokeOperator,
+    SetFrozen,
+)
 from flows.ports import Account, OutboxMessage
 from flows.session import UserStatus
 from storage import outbox
@@ -92,4 +99,27 @@ def queue_notice(tx: Tx, notice: Notice, now: datetime) -> None:
         OutboxMessage(notice.chat_id, notice.platform, notice.reply, notice.dedupe_key),
         now,
         leased=False,
+    )
+
+
+def create_invite(tx: Tx, change: CreateInvite, now: datetime) -> None:
+    tx.execute(
+        "INSERT INTO invites (code, inviter, max_uses, uses_left, expires_at, created_at)"
+        " VALUES (:code, :inviter, :uses, :uses, :expires, :now)",
+        code=change.code,
+        inviter=change.inviter,
+        uses=change.uses,
+        expires=now + timedelta(days=change.days),
+        now=now,
+    )
+
+
+def revoke_invite(tx: Tx, change: RevokeInvite) -> bool:
+    return (
+        tx.execute(
+            "UPDATE invites SET uses_left = 0 WHERE code = :code AND inviter LIKE :prefix",
+            code=change.code,
+            prefix=change.inviter_prefix + "%",
+        )
+        == 1
     )

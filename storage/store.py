@@ -10,16 +10,21 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from flows.changes import (
+    AnswerTicket,
     Audit,
     AuditOperatorAction,
     CancelBroadcast,
     Change,
+    CloseTicket,
+    CreateInvite,
     DecideReview,
     GrantOperator,
     OpenLoan,
+    OpenTicket,
     PostEntries,
     RecordConsent,
     RecordDecision,
+    RevokeInvite,
     RevokeOperator,
     SaveIdentity,
     SendNotice,
@@ -36,12 +41,17 @@ from flows.ports import (
     ChangeRefused,
     CommitResult,
     CreditLine,
+    Funnel,
     Identity,
     Invite,
+    InviteFigures,
     OutboxMessage,
+    Portfolio,
     Replayed,
     ReviewItem,
     StaleSession,
+    TicketView,
+    UserRecord,
     run_to_end,
 )
 from flows.session import Session, UserStatus
@@ -50,7 +60,7 @@ from lending import servicing
 from lending.servicing import Loan
 from risk.application import InviterStanding
 from storage import audit as audit_log
-from storage import broadcasts, operators, reviews
+from storage import broadcasts, operators, reviews, stats, tickets
 from storage import outbox as outbox_rows
 from storage.codec import dumps, reply_from_json, reply_to_json
 from storage.database import Database
@@ -200,6 +210,16 @@ class TxStore:
                 reviews.decide(tx, change, now)
             case SendNotice():
                 operators.queue_notice(tx, change.notice, now)
+            case OpenTicket():
+                tickets.open_ticket(tx, user_id, change, now)
+            case AnswerTicket():
+                tickets.answer(tx, change, now)
+            case CloseTicket():
+                tickets.close(tx, change, now)
+            case CreateInvite():
+                operators.create_invite(tx, change, now)
+            case RevokeInvite():
+                operators.revoke_invite(tx, change)
 
     # -- reads for the steps (coroutines that never suspend) --------------------------------
 
@@ -297,6 +317,27 @@ class TxStore:
     async def review_item(self, user_id: int) -> ReviewItem | None:
         rows = reviews.waiting(self.tx, 1, user_id)
         return await self._review_item(rows[0]) if rows else None
+
+    async def tickets_of(self, user_id: int) -> list[TicketView]:
+        return tickets.of_user(self.tx, user_id)
+
+    async def open_tickets(self, limit: int) -> list[TicketView]:
+        return tickets.still_open(self.tx, limit)
+
+    async def ticket(self, number: str) -> TicketView | None:
+        return tickets.one(self.tx, number)
+
+    async def funnel(self, since: datetime) -> Funnel:
+        return stats.funnel(self.tx, since)
+
+    async def portfolio(self, today: date) -> Portfolio:
+        return stats.portfolio(self.tx, today)
+
+    async def user_record(self, user_id: int) -> UserRecord:
+        return stats.user_record(self.tx, user_id)
+
+    async def invites_by(self, inviter_prefix: str) -> list[InviteFigures]:
+        return stats.invites_of(self.tx, inviter_prefix)
 
     async def _review_item(self, row: Row) -> ReviewItem:
         return ReviewItem(

@@ -290,3 +290,27 @@ class ReviewDecision(SQLModel, table=True):
     reason: str = Field(max_length=300)
     operator: int = _big()
     decided_at: datetime
+
+
+class Ticket(SQLModel, table=True):
+    """A complaint: opened by a borrower, answered and closed by operators."""
+
+    __tablename__ = "tickets"
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True, max_length=32)  # shown to both sides: <account>-<n>
+    user_id: int = Field(foreign_key="users.id", index=True)
+    category: str = Field(max_length=32)
+    text: str = Field(max_length=2000)
+    status: str = Field(max_length=16, index=True)  # open, answered, closed
+    created_at: datetime
+    respond_by: datetime  # the response time promised when it was opened
+    closed_at: datetime | None = None
+
+
+class TicketReply(SQLModel, table=True):
+    __tablename__ = "ticket_replies"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    operator: int = _big()
+    text: str = Field(max_length=2000)
+    at: datetime

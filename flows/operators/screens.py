@@ -177,6 +177,7 @@ async def _confirm(ctx: StepContext, draft: dict) -> None:
 
 
 def operator_steps() -> list[Step]:
+    from flows.complaints import Complaint
     from flows.operators.review import ReviewReason
 
-    return [Console(), BroadcastText(), BroadcastPreview(), ReviewReason()]
+    return [Console(), BroadcastText(), BroadcastPreview(), ReviewReason(), Complaint()]

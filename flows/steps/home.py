@@ -86,6 +86,7 @@ class Home(Step):
                     (N_("My loans"), "loans"),
                     (N_("Repay"), "repay"),
                     (N_("Help"), "help"),
+                    (N_("Complaint"), "complaint"),
                 ],
             ),
             remove_keyboard=False,
@@ -100,6 +101,10 @@ class Home(Step):
             from flows.steps.loans import show_loans
 
             await show_loans(ctx)
+        elif choice == "complaint":
+            from flows.complaints import complaint
+
+            await complaint(ctx, "")
         elif choice == "help":
             from flows.commands import help_
 
