@@ -187,9 +187,9 @@ def defer(tx: Tx, broadcast_id: int, user_id: int, until: datetime) -> None:
 def record(
     tx: Tx, broadcast_id: int, user_id: int, status: str, error: str | None, now: datetime
 ) -> None:
+    sent_at = ", sent_at = :now" if status == "sent" else ""
     tx.execute(
-        "UPDATE broadcast_recipients SET status = :status, error = :error,"
-        " sent_at = CASE WHEN :status = 'sent' THEN :now ELSE sent_at END"
+        f"UPDATE broadcast_recipients SET status = :status, error = :error{sent_at}"
         " WHERE broadcast_id = :b AND user_id = :user",
         status=status,
         error=None if error is None else error[:200],
