@@ -123,18 +123,41 @@ class BroadcastRunner:
             await self._send_all(job, due)
 
     async def _send_all(self, job: BroadcastJob, due: list[Recipient]) -> None:
-        """Claims go in chunks (one commit each, before any of the chunk is sent); results
-        are recorded one by one as they come, so a crash leaves only the chunk in doubt."""
+        """Claims go in chunks (one commit each, before any of the chunk is sent); sends run
+        `concurrency` at a time, a slow one (a 5xx backoff) holding up only its own place;
+        results are recorded one by one. A crash leaves at most a chunk and the sends in
+        flight in doubt."""
         if job.kind == Kind.MARKETING:
             due = [r for r in due if await self._may_send_now(job, r)]
+        places = asyncio.Semaphore(max(1, self.concurrency))
+        sending: list[asyncio.Task[None]] = []
+
+        async def send(r: Recipient) -> None:
+            try:
+                await self._send_one(job, r)
+            finally:
+                places.release()
+
+        def failed() -> bool:
+            return any(t.done() and t.exception() is not None for t in sending)
+
         chunk = max(1, self.concurrency)
-        for first in range(0, len(due), chunk):
-            part = due[first : first + chunk]
-            ids = [r.user_id for r in part]
-            won = set(
-                await self.db.run(partial(broadcasts.claim_many, broadcast_id=job.id, user_ids=ids))
-            )
-            await asyncio.gather(*(self._send_one(job, r) for r in part if r.user_id in won))
+        try:
+            for first in range(0, len(due), chunk):
+                if failed():
+                    break  # a send died with an error: claim no more; gather raises it
+                part = due[first : first + chunk]
+                ids = [r.user_id for r in part]
+                claim = partial(broadcasts.claim_many, broadcast_id=job.id, user_ids=ids)
+                won = set(await self.db.run(claim))
+                for r in part:
+                    if r.user_id in won:
+                        await places.acquire()
+                        sending.append(asyncio.create_task(send(r)))
+            await asyncio.gather(*sending)
+        finally:
+            for task in sending:
+                task.cancel()  # a crash of this coroutine takes its sends with it
 
     async def _may_send_now(self, job: BroadcastJob, r: Recipient) -> bool:
         wait = quiet_until(self.now(), r.timezone)

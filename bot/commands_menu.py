@@ -41,6 +41,9 @@ def plan_menus(
             MenuEntry(commands, language_code, admin_id) for commands, language_code in admin_menus
         )
     admins = set(admin_ids)
+    # OPERATOR_IDS reach the engine's config; the transports pass only ADMIN_IDS.
+    config = getattr(conversation, "config", None)
+    operator_ids = [*operator_ids, *getattr(config, "operator_ids", ())]
     operators = [user for user in dict.fromkeys(operator_ids) if user not in admins]
     if operators:
         operator_menus = [

@@ -72,6 +72,9 @@ async def test_menus_are_published_per_chat_for_staff_only(bot: Harness) -> None
     per_chat = {(e.admin_chat_id, e.language_code): {n for n, _ in e.commands} for e in entries}
     assert "freeze" in per_chat[(ADMIN, None)] and "freeze" in per_chat[(ADMIN, "zh")]
     assert "audit" not in per_chat[(OPERATOR, None)] and "freeze" not in per_chat[(OPERATOR, "zh")]
+    # as the transports call it: ADMIN_IDS only, OPERATOR_IDS from the engine's settings
+    chats = {e.admin_chat_id for e in plan_menus(engine, admin_ids=[ADMIN])}
+    assert OPERATOR in chats and "review" in per_chat[(OPERATOR, "zh")]
 
 
 async def test_an_admin_grants_and_revokes_the_operator_role_in_the_chat(bot: Harness) -> None:
