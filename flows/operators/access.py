@@ -49,6 +49,11 @@ async def role_of(ctx: StepContext) -> Role | None:
     return None
 
 
+async def staff_on_screen(ctx: StepContext) -> Staff:
+    """Who answers a staff screen, for the audit row (the router let only staff in)."""
+    return Staff(ctx.event.user_id, await role_of(ctx) or Role.OPERATOR)
+
+
 def audit(
     ctx: StepContext,
     staff: Staff,

@@ -13,7 +13,7 @@ from flows.context import StepContext
 from flows.events import Reply
 from flows.i18n import N_, Texts, texts
 from flows.masking import mask_id_number, mask_phone
-from flows.operators.access import Role, Staff, audit, masked
+from flows.operators.access import Staff, audit, masked, staff_on_screen
 from flows.operators.screens import enter
 from flows.ports import ReviewItem
 from flows.states import State
@@ -126,7 +126,7 @@ class ReviewReason(Step):
             ctx.say(ctx._("Please give a reason of 3 to 300 characters."))
             return
         chosen = ctx.session.answers.pop("review", {})
-        staff = Staff(ctx.event.user_id, Role.OPERATOR)
+        staff = await staff_on_screen(ctx)
         item = await ctx.store.review_item(int(chosen.get("user", 0)))
         ctx.move(State.OP_CONSOLE)
         if item is None:

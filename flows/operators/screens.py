@@ -6,7 +6,7 @@ from flows.changes import StartBroadcast
 from flows.context import StepContext
 from flows.events import Button
 from flows.i18n import N_
-from flows.operators.access import Role, Staff, audit
+from flows.operators.access import audit, staff_on_screen
 from flows.operators.broadcast_rules import (
     AUDIENCE_LABELS,
     KIND_LABELS,
@@ -151,7 +151,7 @@ class BroadcastPreview(Step):
 
 
 async def _confirm(ctx: StepContext, draft: dict) -> None:
-    staff = Staff(ctx.event.user_id, Role.ADMIN)  # only admins reach this screen (router)
+    staff = await staff_on_screen(ctx)
     ctx.changes.append(
         StartBroadcast(
             staff.platform_user_id,

@@ -70,6 +70,12 @@ async def test_two_operators_deciding_one_item_at_once_make_one_decision(bot: Ha
     assert decisions == 1
     notices = [t for t in await outbox_texts(bot, 503) if "reviewed your application" in t]
     assert len(notices) == 1
+    roles = await bot.db.run(
+        lambda tx: tx.all(
+            "SELECT actor, role FROM operator_audit WHERE action LIKE 'review_%' ORDER BY id"
+        )
+    )
+    assert {(r.actor, r.role) for r in roles} == {(OPERATOR, "operator"), (ADMIN, "admin")}
 
 
 async def test_ask_for_more_information_keeps_the_item_and_tells_the_applicant(
