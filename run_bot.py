@@ -115,6 +115,10 @@ async def run(settings: Settings, mode: str) -> None:
     token = settings.bot_token_value
     # Close of business and reminders run beside every transport, on the same event loop.
     scheduler = start_servicing(engine, settings)
+    if mode != "console":
+        from bot.broadcast_telegram import install_budget
+
+        install_budget(settings.broadcast_rate)
     try:
         if readiness is not None and mode in ("polling", "ptb") and settings.monitoring_port:
             from bot.health import start_monitoring_server

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from benchmarks import bench_memory, bench_replicas, bench_risk, bench_servicing, bench_step
+from benchmarks import (
+    bench_broadcast,
+    bench_memory,
+    bench_replicas,
+    bench_risk,
+    bench_servicing,
+    bench_step,
+)
 
 bench_step.run()
 print()
@@ -12,3 +19,4 @@ bench_memory.run()
 print()
 bench_replicas.main()
 bench_servicing.run()
+bench_broadcast.run()

@@ -36,6 +36,7 @@ from aiogram.types import (
     Update,
 )
 
+from bot.broadcast_telegram import start_broadcasts
 from bot.commands_menu import plan_menus
 from bot.delivery import (
     LiveKeyboards,
@@ -144,6 +145,7 @@ class AiogramTransport:
         self.router.message.register(self.on_message)
         self.router.callback_query.register(self.on_callback)
         self._outbox: asyncio.Task[None] | None = None
+        self._broadcasts: asyncio.Task[None] | None = None
 
     async def on_message(self, message: Message, event_update: Update) -> None:
         event = event_from_message(PLATFORM, event_update.update_id, message)
@@ -197,10 +199,13 @@ class AiogramTransport:
     async def start_background(self, admin_ids: Iterable[int] = ()) -> None:
         await self.set_command_menus(admin_ids)
         self._outbox = start_outbox_loop(self.conversation, self.sender, platform=PLATFORM)
+        self._broadcasts = start_broadcasts(self.conversation, self.bot)
 
     async def stop_background(self) -> None:
         await stop_task(self._outbox)
         self._outbox = None
+        await stop_task(self._broadcasts)
+        self._broadcasts = None
 
 
 class ConversationDispatcher(Dispatcher):

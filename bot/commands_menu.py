@@ -23,7 +23,9 @@ class MenuEntry:
     admin_chat_id: int | None = None  # None: the menu every private chat sees
 
 
-def plan_menus(conversation: Conversation, admin_ids: Iterable[int] = ()) -> list[MenuEntry]:
+def plan_menus(
+    conversation: Conversation, admin_ids: Iterable[int] = (), operator_ids: Iterable[int] = ()
+) -> list[MenuEntry]:
     """Everyone's menu per language, then each admin's own chat-scoped menu (which replaces the
     default one in that chat only, so borrowers never see admin commands)."""
     entries = [
@@ -38,4 +40,19 @@ def plan_menus(conversation: Conversation, admin_ids: Iterable[int] = ()) -> lis
         entries.extend(
             MenuEntry(commands, language_code, admin_id) for commands, language_code in admin_menus
         )
+    admins = set(admin_ids)
+    # OPERATOR_IDS reach the engine's config; the transports pass only ADMIN_IDS.
+    config = getattr(conversation, "config", None)
+    operator_ids = [*operator_ids, *getattr(config, "operator_ids", ())]
+    operators = [user for user in dict.fromkeys(operator_ids) if user not in admins]
+    if operators:
+        operator_menus = [
+            (tuple(conversation.command_menu(locale, operator=True)), language_code)
+            for locale, language_code in MENU_LANGUAGES
+        ]
+        for operator_id in operators:
+            entries.extend(
+                MenuEntry(commands, language_code, operator_id)
+                for commands, language_code in operator_menus
+            )
     return entries

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from bot.rendering import Markup, can_edit, markup_for, plan_messages
+from bot.send_budget import Priority, SendBudget
 from flows.events import ButtonPress, Conversation, Document, Event, Outgoing, Reply
 
 log = logging.getLogger(__name__)
@@ -112,6 +114,34 @@ class Sender(Protocol):
         ...
 
 
+# The bot-wide send budget (bot/send_budget.py): every send and edit asks it for a slot. None
+# until run_bot installs one for Telegram (the console needs no pacing). Outbox rows go out as
+# reminders, after any interactive reply that is waiting.
+_budget: SendBudget | None = None
+_priority: contextvars.ContextVar[Priority] = contextvars.ContextVar(
+    "send_priority", default=Priority.INTERACTIVE
+)
+
+
+def use_budget(budget: SendBudget | None) -> None:
+    global _budget
+    _budget = budget
+
+
+def _paced(chat_id: int, call: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[T]]:
+    async def paced() -> T:
+        if _budget is None:
+            return await call()
+        await _budget.acquire(chat_id, _priority.get())
+        try:
+            return await call()
+        except RetryLater as wait:
+            _budget.retry_after(wait.seconds)  # Telegram throttles the bot: everyone waits
+            raise
+
+    return paced
+
+
 async def _with_one_retry(call: Callable[[], Awaitable[T]]) -> T:
     try:
         return await call()
@@ -132,14 +162,16 @@ async def render(sender: Sender, outgoing: Outgoing, edit_message_id: int | None
         markup = markup_for(reply)
         try:
             await _with_one_retry(
-                partial(sender.edit, chat_id, edit_message_id, reply.text, markup)
+                _paced(chat_id, partial(sender.edit, chat_id, edit_message_id, reply.text, markup))
             )
             _note_keyboard(sender.keyboards, chat_id, edit_message_id, markup)
             return
         except EditRejected:
             log.debug("edit of message %s rejected; sending a new one", edit_message_id)
     for text, markup in plan_messages(reply):
-        message_id = await _with_one_retry(partial(sender.send, chat_id, text, markup))
+        message_id = await _with_one_retry(
+            _paced(chat_id, partial(sender.send, chat_id, text, markup))
+        )
         if message_id is not None:
             _note_keyboard(sender.keyboards, chat_id, message_id, markup)
     if reply.document is not None:
@@ -153,7 +185,7 @@ async def _send_document(sender: Sender, chat_id: int, document: Document) -> No
     if send_document is None:
         log.warning("this transport cannot send documents; one was dropped")
         return
-    await _with_one_retry(partial(send_document, chat_id, document))
+    await _with_one_retry(_paced(chat_id, partial(send_document, chat_id, document)))
 
 
 def _note_keyboard(keyboards: LiveKeyboards, chat_id: int, message_id: int, markup: Markup) -> None:
@@ -168,7 +200,7 @@ async def retire_keyboards(sender: Sender, chat_id: int) -> None:
     message too old to edit keeps its buttons, and a tap on one is refused by the engine."""
     for message_id in sender.keyboards.take(chat_id):
         try:
-            await sender.remove_keyboard(chat_id, message_id)
+            await _paced(chat_id, partial(sender.remove_keyboard, chat_id, message_id))()
         except RetryLater:
             # Not worth holding the reply for: try again when the next screen is sent.
             sender.keyboards.shown(chat_id, message_id)
@@ -251,6 +283,17 @@ async def flush_outbox(
     means nothing here (e.g. console rows left in a database later used with Telegram).
     """
     rows = await conversation.due_outbox(limit)
+    as_reminders = _priority.set(Priority.REMINDER)
+    try:
+        await _deliver_rows(conversation, sender, rows, platform)
+    finally:
+        _priority.reset(as_reminders)
+    return len(rows)
+
+
+async def _deliver_rows(
+    conversation: Conversation, sender: Sender, rows: list[Outgoing], platform: str | None
+) -> None:
     for row in rows:
         if platform is not None and row.platform != platform:
             if row.outbox_id is not None:
@@ -259,7 +302,6 @@ async def flush_outbox(
                 )
             continue
         await deliver(conversation, sender, row)
-    return len(rows)
 
 
 async def outbox_loop(

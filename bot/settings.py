@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     database_url: str = "sqlite:///./chatlend.db"
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    operator_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    broadcast_rate: float = Field(default=25.0, gt=0, le=30)  # messages/s left to broadcasts
     pii_key: SecretStr | None = None
     telegram_api_base: str | None = None
     bot_username: str | None = None
@@ -141,7 +143,7 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("admin_ids", mode="before")
+    @field_validator("admin_ids", "operator_ids", mode="before")
     @classmethod
     def _parse_admin_ids(cls, value: Any) -> Any:
         if not isinstance(value, str):

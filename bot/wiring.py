@@ -18,6 +18,8 @@ from storage.schema import check_schema
 def flow_config(settings: Settings) -> FlowConfig:
     return FlowConfig(
         admin_ids=frozenset(settings.admin_ids),
+        operator_ids=frozenset(settings.operator_ids),
+        bot_username=settings.bot_username,
         default_locale=settings.default_locale,
         default_timezone=settings.default_timezone,
         phone_regions=settings.accepted_phone_regions,

@@ -7,9 +7,10 @@ state, these changes, the outbox rows, the processed update id) or nothing does.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
+from flows.events import Reply
 from lending.ledger import Entry
 from lending.schedule import Schedule
 
@@ -104,6 +105,152 @@ class EraseAccount:
     keep_until: date
 
 
+# -- operators (issue 11) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A message to another person than the one whose update this is, queued in the outbox in
+    the same transaction as the change that it announces."""
+
+    chat_id: int
+    platform: str
+    reply: Reply
+    dedupe_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditOperatorAction:
+    """One row of the operator audit log, written with the action it records."""
+
+    actor: int  # the operator's platform user id
+    role: str
+    action: str
+    target_user_id: int | None
+    parameters: str  # masked: never a full ID number, phone number or name
+    result: str
+
+
+@dataclass(frozen=True, slots=True)
+class GrantOperator:
+    platform: str
+    platform_user_id: int
+    granted_by: int
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeOperator:
+    platform: str
+    platform_user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetFrozen:
+    """Freeze (reason given) or unfreeze (reason None) another person's account, and tell them.
+    Their conversation's version is bumped so a session cached anywhere is read again."""
+
+    user_id: int
+    reason: str | None
+    by: int
+    notice: Notice
+
+
+@dataclass(frozen=True, slots=True)
+class StartBroadcast:
+    """Fix the recipients and queue the broadcast for the background sender."""
+
+    created_by: int
+    admin_chat_id: int
+    admin_locale: str
+    platform: str
+    text_en: str | None
+    text_zh: str | None
+    audience: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class CancelBroadcast:
+    broadcast_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class DecideReview:
+    """A reviewer's final word on an application: moves the borrower out of manual review (the
+    edge is checked against flows.states), opens the credit line on approval, and tells them.
+    Refused when someone decided first."""
+
+    application_id: int
+    user_id: int
+    decision: str  # approved or declined
+    reason: str
+    operator: int
+    decision_answers: dict[str, object]  # the borrower's answers["decision"] from now on
+    credit_line: dict[str, object] | None  # the offer to open, on approval
+    notice: Notice
+
+
+@dataclass(frozen=True, slots=True)
+class SendNotice:
+    """Tell another person something (a reviewer's question, a reply to their complaint)."""
+
+    notice: Notice
+
+
+@dataclass(frozen=True, slots=True)
+class OpenTicket:
+    """A complaint of the person whose update this is."""
+
+    number: str
+    category: str
+    text: str
+    respond_by: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerTicket:
+    ticket_id: int
+    operator: int
+    text: str
+    notice: Notice
+
+
+@dataclass(frozen=True, slots=True)
+class CloseTicket:
+    ticket_id: int
+    notice: Notice
+
+
+@dataclass(frozen=True, slots=True)
+class CreateInvite:
+    code: str
+    inviter: str
+    uses: int
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeInvite:
+    code: str
+    inviter_prefix: str  # an admin revokes only their own invites
+
+
+OperatorChange = (
+    AuditOperatorAction
+    | GrantOperator
+    | RevokeOperator
+    | SetFrozen
+    | StartBroadcast
+    | CancelBroadcast
+    | DecideReview
+    | SendNotice
+    | OpenTicket
+    | AnswerTicket
+    | CloseTicket
+    | CreateInvite
+    | RevokeInvite
+)
+
 Change = (
     UseInvite
     | RecordConsent
@@ -115,4 +262,5 @@ Change = (
     | Reschedule
     | EraseAccount
     | SaveReminderPreferences
+    | OperatorChange
 )

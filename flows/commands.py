@@ -76,6 +76,20 @@ async def cancel(ctx: StepContext, arg: str) -> None:
             ),
             remove_keyboard=True,
         )
+    elif state in (State.OP_BROADCAST_TEXT, State.OP_BROADCAST_PREVIEW):
+        ctx.session.answers.pop("broadcast", None)
+        ctx.say(ctx._("Broadcast cancelled; nothing was sent."))
+        ctx.move(State.OP_CONSOLE)
+    elif state is State.COMPLAINT:
+        from flows.complaints import leave
+
+        ctx.say(ctx._("No complaint was made."))
+        leave(ctx)
+        await ctx.reprompt()
+    elif state is State.OP_REVIEW_REASON:
+        ctx.session.answers.pop("review", None)
+        ctx.say(ctx._("Nothing was decided."))
+        ctx.move(State.OP_CONSOLE)
     else:
         ctx.say(ctx._("There is nothing to cancel right now."))
 
@@ -138,6 +152,18 @@ async def privacy(ctx: StepContext, arg: str) -> None:
     await show_privacy(ctx)
 
 
+async def _complaint(ctx: StepContext, arg: str) -> None:
+    from flows.complaints import complaint
+
+    await complaint(ctx, arg)
+
+
+async def _my_tickets(ctx: StepContext, arg: str) -> None:
+    from flows.complaints import my_tickets
+
+    await my_tickets(ctx, arg)
+
+
 def unknown_command(ctx: StepContext) -> None:
     ctx.say(ctx._("Sorry, I don't know that command. Send /help to see what you can do."))
 
@@ -153,4 +179,6 @@ COMMANDS: dict[str, CommandHandler] = {
     "menu": _customer_only(_menu),
     "privacy": privacy,
     "reminders": _customer_only(_reminders),
+    "complaint": _complaint,
+    "tickets": _my_tickets,
 }

@@ -22,3 +22,5 @@ class FlowConfig:
     phone_regions: tuple[str, ...] = ("CN",)
     # Anti-money-laundering retention: records kept this many years after the last repayment.
     aml_retention_years: int = 5
+    operator_ids: frozenset[int] = frozenset()  # OPERATOR_IDS; admins may grant more in chat
+    bot_username: str | None = None  # for invite deep links (t.me/<bot>?start=<code>)

@@ -232,5 +232,7 @@ class Engine:
     async def due_outbox(self, limit: int = 50) -> list[Outgoing]:
         return await self.store.due_outbox(self.clock(), limit)
 
-    def command_menu(self, locale: str, admin: bool = False) -> list[tuple[str, str]]:
-        return command_menu(locale, admin)
+    def command_menu(
+        self, locale: str, admin: bool = False, operator: bool = False
+    ) -> list[tuple[str, str]]:
+        return command_menu(locale, admin, operator)

@@ -133,6 +133,8 @@ class Conversation(Protocol):
         send the same row at once."""
         ...
 
-    def command_menu(self, locale: str, admin: bool = False) -> list[tuple[str, str]]:
+    def command_menu(
+        self, locale: str, admin: bool = False, operator: bool = False
+    ) -> list[tuple[str, str]]:
         """(command, description) pairs for the platform's command menu, in `locale`."""
         ...

@@ -14,12 +14,17 @@ BORROWER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("cancel", N_("Stop what I am doing")),
     ("language", N_("Language / 语言")),
     ("privacy", N_("My consents and my data")),
+    ("complaint", N_("Make a complaint")),
+    ("tickets", N_("My complaints")),
 )
 
-OPERATOR_COMMANDS: tuple[tuple[str, str], ...] = ()
 
+def command_menu(locale: str, admin: bool = False, operator: bool = False) -> list[tuple[str, str]]:
+    """Everyone's commands, then the operator commands the role may use (admins all of them)."""
+    from flows.operators.access import Role
+    from flows.operators.registry import commands_for
 
-def command_menu(locale: str, admin: bool = False) -> list[tuple[str, str]]:
     t = texts(locale)
-    commands = BORROWER_COMMANDS + (OPERATOR_COMMANDS if admin else ())
+    role = Role.ADMIN if admin else Role.OPERATOR if operator else None
+    commands = BORROWER_COMMANDS + (tuple(commands_for(role)) if role else ())
     return [(name, t._(description)) for name, description in commands]

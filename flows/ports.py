@@ -95,6 +95,101 @@ class CommitResult:
     outbox_ids: tuple[int, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Account:
+    """Another person, as an operator acts on them."""
+
+    user_id: int
+    platform: str
+    platform_user_id: int
+    chat_id: int
+    locale: str
+    status: str
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastSummary:
+    broadcast_id: int
+    created_at: datetime
+    kind: str
+    status: str
+    total: int
+    counts: dict[str, int]  # recipients by status: sent, failed, unreachable, pending...
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    account: Account
+    application_id: int
+    outcome: str  # review (sent to a person) or declined (the person asked for a human review)
+    score: int
+    grade: str
+    reasons: tuple[str, ...]  # reason codes, policy rule hits included
+    inputs: dict[str, str]
+    identity: Identity | None  # shown masked, never in full
+    decision: dict[str, Any]  # what the automatic decision told the borrower (and its offer)
+    queued_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TicketView:
+    ticket_id: int
+    number: str
+    account: Account
+    category: str
+    text: str
+    status: str
+    created_at: datetime
+    respond_by: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Funnel:
+    invited: int
+    started: int
+    consented: int
+    kyc_done: int
+    approved: int
+    declined: int
+    first_drawdown: int
+
+
+@dataclass(frozen=True, slots=True)
+class Portfolio:
+    active_loans: int
+    outstanding_principal_fen: int
+    buckets: dict[str, tuple[int, int]]  # delinquency bucket -> (loans, principal fen)
+    approved: int
+    decided: int
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    consents: list[tuple[str, bool, datetime]]  # purpose, granted, when
+    decisions: list[tuple[str, str, int, datetime]]  # outcome, grade, score, when
+
+
+@dataclass(frozen=True, slots=True)
+class InviteFigures:
+    code: str
+    uses_left: int
+    expires_at: datetime
+    joined: int
+    approved: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    at: datetime
+    actor: int
+    role: str
+    action: str
+    target_user_id: int | None
+    parameters: str
+    result: str
+
+
 class Repository(Protocol):
     """What a step reads, answered from the update's open transaction.
 
@@ -134,6 +229,58 @@ class Repository(Protocol):
         ...
 
     async def reminder_preferences(self, user_id: int) -> Preferences: ...
+
+    # -- operators (issue 11) -------------------------------------------------------------
+
+    async def granted_operator(self, platform: str, platform_user_id: int) -> bool:
+        """An admin gave this person the operator role in the chat."""
+        ...
+
+    async def find_accounts(
+        self, platform: str, telegram_id: int | None, account_id: int | None
+    ) -> list[Account]:
+        """The accounts with this platform user id or this internal id (0, 1 or 2 of them)."""
+        ...
+
+    async def freeze_reason(self, user_id: int) -> str | None: ...
+
+    async def audit_entries(
+        self, target_user_id: int | None, action: str | None, limit: int
+    ) -> list[AuditEntry]:
+        """The newest operator audit rows, optionally about one account or of one action."""
+        ...
+
+    async def audience_size(self, audience: str, kind: str, today: date) -> int:
+        """How many people a broadcast to `audience` of `kind` would reach now."""
+        ...
+
+    async def running_broadcast_id(self) -> int | None: ...
+
+    async def recent_broadcasts(self, limit: int) -> list[BroadcastSummary]: ...
+
+    async def review_queue(self, limit: int) -> list[ReviewItem]:
+        """What waits for a person's decision, oldest first."""
+        ...
+
+    async def review_item(self, user_id: int) -> ReviewItem | None:
+        """This person's undecided item, or None (decided meanwhile, or never queued)."""
+        ...
+
+    async def tickets_of(self, user_id: int) -> list[TicketView]: ...
+
+    async def open_tickets(self, limit: int) -> list[TicketView]:
+        """Open and answered tickets, oldest first."""
+        ...
+
+    async def ticket(self, number: str) -> TicketView | None: ...
+
+    async def funnel(self, since: datetime) -> Funnel: ...
+
+    async def portfolio(self, today: date) -> Portfolio: ...
+
+    async def user_record(self, user_id: int) -> UserRecord: ...
+
+    async def invites_by(self, inviter_prefix: str) -> list[InviteFigures]: ...
 
 
 class UnitOfWork(Repository, Protocol):

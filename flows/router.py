@@ -6,6 +6,8 @@ from flows.commands import COMMANDS, unknown_command
 from flows.context import StepContext
 from flows.events import ButtonPress, Command, SharedContact, Text, Unsupported
 from flows.language import LANGUAGE_CHOICE, choose_language
+from flows.operators.access import SCREEN_ROLES, Staff, allows, role_of
+from flows.operators.commands import OPERATOR_COMMANDS
 from flows.steps import STEPS
 from flows.steps.base import expired
 from flows.steps.privacy import PRIVACY_CHOICE, on_privacy_button
@@ -14,8 +16,25 @@ from flows.steps.privacy import PRIVACY_CHOICE, on_privacy_button
 async def route(ctx: StepContext) -> None:
     payload = ctx.event.payload
     step = STEPS[ctx.session.state]
+    needed = SCREEN_ROLES.get(ctx.session.state)
+    # A staff screen answers staff only (a role revoked mid-way ends it).
+    if (
+        needed is not None
+        and not isinstance(payload, Command)
+        and not allows(await role_of(ctx), needed)
+    ):
+        unknown_command(ctx)
+        return
     match payload:
         case Command(name=name, arg=arg):
+            # The one role check. To anyone without the role an operator command is exactly an
+            # unknown command (or the borrower's command of that name, e.g. /tickets).
+            operator_command = OPERATOR_COMMANDS.get(name)
+            if operator_command is not None:
+                role = await role_of(ctx)
+                if role is not None and allows(role, operator_command.needs):
+                    await operator_command.handler(ctx, arg, Staff(ctx.event.user_id, role))
+                    return
             handler = COMMANDS.get(name)
             if handler is None:
                 unknown_command(ctx)

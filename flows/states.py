@@ -48,6 +48,11 @@ class State(StrEnum):
     Q_OUTSIDE_REPAYMENTS = "q_outside_repayments"
     REPAY_PREPAY_CHOICE = "repay_prepay_choice"
     REMINDERS = "reminders"
+    OP_CONSOLE = "op_console"
+    OP_BROADCAST_TEXT = "op_broadcast_text"
+    OP_BROADCAST_PREVIEW = "op_broadcast_preview"
+    OP_REVIEW_REASON = "op_review_reason"
+    COMPLAINT = "complaint"
 
 
 # The onboarding questions in the order they are asked; /back walks this list backwards.
@@ -169,6 +174,37 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(State.REMINDERS, State.HOME, "done, /cancel or /menu"),
     Transition(State.REMINDERS, State.REPAY_AMOUNT, "/repay"),
+)
+
+# Staff (admins and operators) work in their own states; the router lets only staff in.
+OPERATOR_STATES = frozenset(
+    {
+        State.OP_CONSOLE,
+        State.OP_BROADCAST_TEXT,
+        State.OP_BROADCAST_PREVIEW,
+        State.OP_REVIEW_REASON,
+    }
+)
+# Staff commands that need a screen of their own start from here: staff are not borrowers, or
+# are at home between loans.
+OPERATOR_ENTRY = (State.NEW, State.HOME)
+
+TRANSITIONS += (
+    *(Transition(state, State.OP_CONSOLE, "staff command") for state in OPERATOR_ENTRY),
+    Transition(State.OP_CONSOLE, State.OP_BROADCAST_TEXT, "/broadcast"),
+    Transition(State.OP_BROADCAST_TEXT, State.OP_BROADCAST_PREVIEW, "text"),
+    Transition(State.OP_BROADCAST_PREVIEW, State.OP_BROADCAST_TEXT, "edit the text"),
+    Transition(State.OP_BROADCAST_PREVIEW, State.OP_CONSOLE, "confirm: queued, or cancel"),
+    Transition(State.OP_BROADCAST_TEXT, State.OP_CONSOLE, "/cancel or another command"),
+    Transition(State.OP_CONSOLE, State.OP_REVIEW_REASON, "approve, decline or ask for more"),
+    Transition(State.OP_REVIEW_REASON, State.OP_CONSOLE, "reason given, or /cancel"),
+)
+
+# A complaint can be made from where people wait or decide what to do next, and goes back there.
+COMPLAINT_FROM = (State.HOME, State.MANUAL_REVIEW, State.DECLINED)
+TRANSITIONS += (
+    *(Transition(state, State.COMPLAINT, "/complaint") for state in COMPLAINT_FROM),
+    *(Transition(State.COMPLAINT, state, "ticket opened, or /cancel") for state in COMPLAINT_FROM),
 )
 
 ALLOWED: frozenset[tuple[State, State]] = frozenset((t.source, t.target) for t in TRANSITIONS)

@@ -29,14 +29,25 @@ NOT_ABOUT_A_PERSON = frozenset(
         "erased_accounts",
         "alembic_version",
         "job_leases",
+        # Operators' own records: who may operate, what was announced to everyone.
+        "operator_grants",
+        "broadcasts",
     }
 )
 # Kept after an erasure for as long as the law requires: money records and proof of consent.
 KEPT_BY_LAW = frozenset(
-    {"loans", "instalments", "ledger_entries", "postings", "consents", "audit_log"}
+    {
+        "loans",
+        "instalments",
+        "ledger_entries",
+        "postings",
+        "consents",
+        "audit_log",
+        "operator_audit",
+    }
 )
 # How a table's rows are tied to a person, most direct first.
-_LINKS = ("user_id", "loan_id", "entry_key", "chat_id", "actor")
+_LINKS = ("user_id", "loan_id", "entry_key", "ticket_id", "chat_id", "target_user_id", "actor")
 
 _LATEST_CONSENTS = (
     "SELECT c.* FROM consents c WHERE c.id = (SELECT MAX(id) FROM consents"
@@ -130,11 +141,14 @@ def _keys(tx: Tx, user_id: int, chat_id: int | None) -> dict[str, list[Any]]:
         for loan_id in loans
         for r in tx.all("SELECT key FROM ledger_entries WHERE loan_id = :l", l=loan_id)
     ]
+    tickets = [r.id for r in tx.all("SELECT id FROM tickets WHERE user_id = :u", u=user_id)]
     return {
         "id": [user_id],
         "user_id": [user_id],
         "loan_id": loans,
         "entry_key": entries,
+        "ticket_id": tickets,
+        "target_user_id": [user_id],
         "chat_id": [] if chat_id is None else [chat_id],
         "actor": [f"user:{user_id}"],
     }

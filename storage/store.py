@@ -10,29 +10,52 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from flows.changes import (
+    AnswerTicket,
     Audit,
+    AuditOperatorAction,
+    CancelBroadcast,
     Change,
+    CloseTicket,
+    CreateInvite,
+    DecideReview,
     EraseAccount,
+    GrantOperator,
     OpenLoan,
+    OpenTicket,
     PostEntries,
     RecordConsent,
     RecordDecision,
     Reschedule,
+    RevokeInvite,
+    RevokeOperator,
     SaveIdentity,
     SaveReminderPreferences,
+    SendNotice,
+    SetFrozen,
+    StartBroadcast,
     UseInvite,
 )
 from flows.events import Outgoing, Reply
+from flows.operators.broadcast_rules import Audience, Kind
 from flows.ports import (
+    Account,
+    AuditEntry,
+    BroadcastSummary,
     ChangeRefused,
     CommitResult,
     ConsentRecord,
     CreditLine,
+    Funnel,
     Identity,
     Invite,
+    InviteFigures,
     OutboxMessage,
+    Portfolio,
     Replayed,
+    ReviewItem,
     StaleSession,
+    TicketView,
+    UserRecord,
     run_to_end,
 )
 from flows.reminder_plan import Preferences
@@ -42,15 +65,16 @@ from flows.validation import birth_date_in
 from lending import servicing
 from lending.servicing import Loan
 from risk.application import InviterStanding
+from storage import audit as audit_log
+from storage import broadcasts, operators, privacy, reviews, stats, tickets
 from storage import outbox as outbox_rows
-from storage import privacy
 from storage import reminders as reminder_rows
 from storage.codec import dumps, reply_from_json, reply_to_json
 from storage.database import Database
 from storage.loans import insert_entries, insert_loan, load_loans, set_closed_through
 from storage.pii import PiiVault
 from storage.prepayments import replace_instalments
-from storage.sql import Tx, is_unique_violation, optional_day, utc
+from storage.sql import Row, Tx, is_unique_violation, optional_day, utc
 
 INVITE_CODE_BYTES = 16  # 128 bits, 22 url-safe characters
 T = TypeVar("T")
@@ -188,6 +212,32 @@ class TxStore:
             case SaveReminderPreferences():
                 prefs = Preferences(change.hour, change.three_day_notice)
                 reminder_rows.save_preferences(tx, user_id, prefs, change.timezone, now)
+            case AuditOperatorAction():
+                audit_log.record(tx, change, now)
+            case GrantOperator():
+                operators.grant_operator(tx, change, now)
+            case RevokeOperator():
+                operators.revoke_operator(tx, change)
+            case SetFrozen():
+                operators.set_frozen(tx, change, now)
+            case StartBroadcast():
+                broadcasts.create(tx, change, now, now.date())
+            case CancelBroadcast():
+                broadcasts.cancel(tx, change.broadcast_id, now)
+            case DecideReview():
+                reviews.decide(tx, change, now)
+            case SendNotice():
+                operators.queue_notice(tx, change.notice, now)
+            case OpenTicket():
+                tickets.open_ticket(tx, user_id, change, now)
+            case AnswerTicket():
+                tickets.answer(tx, change, now)
+            case CloseTicket():
+                tickets.close(tx, change, now)
+            case CreateInvite():
+                operators.create_invite(tx, change, now)
+            case RevokeInvite():
+                operators.revoke_invite(tx, change)
 
     # -- reads for the steps (coroutines that never suspend) --------------------------------
 
@@ -272,6 +322,78 @@ class TxStore:
     async def reminder_preferences(self, user_id: int) -> Preferences:
         return reminder_rows.preferences(self.tx, user_id)
 
+    # -- operators (issue 11) -------------------------------------------------------------
+
+    async def granted_operator(self, platform: str, platform_user_id: int) -> bool:
+        return operators.is_granted_operator(self.tx, platform, platform_user_id)
+
+    async def find_accounts(
+        self, platform: str, telegram_id: int | None, account_id: int | None
+    ) -> list[Account]:
+        return operators.find_accounts(self.tx, platform, telegram_id, account_id)
+
+    async def freeze_reason(self, user_id: int) -> str | None:
+        return operators.freeze_reason(self.tx, user_id)
+
+    async def audit_entries(
+        self, target_user_id: int | None, action: str | None, limit: int
+    ) -> list[AuditEntry]:
+        return audit_log.latest(self.tx, target_user_id, action, limit)
+
+    async def audience_size(self, audience: str, kind: str, today: date) -> int:
+        return len(broadcasts.audience_members(self.tx, Audience(audience), Kind(kind), today))
+
+    async def running_broadcast_id(self) -> int | None:
+        return broadcasts.latest_running_id(self.tx)
+
+    async def review_queue(self, limit: int) -> list[ReviewItem]:
+        return [await self._review_item(row) for row in reviews.waiting(self.tx, limit)]
+
+    async def review_item(self, user_id: int) -> ReviewItem | None:
+        rows = reviews.waiting(self.tx, 1, user_id)
+        return await self._review_item(rows[0]) if rows else None
+
+    async def tickets_of(self, user_id: int) -> list[TicketView]:
+        return tickets.of_user(self.tx, user_id)
+
+    async def open_tickets(self, limit: int) -> list[TicketView]:
+        return tickets.still_open(self.tx, limit)
+
+    async def ticket(self, number: str) -> TicketView | None:
+        return tickets.one(self.tx, number)
+
+    async def funnel(self, since: datetime) -> Funnel:
+        return stats.funnel(self.tx, since)
+
+    async def portfolio(self, today: date) -> Portfolio:
+        return stats.portfolio(self.tx, today)
+
+    async def user_record(self, user_id: int) -> UserRecord:
+        return stats.user_record(self.tx, user_id)
+
+    async def invites_by(self, inviter_prefix: str) -> list[InviteFigures]:
+        return stats.invites_of(self.tx, inviter_prefix)
+
+    async def _review_item(self, row: Row) -> ReviewItem:
+        return ReviewItem(
+            account=reviews.account_of(row),
+            application_id=row.application_id,
+            outcome=row.outcome,
+            score=row.score,
+            grade=row.grade,
+            reasons=tuple(json.loads(row.reasons)),
+            inputs=json.loads(row.inputs),
+            identity=await self.identity(row.user_id),
+            decision=json.loads(row.answers).get("decision", {}),
+            queued_at=reviews.queued_at(row),
+        )
+
+    async def recent_broadcasts(self, limit: int) -> list[BroadcastSummary]:
+        return [
+            BroadcastSummary(job.id, job.created_at, job.kind, job.status, job.total, counts)
+            for job, counts in broadcasts.recent(self.tx, limit)
+        ]
+
 
 class SqlStore:
     """The store the engine holds: opens units of work, and serves tools and jobs that work
@@ -325,6 +447,11 @@ class SqlStore:
 
     async def reminder_preferences(self, user_id: int) -> Preferences:
         return await self._read(lambda uow: uow.reminder_preferences(user_id))
+
+    async def audit_entries(
+        self, target_user_id: int | None, action: str | None, limit: int
+    ) -> list[AuditEntry]:
+        return await self._read(lambda uow: uow.audit_entries(target_user_id, action, limit))
 
     # -- the outbox (storage/outbox.py) ------------------------------------------------
 

@@ -305,3 +305,113 @@ class UnreachableUser(SQLModel, table=True):
     __tablename__ = "unreachable_users"
     user_id: int = Field(primary_key=True, foreign_key="users.id")
     since: datetime
+    reason: str | None = Field(default=None, max_length=200)  # Telegram's words, if known
+
+
+class OperatorGrant(SQLModel, table=True):
+    """The operator role given in the chat by an admin (`/operator add`); a revoke deletes the
+    row, and both are in the operator audit log. OPERATOR_IDS and ADMIN_IDS need no row."""
+
+    __tablename__ = "operator_grants"
+    platform: str = Field(primary_key=True, max_length=16)
+    platform_user_id: int = Field(sa_column=Column(BigInteger, primary_key=True))
+    granted_by: int = _big()
+    granted_at: datetime
+
+
+class OperatorAudit(SQLModel, table=True):
+    """The operator audit log: one row per operator action, in the action's own transaction.
+    Append-only: no code path updates or deletes a row."""
+
+    __tablename__ = "operator_audit"
+    id: int | None = Field(default=None, primary_key=True)
+    actor: int = _big()  # the operator's platform user id
+    role: str = Field(max_length=16)
+    action: str = Field(max_length=32, index=True)
+    target_user_id: int | None = Field(default=None, index=True)  # internal account id
+    parameters: str = Field(max_length=500)  # personal data masked before it gets here
+    result: str = Field(max_length=32)
+    at: datetime
+
+
+class AccountFreeze(SQLModel, table=True):
+    """Why an account is frozen (the conversation's status says that it is)."""
+
+    __tablename__ = "account_freezes"
+    user_id: int = Field(primary_key=True, foreign_key="users.id")
+    reason: str = Field(max_length=300)
+    frozen_by: int = _big()
+    frozen_at: datetime
+
+
+class Broadcast(SQLModel, table=True):
+    """An announcement to many people, composed by an admin; its recipients are fixed when it
+    is confirmed, and each one's progress is a row of broadcast_recipients."""
+
+    __tablename__ = "broadcasts"
+    id: int | None = Field(default=None, primary_key=True)
+    created_by: int = _big()  # the admin's platform user id
+    admin_chat_id: int = _big()
+    admin_locale: str = Field(max_length=8)
+    platform: str = Field(max_length=16)
+    text_en: str | None = None
+    text_zh: str | None = None
+    audience: str = Field(max_length=16)
+    kind: str = Field(max_length=16)  # service or marketing
+    status: str = Field(max_length=16, index=True)  # running, done, cancelled
+    status_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    total: int
+    created_at: datetime
+    finished_at: datetime | None = None
+
+
+class BroadcastRecipient(SQLModel, table=True):
+    __tablename__ = "broadcast_recipients"
+    broadcast_id: int = Field(primary_key=True, foreign_key="broadcasts.id")
+    user_id: int = Field(primary_key=True)
+    chat_id: int = _big()
+    locale: str = Field(max_length=8)
+    timezone: str = Field(max_length=64)
+    # pending -> sending (claimed, committed before the send) -> sent | failed | unreachable
+    status: str = Field(max_length=16, index=True)
+    attempts: int = 0
+    not_before: datetime
+    error: str | None = Field(default=None, max_length=200)
+    sent_at: datetime | None = None
+
+
+class ReviewDecision(SQLModel, table=True):
+    """A person's decision on an application that waited for one. One per application: of two
+    operators deciding at once, the second insert fails and that operator is told."""
+
+    __tablename__ = "review_decisions"
+    application_id: int = Field(primary_key=True, foreign_key="applications.id")
+    user_id: int = Field(foreign_key="users.id", index=True)
+    decision: str = Field(max_length=16)  # approved, declined
+    reason: str = Field(max_length=300)
+    operator: int = _big()
+    decided_at: datetime
+
+
+class Ticket(SQLModel, table=True):
+    """A complaint: opened by a borrower, answered and closed by operators."""
+
+    __tablename__ = "tickets"
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True, max_length=32)  # shown to both sides: <account>-<n>
+    user_id: int = Field(foreign_key="users.id", index=True)
+    category: str = Field(max_length=32)
+    text: str = Field(max_length=2000)
+    status: str = Field(max_length=16, index=True)  # open, answered, closed
+    created_at: datetime
+    respond_by: datetime  # the response time promised when it was opened
+    closed_at: datetime | None = None
+
+
+class TicketReply(SQLModel, table=True):
+    __tablename__ = "ticket_replies"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    operator: int = _big()
+    text: str = Field(max_length=2000)
+    at: datetime

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flows.operators.screens import operator_steps
 from flows.states import State
 from flows.steps.base import Step
 from flows.steps.borrow import Amount, Disclosure, Term
@@ -43,6 +44,7 @@ _ALL: list[Step] = [
     RepayConfirm(),
     RepayPrepayChoice(),
     ReminderSettings(),
+    *operator_steps(),
 ]
 
 STEPS: dict[State, Step] = {step.state: step for step in _ALL}

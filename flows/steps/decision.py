@@ -182,6 +182,15 @@ async def decide(ctx: StepContext) -> None:
         "reasons": [reason.message for reason in decision.reasons],
         "retry_on": (ctx.today + timedelta(days=decision.retry_after_days)).isoformat(),
     }
+    if decision.outcome is Outcome.REVIEW:
+        # What a reviewer's approval opens (issue 11): the offer the scorecard priced.
+        ctx.session.answers["decision"]["offer"] = {
+            "limit_fen": decision.limit_fen,
+            "daily_rate": str(decision.daily_rate),
+            "apr": str(decision.apr),
+            "grade": decision.grade,
+            "valid_until": decision.valid_until.isoformat() if decision.valid_until else None,
+        }
     if decision.outcome is Outcome.APPROVED:
         ctx.pending_line = CreditLine(
             decision.limit_fen,

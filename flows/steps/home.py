@@ -79,6 +79,9 @@ class Home(Step):
             lines.append(
                 ctx._("Your credit line is frozen: no new drawdowns. You can still repay.")
             )
+            reason = await ctx.store.freeze_reason(ctx.session.user_id or 0)
+            if reason:
+                lines.append(ctx._("Reason: {reason}", reason=reason))
         if required_consent_withdrawn(ctx.session.answers):
             lines.append(
                 ctx._(
@@ -95,6 +98,7 @@ class Home(Step):
                     (N_("Repay"), "repay"),
                     (N_("Help"), "help"),
                     (N_("Privacy"), "privacy"),
+                    (N_("Complaint"), "complaint"),
                 ],
             ),
             remove_keyboard=False,
@@ -110,6 +114,10 @@ class Home(Step):
 
             await show_loans(ctx)
             await ctx.reprompt()  # the tapped menu is spent: a fresh one comes with the answer
+        elif choice == "complaint":
+            from flows.complaints import complaint
+
+            await complaint(ctx, "")
         elif choice == "help":
             from flows.commands import help_
 

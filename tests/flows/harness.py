@@ -242,5 +242,13 @@ TABLES_A_JOURNEY_LEAVES_EMPTY = frozenset(
         "reminders",
         "reminder_days",
         "reminder_preferences",
+        "operator_grants",
+        "operator_audit",
+        "account_freezes",
+        "broadcasts",
+        "broadcast_recipients",
+        "review_decisions",
+        "tickets",
+        "ticket_replies",
     }
 )

@@ -42,7 +42,9 @@ class FakeConversation:
         rows, self.outbox = self.outbox[:limit], self.outbox[limit:]
         return rows
 
-    def command_menu(self, locale: str, admin: bool = False) -> list[tuple[str, str]]:
+    def command_menu(
+        self, locale: str, admin: bool = False, operator: bool = False
+    ) -> list[tuple[str, str]]:
         menu = [("start", f"start ({locale})"), ("help", f"help ({locale})")]
         return [*menu, ("stats", f"stats ({locale})")] if admin else menu
 

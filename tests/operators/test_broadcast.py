@@ -1,0 +1,196 @@
+"""Broadcasts: composed and previewed in the chat, sent in the background under the send budget,
+exactly once per reachable person across a crash, marketing only with consent and by day."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from bot.broadcast import BroadcastRunner
+from bot.send_budget import BudgetLimits, SendBudget
+from flows.changes import StartBroadcast
+from flows.events import ButtonPress
+from storage import broadcasts
+from storage.sql import Tx
+from tests.flows.harness import Harness, at_name_question
+from tests.operators.conftest import ADMIN
+from tests.operators.fake_bot_api import Crash, RecordingApi
+from tests.operators.helpers import audit_actions
+from tests.operators.virtual_time import VirtualClock, worst_window
+
+BASE_CHAT = 100_000
+
+
+async def add_people(bot: Harness, count: int, timezone: str = "Asia/Shanghai") -> None:
+    """Admitted people straight into the tables: the broadcast, not onboarding, is under test."""
+    now = bot.clock()
+
+    def work(tx: Tx) -> None:
+        for n in range(count):
+            user_id = tx.scalar(
+                "INSERT INTO users (platform, platform_user_id, created_at)"
+                " VALUES ('telegram', :tg, :now) RETURNING id",
+                tg=BASE_CHAT + n,
+                now=now,
+            )
+            tx.execute(
+                "INSERT INTO conversations (user_id, chat_id, locale, timezone, status, state,"
+                " answers, screen, version, updated_at) VALUES (:id, :chat, :locale, :zone,"
+                " 'active', 'home', '{}', 0, 1, :now)",
+                id=user_id,
+                chat=BASE_CHAT + n,
+                locale="zh_CN" if n % 2 else "en",
+                zone=timezone,
+                now=now,
+            )
+
+    await bot.db.run(work)
+
+
+def start(kind: str = "service", audience: str = "all") -> StartBroadcast:
+    return StartBroadcast(ADMIN, ADMIN, "en", "telegram", "Hello", "你好", audience, kind)
+
+
+async def queue(bot: Harness, change: StartBroadcast) -> int:
+    now = bot.clock()
+    return await bot.db.run(lambda tx: broadcasts.create(tx, change, now, now.date()))
+
+
+def runner(bot: Harness, api: RecordingApi, clock: VirtualClock, **kw: int) -> BroadcastRunner:
+    budget = SendBudget(BudgetLimits(broadcast_rate=25), clock=clock, sleep=clock.sleep)
+    return BroadcastRunner(
+        bot.db, api, budget, now=bot.clock, monotonic=clock, status_every=5.0, **kw
+    )
+
+
+async def test_2000_people_429_and_403_at_random_and_a_crash_half_way(bot: Harness) -> None:
+    await add_people(bot, 2000)
+    blocked = {BASE_CHAT + n for n in range(0, 2000, 37)}
+    clock = VirtualClock()
+    api = RecordingApi(clock, blocked, flood=0.02, server_errors=0.02)
+    broadcast_id = await queue(bot, start())
+    api.crash_after = 1000
+    first = runner(bot, api, clock, concurrency=1)
+    try:
+        await first.run(broadcast_id)
+        raise AssertionError("the crash did not happen")
+    except Crash:
+        pass
+    await first.budget.close()
+    await bot.restart()  # a new process: only what was committed survives ...
+    clock.now += 1.0  # ... and it takes a second to start, like any real one
+    second = runner(bot, api, clock)
+    await second.run(broadcast_id)
+    await second.budget.close()
+
+    people = [(chat, chat - BASE_CHAT) for chat, _ in api.delivered if chat != ADMIN]
+    copies = api.copies()
+    reachable = {BASE_CHAT + n for n in range(2000)} - blocked
+    assert {chat for chat, _ in people} == reachable  # nobody missed ...
+    assert all(copies[chat] == 1 for chat in reachable)  # ... and nobody twice
+    assert all(
+        text == ("你好" if n % 2 else "Hello")
+        for (_, text), (_, n) in zip(
+            [d for d in api.delivered if d[0] != ADMIN], people, strict=True
+        )
+    )
+    broadcast_times = [
+        t for (chat, _), t in zip(api.delivered, api.sent_at, strict=True) if chat != ADMIN
+    ]
+    assert worst_window(broadcast_times) <= 25
+    counts = await bot.db.run(lambda tx: broadcasts.progress(tx, broadcast_id))
+    assert counts == {"sent": len(reachable), "unreachable": len(blocked)}
+    job = await bot.db.run(lambda tx: broadcasts.job(tx, broadcast_id))
+    assert job is not None and job.status == "done"
+    status = api.edits[-1][2]
+    assert "finished" in status and f"unreachable {len(blocked)}" in status
+
+
+async def test_marketing_skips_people_without_consent_and_waits_for_the_day(bot: Harness) -> None:
+    consenting, withdrawn, never = bot.person(601), bot.person(602), bot.person(603)
+    for person in (consenting, withdrawn):
+        await at_name_question(person, await bot.invite())
+    await never.command("start", await bot.invite())
+    await never.press("Continue")
+    for _ in range(3):
+        await never.press("Agree")
+    await never.press("Decline")  # no to marketing
+    now = bot.clock()
+    await bot.db.run(
+        lambda tx: tx.execute(
+            "INSERT INTO consents (user_id, purpose, granted, text_version, text_hash, locale, at)"
+            " SELECT user_id, 'marketing', false, 'v1', 'h', 'en', :now FROM conversations c"
+            " JOIN users u ON u.id = c.user_id WHERE u.platform_user_id = 602",
+            now=now,
+        )
+    )
+    bot.clock.now = datetime(2026, 11, 23, 14, 30, tzinfo=UTC)  # 22:30 in Shanghai
+    clock = VirtualClock()
+    api = RecordingApi(clock)
+    marketing = await queue(bot, start("marketing"))
+    service = await queue(bot, start("service"))
+    run = runner(bot, api, clock)
+    await run.run(marketing)
+    await run.run(service)
+    assert sorted(api.copies()) == [601, 602, 603, ADMIN]  # the service notice: everyone, now
+    assert all(text == "Hello" for chat, text in api.delivered if chat != ADMIN)
+
+    api.delivered.clear()
+    bot.clock.now = datetime(2026, 11, 23, 23, 59, tzinfo=UTC)  # 07:59: still quiet
+    await run.run(marketing)
+    assert [chat for chat, _ in api.delivered if chat != ADMIN] == []
+    bot.clock.now = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
+    await run.run(marketing)
+    assert [chat for chat, _ in api.delivered if chat != ADMIN] == [601]
+    await run.budget.close()
+
+
+async def test_an_admin_composes_previews_and_confirms_a_broadcast(bot: Harness) -> None:
+    admin = bot.person(ADMIN)
+    await add_people(bot, 3)
+    await admin.command("broadcast")
+    preview = await admin.say("Maintenance tonight\n---\n今晚系统维护")
+    texts = [reply.text for reply in preview]
+    paragraphs = [part for text in texts for part in text.split("\n\n")]
+    # Each language's text exactly as recipients get it, as a paragraph of its own.
+    assert "Maintenance tonight" in paragraphs and "今晚系统维护" in paragraphs
+    assert "It will reach 3 people." in texts[-1]
+    await admin.press("Marketing")
+    assert "It will reach 0 people." in admin.last_text()  # nobody consented
+    await admin.press("Service notice")
+    done = await admin.press("Send to 3 people")
+    assert "Broadcast queued" in done[-1].text
+    again = await admin.send(ButtonPress(admin.button("Send to 3 people")))
+    assert "expired" in again[0].text  # a second press queues nothing
+    rows = await bot.db.run(lambda tx: tx.all("SELECT total, kind, text_zh FROM broadcasts"))
+    assert [(r.total, r.kind, r.text_zh) for r in rows] == [(3, "service", "今晚系统维护")]
+    assert "broadcast" in [action for action, _ in await audit_actions(bot)]
+
+    listed = (await admin.command("broadcasts"))[-1].text
+    assert "#1" in listed and "0/3 sent" in listed
+    assert "is cancelled" in (await admin.command("broadcast_cancel"))[-1].text
+    clock = VirtualClock()
+    api = RecordingApi(clock)
+    await runner(bot, api, clock).run(1)
+    assert [chat for chat, _ in api.delivered if chat != ADMIN] == []  # cancelled: nobody
+
+
+async def test_cancel_leaves_the_compose_screen(bot: Harness) -> None:
+    admin = bot.person(ADMIN)
+    await admin.command("broadcast")
+    assert "nothing was sent" in (await admin.command("cancel"))[-1].text
+    assert "Operator console" in (await admin.command("help"))[0].text
+
+
+async def test_two_senders_on_one_broadcast_send_each_message_once(bot: Harness) -> None:
+    await add_people(bot, 200)
+    clock = VirtualClock()
+    api = RecordingApi(clock)
+    broadcast_id = await queue(bot, start())
+    first, second = runner(bot, api, clock), runner(bot, api, clock)
+    await asyncio.gather(first.run(broadcast_id), second.run(broadcast_id))
+    copies = api.copies()
+    assert len([c for c in copies if c != ADMIN]) == 200
+    assert all(copies[BASE_CHAT + n] == 1 for n in range(200))
+    await first.budget.close()
+    await second.budget.close()
