@@ -2,7 +2,8 @@
 
 The engine owns conversation state, so the dispatcher runs with the FSM disabled and one
 catch-all handler per update type: the path from update to `Conversation.handle` is as short
-as aiogram allows.
+as aiogram allows. Polling and the webhook server are ours (bot/polling.py, bot/webhook.py),
+shared with the PTB transport: aiogram's own acknowledge updates before they are committed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from aiogram.exceptions import (
     TelegramForbiddenError,
     TelegramRetryAfter,
 )
+from aiogram.methods import GetUpdates
 from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
@@ -35,6 +37,8 @@ from aiogram.types import (
     Update,
 )
 
+from bot import polling, webhook
+from bot.acknowledgement import Acknowledger
 from bot.commands_menu import plan_menus
 from bot.delivery import (
     PlatformErrors,
@@ -135,11 +139,6 @@ class AiogramTransport:
         await handle_and_deliver(self.conversation, self.sender, event)
 
     async def on_callback(self, query: CallbackQuery, event_update: Update) -> None:
-        # Answer first: the client shows a spinner on the button until we do.
-        try:
-            await query.answer()
-        except TelegramAPIError as error:
-            log.debug("callback answer failed: %s", _reason(error))
         # A pressed keyboard is spent: take it off the message so it cannot be tapped again.
         # (A stale tap is refused by the engine anyway; this keeps the chat honest to look at.)
         if isinstance(query.message, Message) and query.message.reply_markup is not None:
@@ -147,10 +146,21 @@ class AiogramTransport:
                 await query.message.edit_reply_markup(reply_markup=None)
             except TelegramAPIError as error:
                 log.debug("keyboard removal failed: %s", _reason(error))
+
+        async def answer(text: str | None) -> bool:
+            # Until answered, the client shows a spinner on the button.
+            try:
+                await query.answer(text=text)
+                return True
+            except TelegramAPIError as error:
+                log.debug("callback answer failed: %s", _reason(error))
+                return False
+
         event = event_from_callback(PLATFORM, event_update.update_id, query)
         if event is None:
+            await answer(None)
             return
-        await handle_and_deliver(self.conversation, self.sender, event)
+        await handle_and_deliver(self.conversation, self.sender, event, answer)
 
     async def set_command_menus(self, admin_ids: Iterable[int] = ()) -> None:
         for entry in plan_menus(self.conversation, admin_ids):
@@ -213,26 +223,37 @@ async def run_polling(
     token: str,
     api_base: str | None = None,
     admin_ids: Iterable[int] = (),
+    acknowledger: Acknowledger | None = None,
 ) -> None:
+    """Poll until cancelled; a batch is confirmed only once all its updates are committed."""
     bot = build_bot(token, api_base)
     transport = AiogramTransport(conversation, bot)
     dispatcher = build_dispatcher(transport)
-    admins = tuple(admin_ids)
+    acknowledger = acknowledger or Acknowledger()
+    get_updates_timeout = int(bot.session.timeout + polling.POLL_TIMEOUT_SECONDS)
 
-    async def on_startup() -> None:
+    async def fetch(offset: int | None) -> list[Update]:
+        method = GetUpdates(
+            offset=offset,
+            timeout=polling.POLL_TIMEOUT_SECONDS,
+            allowed_updates=list(polling.ALLOWED_UPDATES),
+        )
+        return await bot(method, request_timeout=get_updates_timeout)
+
+    async def process(update: Update) -> None:
+        await dispatcher.feed_update(bot, update)
+
+    try:
         me = await bot.get_me()
         log.info("polling as @%s", me.username)
-        await transport.start_background(admins)
-
-    async def on_shutdown() -> None:
-        await transport.stop_background()
-
-    dispatcher.startup.register(on_startup)
-    dispatcher.shutdown.register(on_shutdown)
-    try:
-        await dispatcher.start_polling(
-            bot, allowed_updates=dispatcher.resolve_used_update_types(), handle_signals=False
-        )
+        # getUpdates is refused while a webhook is set; pending updates are kept.
+        await bot.delete_webhook(drop_pending_updates=False)
+        await transport.start_background(admin_ids)
+        try:
+            await polling.poll(fetch, lambda update: update.update_id, process, acknowledger)
+        finally:
+            await acknowledger.drain()
+            await transport.stop_background()
     finally:
         await bot.session.close()
 
@@ -248,39 +269,29 @@ async def run_webhook(
     path: str,
     api_base: str | None = None,
     admin_ids: Iterable[int] = (),
+    acknowledger: Acknowledger | None = None,
 ) -> None:
-    """Serve Telegram's webhook with aiohttp until cancelled; requests without the secret
-    token header are refused by aiogram's handler."""
-    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
-    from aiohttp import web
-
+    """Serve Telegram's webhook with aiohttp until cancelled (bot/webhook.py)."""
     bot = build_bot(token, api_base)
     transport = AiogramTransport(conversation, bot)
     dispatcher = build_dispatcher(transport)
-    admins = tuple(admin_ids)
+    acknowledger = acknowledger or Acknowledger()
 
-    async def on_startup() -> None:
-        await bot.set_webhook(
-            url, secret_token=secret, allowed_updates=dispatcher.resolve_used_update_types()
-        )
-        log.info("webhook set; listening on %s:%s%s", host, port, path)
-        await transport.start_background(admins)
+    async def process(update: dict[str, Any]) -> None:
+        await dispatcher.feed_raw_update(bot, update)
 
-    async def on_shutdown() -> None:
-        await transport.stop_background()
-
-    dispatcher.startup.register(on_startup)
-    dispatcher.shutdown.register(on_shutdown)
-    app = web.Application()
-    SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=secret).register(
-        app, path=path
-    )
-    setup_application(app, dispatcher, bot=bot)
-    runner = web.AppRunner(app)
-    await runner.setup()
+    handler = webhook.webhook_handler(secret, process, acknowledger)
     try:
-        await web.TCPSite(runner, host, port).start()
-        await asyncio.Event().wait()
+        async with webhook.listening(host, port, path, handler):
+            # No deleteWebhook on restart: updates that arrived meanwhile are still delivered.
+            await bot.set_webhook(
+                url, secret_token=secret, allowed_updates=list(polling.ALLOWED_UPDATES)
+            )
+            await transport.start_background(admin_ids)
+            try:
+                await asyncio.Event().wait()
+            finally:
+                await acknowledger.drain()
+                await transport.stop_background()
     finally:
-        await runner.cleanup()
         await bot.session.close()

@@ -66,6 +66,12 @@ class ConsoleSender:
     async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:
         self._print("bot (updated)>", chat_id, text, markup, message_id)
 
+    async def toast(self, text: str | None) -> bool:
+        """A button press is answered; Telegram shows its text briefly over the chat."""
+        if text is not None:
+            self.write(f"bot (toast)> {text}")
+        return True
+
     def _print(self, prefix: str, chat_id: int, text: str, markup: Markup, message_id: int) -> None:
         if chat_id != self.chat_id:
             prefix = f"bot -> chat {chat_id}>"
@@ -151,7 +157,8 @@ class ConsoleSession:
             payload=payload,
         )
         self.sender.begin_turn()
-        await handle_and_deliver(self.conversation, self.sender, event)
+        answer = self.sender.toast if isinstance(payload, ButtonPress) else None
+        await handle_and_deliver(self.conversation, self.sender, event, answer)
 
     async def flush_outbox(self) -> None:
         await flush_outbox(self.conversation, self.sender)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
 
-from bot.rendering import Markup, can_edit, markup_for, plan_messages
+from bot.acknowledgement import note_committed, note_failed
+from bot.rendering import Markup, can_edit, fits_toast, markup_for, plan_messages
 from flows.events import ButtonPress, Conversation, Event, Outgoing
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,11 @@ def neutral_errors(errors: PlatformErrors, *, editing: bool = False) -> Iterator
         raise DeliveryError(f"blocked or not allowed: {errors.message(error)}") from None
     except errors.any_error as error:
         raise DeliveryError(f"{type(error).__name__}: {errors.message(error)}") from None
+
+
+# Answers a button press (stops the client's spinner), with a toast text or none; False when
+# Telegram refused (e.g. the press is too old to answer).
+AnswerPress = Callable[[str | None], Awaitable[bool]]
 
 
 class Sender(Protocol):
@@ -138,20 +144,55 @@ async def deliver(
 
 
 async def deliver_replies(
-    conversation: Conversation, sender: Sender, event: Event, outgoing: Sequence[Outgoing]
+    conversation: Conversation,
+    sender: Sender,
+    event: Event,
+    outgoing: Sequence[Outgoing],
+    answer_press: AnswerPress | None = None,
 ) -> None:
     """Deliver the answer to one event. Only the first `edit` reply replaces the pressed
-    message; a second edit would overwrite the first on screen."""
+    message; a second edit would overwrite the first on screen. A `toast` reply to a button
+    press answers the press instead of becoming a chat message (when Telegram takes it)."""
+    toast = _toast_for(event, outgoing) if answer_press is not None else None
+    if answer_press is not None and await answer_press(toast.reply.text if toast else None):
+        if toast is not None and toast.outbox_id is not None:
+            await conversation.mark_delivered(toast.outbox_id)
+    else:
+        toast = None  # not shown: it goes to the chat like any other reply
     edit_target = event.payload.message_id if isinstance(event.payload, ButtonPress) else None
     for item in outgoing:
+        if item is toast:
+            continue
         target = None
         if edit_target is not None and item.reply.edit and item.chat_id == event.chat_id:
             target, edit_target = edit_target, None
         await deliver(conversation, sender, item, target)
 
 
-async def handle_and_deliver(conversation: Conversation, sender: Sender, event: Event) -> None:
-    await deliver_replies(conversation, sender, event, await conversation.handle(event))
+def _toast_for(event: Event, outgoing: Sequence[Outgoing]) -> Outgoing | None:
+    if not isinstance(event.payload, ButtonPress):
+        return None
+    for item in outgoing:
+        if item.reply.toast and item.chat_id == event.chat_id and fits_toast(item.reply.text):
+            return item
+    return None
+
+
+async def handle_and_deliver(
+    conversation: Conversation,
+    sender: Sender,
+    event: Event,
+    answer_press: AnswerPress | None = None,
+) -> None:
+    try:
+        outgoing = await conversation.handle(event)
+    except BaseException as error:
+        note_failed(error)
+        if answer_press is not None:
+            await answer_press(None)
+        raise
+    note_committed()  # from here on the update may be acknowledged to Telegram
+    await deliver_replies(conversation, sender, event, outgoing, answer_press)
 
 
 async def flush_outbox(

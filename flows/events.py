@@ -81,6 +81,9 @@ class Reply:
     contact_request: str | None = None
     remove_keyboard: bool = False
     edit: bool = False
+    toast: bool = (
+        False  # answer the button press with this text (callback toast), not a chat message
+    )
 
 
 @dataclass(frozen=True, slots=True)
