@@ -20,7 +20,9 @@ from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
+    TelegramNetworkError,
     TelegramRetryAfter,
+    TelegramServerError,
 )
 from aiogram.methods import GetUpdates
 from aiogram.types import (
@@ -93,6 +95,7 @@ ERRORS = PlatformErrors(
     retry_after=TelegramRetryAfter,
     forbidden=TelegramForbiddenError,
     bad_request=TelegramBadRequest,
+    transient=(TelegramServerError, TelegramNetworkError),
     any_error=TelegramAPIError,
     retry_seconds=lambda error: float(error.retry_after),
     message=lambda error: str(error.message),

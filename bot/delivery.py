@@ -44,6 +44,12 @@ class RetryLater(Exception):
         self.seconds = seconds
 
 
+class Unreachable(Exception):
+    """A server error (5xx) or a broken connection: worth a few quick retries. If the
+    connection broke after Telegram accepted the message, a retry shows it twice; that is the
+    price of not losing it."""
+
+
 class EditRejected(Exception):
     """The message could not be edited (too old, not modified, deleted); send a new one."""
 
@@ -56,13 +62,14 @@ class PlatformErrors:
     forbidden: type[Exception]
     bad_request: type[Exception]
     any_error: type[Exception]
+    transient: tuple[type[Exception], ...]  # 5xx and network errors (not a bad request)
     retry_seconds: Callable[[Any], float]
     message: Callable[[Any], str]  # Telegram's description: names the problem, never our text
 
 
 @contextmanager
 def neutral_errors(errors: PlatformErrors, *, editing: bool = False) -> Iterator[None]:
-    """Turns a library's exceptions into RetryLater, EditRejected or DeliveryError."""
+    """Turns a library's exceptions into RetryLater, Unreachable, EditRejected or DeliveryError."""
     try:
         yield
     except errors.retry_after as error:
@@ -73,6 +80,8 @@ def neutral_errors(errors: PlatformErrors, *, editing: bool = False) -> Iterator
         raise DeliveryError(f"{type(error).__name__}: {errors.message(error)}") from None
     except errors.forbidden as error:
         raise DeliveryError(f"blocked or not allowed: {errors.message(error)}") from None
+    except errors.transient as error:
+        raise Unreachable(f"{type(error).__name__}: {errors.message(error)}") from None
     except errors.any_error as error:
         raise DeliveryError(f"{type(error).__name__}: {errors.message(error)}") from None
 
@@ -90,17 +99,31 @@ class Sender(Protocol):
         ...
 
 
-async def _with_one_retry(call: Callable[[], Awaitable[None]]) -> None:
-    try:
-        await call()
-    except RetryLater as wait:
-        if wait.seconds > MAX_RETRY_WAIT_SECONDS:
-            raise DeliveryError(f"flood wait of {wait.seconds:.0f}s") from None
-        await asyncio.sleep(wait.seconds)
+# Pauses before the retries of a send that met a 5xx or a broken connection.
+UNREACHABLE_BACKOFF_SECONDS = (0.2, 0.5, 1.0)
+
+
+async def _with_retries(call: Callable[[], Awaitable[None]]) -> None:
+    """One retry after a flood wait (if short enough), a few after a 5xx or a broken
+    connection; then DeliveryError."""
+    flood_waited = False
+    pauses = iter(UNREACHABLE_BACKOFF_SECONDS)
+    while True:
         try:
             await call()
-        except RetryLater as again:
-            raise DeliveryError(f"flood wait again ({again.seconds:.0f}s)") from None
+            return
+        except RetryLater as wait:
+            if flood_waited:
+                raise DeliveryError(f"flood wait again ({wait.seconds:.0f}s)") from None
+            if wait.seconds > MAX_RETRY_WAIT_SECONDS:
+                raise DeliveryError(f"flood wait of {wait.seconds:.0f}s") from None
+            flood_waited = True
+            await asyncio.sleep(wait.seconds)
+        except Unreachable as error:
+            pause = next(pauses, None)
+            if pause is None:
+                raise DeliveryError(str(error)) from None
+            await asyncio.sleep(pause)
 
 
 async def render(sender: Sender, outgoing: Outgoing, edit_message_id: int | None = None) -> None:
@@ -109,14 +132,14 @@ async def render(sender: Sender, outgoing: Outgoing, edit_message_id: int | None
     if edit_message_id is not None and can_edit(reply):
         markup = markup_for(reply)
         try:
-            await _with_one_retry(
+            await _with_retries(
                 partial(sender.edit, outgoing.chat_id, edit_message_id, reply.text, markup)
             )
             return
         except EditRejected:
             log.debug("edit of message %s rejected; sending a new one", edit_message_id)
     for text, markup in plan_messages(reply):
-        await _with_one_retry(partial(sender.send, outgoing.chat_id, text, markup))
+        await _with_retries(partial(sender.send, outgoing.chat_id, text, markup))
 
 
 async def deliver(

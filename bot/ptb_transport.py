@@ -26,7 +26,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -88,6 +88,7 @@ ERRORS = PlatformErrors(
     retry_after=RetryAfter,
     forbidden=Forbidden,
     bad_request=BadRequest,
+    transient=(NetworkError,),
     any_error=TelegramError,
     retry_seconds=lambda error: _seconds(error.retry_after),
     message=lambda error: str(error.message),

@@ -113,3 +113,13 @@ async def test_interactive_loop_shows_banner_and_stops_on_quit():
     await interactive(conversation, "en", lines=typed(), write=printed.append)
     assert "#N" in printed[0] and "/contact" in printed[0]
     assert [event.payload for event in conversation.events] == [Text("hello")]
+
+
+async def test_a_toast_reply_to_a_button_press_is_shown_as_a_toast():
+    def toast_on_press(event: Event) -> list[Outgoing]:
+        if isinstance(event.payload, ButtonPress):
+            return [Outgoing(event.chat_id, Reply("Already done", toast=True))]
+        return [Outgoing(event.chat_id, Reply("Pick", buttons=AGREE))]
+
+    transcript = await play(FakeConversation(respond=toast_on_press), ["hi", "#1"], locale="en")
+    assert transcript.splitlines()[-2:] == ["you> #1", "bot (toast)> Already done"]
