@@ -35,8 +35,12 @@ from tests.botapi.client import TelegramUser
 from tests.botapi.process import PII_KEY, WEBHOOK_SECRET
 from tests.botapi.server import BotAPIServer, _render_message, free_port
 
+_BAD_INCOME = DEMO_SCRIPT.index("abc") + 1
+
 JOURNEY: list[str] = [
-    *DEMO_SCRIPT,  # invite, consents, KYC with a wrong ID first, decision, drawdown, double tap
+    *DEMO_SCRIPT[:_BAD_INCOME],  # invite, consents, KYC with a wrong ID first, a bad income
+    "x" * 4096,  # the longest message a client sends, as a wrong answer
+    *DEMO_SCRIPT[_BAD_INCOME:],  # decision, drawdown with a double tap on Confirm, repayment
     "/sticker",  # something the bot cannot read
     "/language",
     "#2",

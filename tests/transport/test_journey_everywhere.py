@@ -32,6 +32,8 @@ async def play(transport: Transport, directory: Path, locale: str) -> list[str]:
     async with BotAPIServer(chat_rate=100, chat_burst=100) as server:
         transcript = await play_on_telegram(server, transport, directory, locale, JOURNEY)
         assert server.refused == [], transport.name  # Telegram accepted every call
+        # The command menu, per language.
+        assert "help" in server.menu("zh") and "help" in server.menu("en"), transport.name
         return transcript
 
 
