@@ -5,6 +5,7 @@ python run_bot.py                 console without BOT_TOKEN, aiogram long pollin
 python run_bot.py --console       console even when BOT_TOKEN is set
 python run_bot.py --ptb           python-telegram-bot long polling
 python run_bot.py --webhook       aiogram behind a webhook (WEBHOOK_URL, WEBHOOK_SECRET)
+python run_bot.py --ptb --webhook python-telegram-bot behind the same webhook
 python run_bot.py invite --uses 10 --days 7
 python run_bot.py demo
 python run_bot.py migrate         upgrade the database schema (the bot refuses to start until then)
@@ -20,6 +21,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from bot.logging_setup import configure_logging
@@ -47,13 +49,13 @@ def _add_mode_flags(parser: argparse.ArgumentParser, default: Any) -> None:
         "--console", dest="mode", action="store_const", const="console", default=default,
         help="chat in this terminal (the default without BOT_TOKEN)",
     )  # fmt: skip
-    modes.add_argument(
-        "--ptb", dest="mode", action="store_const", const="ptb", default=default,
-        help="Telegram long polling through python-telegram-bot",
+    parser.add_argument(
+        "--ptb", dest="ptb", action="store_true", default=False if default is None else default,
+        help="run on python-telegram-bot instead of aiogram (long polling, or with --webhook)",
     )  # fmt: skip
     modes.add_argument(
         "--webhook", dest="mode", action="store_const", const="webhook", default=default,
-        help="Telegram webhook through aiogram (needs WEBHOOK_URL and WEBHOOK_SECRET)",
+        help="Telegram webhook (needs WEBHOOK_URL and WEBHOOK_SECRET)",
     )  # fmt: skip
     modes.add_argument(
         "--demo", dest="mode", action="store_const", const="demo", default=default,
@@ -88,11 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def pick_mode(settings: Settings, requested: str | None) -> str:
-    """The transport to run, or SettingsError when the settings cannot support it."""
-    mode = requested or ("polling" if settings.bot_token else "console")
-    if mode in ("polling", "ptb", "webhook") and not settings.bot_token:
-        raise SettingsError(f"invalid setting: BOT_TOKEN is required for --{mode}")
+def pick_mode(settings: Settings, requested: str | None, ptb: bool = False) -> str:
+    """The transport to run (console, polling or webhook), or SettingsError when the settings
+    cannot support it. `ptb` picks python-telegram-bot for the Telegram modes."""
+    mode = requested or ("polling" if settings.bot_token or ptb else "console")
+    if ptb and mode == "console":
+        raise SettingsError("--ptb runs on Telegram; it cannot be combined with --console")
+    if mode in ("polling", "webhook") and not settings.bot_token:
+        flag = "--ptb" if ptb and mode == "polling" else f"--{mode}"
+        raise SettingsError(f"invalid setting: BOT_TOKEN is required for {flag}")
     if mode == "webhook":
         if not settings.webhook_url:
             raise SettingsError("invalid setting: WEBHOOK_URL is required for --webhook")
@@ -104,7 +110,7 @@ def pick_mode(settings: Settings, requested: str | None) -> str:
     return mode
 
 
-async def run(settings: Settings, mode: str) -> None:
+async def run(settings: Settings, mode: str, ptb: bool = False) -> None:
     from bot.scheduler import start_servicing, stop_servicing
     from bot.wiring import build_conversation, close
 
@@ -112,7 +118,6 @@ async def run(settings: Settings, mode: str) -> None:
     readiness, conversation = _monitored(settings, engine, mode)
     stopping = _stop_on_sigterm(readiness, settings.shutdown_deadline_seconds)
     monitor = None
-    token = settings.bot_token_value
     # Close of business and reminders run beside every transport, on the same event loop.
     scheduler = start_servicing(engine, settings)
     if mode != "console":
@@ -134,36 +139,17 @@ async def run(settings: Settings, mode: str) -> None:
             code = await create_invite(settings, uses=1, days=1, inviter="console")
             print(f"Your invite for this session: /start {code}")
             await interactive(conversation, settings.default_locale)
-        elif mode == "ptb":
-            from bot import ptb_transport
-
-            await ptb_transport.run_polling(
-                conversation, token, settings.telegram_api_base, settings.admin_ids
-            )
-        elif mode == "webhook":
-            from bot import aiogram_transport
-            from bot.health import add_monitoring_routes
-
-            assert settings.webhook_url and settings.webhook_secret  # checked by pick_mode
-            assert readiness is not None
-            await aiogram_transport.run_webhook(
-                conversation,
-                token,
-                url=settings.webhook_url,
-                secret=settings.webhook_secret.get_secret_value(),
-                host=settings.webhook_host,
-                port=settings.webhook_port,
-                path=settings.webhook_path,
-                api_base=settings.telegram_api_base,
-                admin_ids=settings.admin_ids,
-                add_routes=lambda app: add_monitoring_routes(app, readiness),
-            )
         else:
-            from bot import aiogram_transport
+            routes = None
+            if mode == "webhook":
+                from bot.health import add_monitoring_routes
 
-            await aiogram_transport.run_polling(
-                conversation, token, settings.telegram_api_base, settings.admin_ids
-            )
+                assert readiness is not None
+
+                def routes(app: Any) -> None:
+                    add_monitoring_routes(app, readiness)
+
+            await run_telegram(settings, conversation, mode, ptb, routes)
     except asyncio.CancelledError:
         if not stopping.is_set():
             raise
@@ -218,6 +204,38 @@ def _stop_on_sigterm(readiness: Any, deadline: float) -> asyncio.Event:
 def _deadline_passed() -> None:
     log.warning("shutdown deadline passed: exiting now")
     os._exit(EXIT_SIGTERM)
+
+
+async def run_telegram(
+    settings: Settings,
+    conversation: Any,
+    mode: str,
+    ptb: bool,
+    add_routes: Callable[[Any], None] | None = None,
+) -> None:
+    if ptb:
+        from bot import ptb_transport as transport
+    else:
+        from bot import aiogram_transport as transport  # type: ignore[no-redef]
+    token = settings.bot_token_value
+    if mode == "webhook":
+        assert settings.webhook_url and settings.webhook_secret  # checked by pick_mode
+        await transport.run_webhook(
+            conversation,
+            token,
+            url=settings.webhook_url,
+            secret=settings.webhook_secret.get_secret_value(),
+            host=settings.webhook_host,
+            port=settings.webhook_port,
+            path=settings.webhook_path,
+            api_base=settings.telegram_api_base,
+            admin_ids=settings.admin_ids,
+            add_routes=add_routes,
+        )
+    else:
+        await transport.run_polling(
+            conversation, token, settings.telegram_api_base, settings.admin_ids
+        )
 
 
 async def bot_username(settings: Settings) -> str | None:
@@ -305,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         configure_logging(settings.log_level, settings.log_format)
         command = "demo" if args.mode == "demo" else (args.command or "run")
-        mode = pick_mode(settings, args.mode) if command == "run" else ""
+        mode = pick_mode(settings, args.mode, args.ptb) if command == "run" else ""
     except SettingsError as error:
         print(f"chatlend: {error}", file=sys.stderr)
         return 2
@@ -319,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         elif command == "migrate":
             migrate(settings, args.only_sqlite)
         else:
-            asyncio.run(run(settings, mode))
+            asyncio.run(run(settings, mode, args.ptb))
     except KeyboardInterrupt:
         return 130
     except Exception as error:

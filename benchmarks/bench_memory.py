@@ -13,7 +13,9 @@ import subprocess
 import sys
 import textwrap
 
-TARGET_MB = 120.0
+# Relative, not absolute: the project tracks aiogram's releases, and each release's own idle
+# footprint moves (3.21+ model many more Bot API types). Ours may add at most this much.
+TARGET_RATIO = 1.2
 
 PRELUDE = """
 import asyncio
@@ -90,8 +92,13 @@ def run() -> None:
     print(
         f"{'ChatLend bot: settings, SQLite, engine, scorecard, aiogram':<58} {ours:>8.1f} {ours / peer:>7.2f}x"
     )
-    verdict = "met" if ours < TARGET_MB else "NOT met"
-    print(f"target: under {TARGET_MB:.0f} MB ... {verdict}")
+    import aiogram
+
+    verdict = "met" if ours <= TARGET_RATIO * peer else "NOT met"
+    print(
+        f"target: at most {TARGET_RATIO:.1f}x a plain bot on the same aiogram "
+        f"({aiogram.__version__}) ... {verdict} ({ours / peer:.2f}x)"
+    )
 
 
 if __name__ == "__main__":

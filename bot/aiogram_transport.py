@@ -2,7 +2,8 @@
 
 The engine owns conversation state, so the dispatcher runs with the FSM disabled and one
 catch-all handler per update type: the path from update to `Conversation.handle` is as short
-as aiogram allows.
+as aiogram allows. Polling and the webhook server are ours (bot/polling.py, bot/webhook.py),
+shared with the PTB transport: aiogram's own acknowledge updates before they are committed.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
-from functools import partial
 from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
@@ -20,8 +20,11 @@ from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
+    TelegramNetworkError,
     TelegramRetryAfter,
+    TelegramServerError,
 )
+from aiogram.methods import GetUpdates
 from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
@@ -36,6 +39,8 @@ from aiogram.types import (
     Update,
 )
 
+from bot import polling, webhook
+from bot.acknowledgement import Acknowledger
 from bot.broadcast_telegram import start_broadcasts
 from bot.commands_menu import plan_menus
 from bot.delivery import (
@@ -92,6 +97,7 @@ ERRORS = PlatformErrors(
     retry_after=TelegramRetryAfter,
     forbidden=TelegramForbiddenError,
     bad_request=TelegramBadRequest,
+    transient=(TelegramServerError, TelegramNetworkError),
     any_error=TelegramAPIError,
     retry_seconds=lambda error: float(error.retry_after),
     message=lambda error: str(error.message),
@@ -162,22 +168,21 @@ class AiogramTransport:
                 self.sender.keyboards.gone(query.message.chat.id, query.message.message_id)
             except TelegramAPIError as error:
                 log.debug("keyboard removal failed: %s", _reason(error))
+
+        async def answer(text: str | None) -> bool:
+            # Until answered, the client shows a spinner on the button.
+            try:
+                await query.answer(text=text)
+                return True
+            except TelegramAPIError as error:
+                log.debug("callback answer failed: %s", _reason(error))
+                return False
+
         event = event_from_callback(PLATFORM, event_update.update_id, query)
         if event is None:
-            await self._answer(query, None)
+            await answer(None)
             return
-        # The press is answered (its spinner stopped) once the step has decided, so that a
-        # spent button is answered with a toast rather than a chat message.
-        await handle_and_deliver(
-            self.conversation, self.sender, event, partial(self._answer, query)
-        )
-
-    @staticmethod
-    async def _answer(query: CallbackQuery, toast: str | None) -> None:
-        try:
-            await query.answer(toast)
-        except TelegramAPIError as error:
-            log.debug("callback answer failed: %s", _reason(error))
+        await handle_and_deliver(self.conversation, self.sender, event, answer)
 
     async def set_command_menus(self, admin_ids: Iterable[int] = ()) -> None:
         for entry in plan_menus(self.conversation, admin_ids):
@@ -243,26 +248,37 @@ async def run_polling(
     token: str,
     api_base: str | None = None,
     admin_ids: Iterable[int] = (),
+    acknowledger: Acknowledger | None = None,
 ) -> None:
+    """Poll until cancelled; a batch is confirmed only once all its updates are committed."""
     bot = build_bot(token, api_base)
     transport = AiogramTransport(conversation, bot)
     dispatcher = build_dispatcher(transport)
-    admins = tuple(admin_ids)
+    acknowledger = acknowledger or Acknowledger()
+    get_updates_timeout = int(bot.session.timeout + polling.POLL_TIMEOUT_SECONDS)
 
-    async def on_startup() -> None:
+    async def fetch(offset: int | None) -> list[Update]:
+        method = GetUpdates(
+            offset=offset,
+            timeout=polling.POLL_TIMEOUT_SECONDS,
+            allowed_updates=list(polling.ALLOWED_UPDATES),
+        )
+        return await bot(method, request_timeout=get_updates_timeout)
+
+    async def process(update: Update) -> None:
+        await dispatcher.feed_update(bot, update)
+
+    try:
         me = await bot.get_me()
         log.info("polling as @%s", me.username)
-        await transport.start_background(admins)
-
-    async def on_shutdown() -> None:
-        await transport.stop_background()
-
-    dispatcher.startup.register(on_startup)
-    dispatcher.shutdown.register(on_shutdown)
-    try:
-        await dispatcher.start_polling(
-            bot, allowed_updates=dispatcher.resolve_used_update_types(), handle_signals=False
-        )
+        # getUpdates is refused while a webhook is set; pending updates are kept.
+        await bot.delete_webhook(drop_pending_updates=False)
+        await transport.start_background(admin_ids)
+        try:
+            await polling.poll(fetch, lambda update: update.update_id, process, acknowledger)
+        finally:
+            await acknowledger.drain()
+            await transport.stop_background()
     finally:
         await bot.session.close()
 
@@ -278,51 +294,31 @@ async def run_webhook(
     path: str,
     api_base: str | None = None,
     admin_ids: Iterable[int] = (),
+    acknowledger: Acknowledger | None = None,
     add_routes: Callable[[Any], None] | None = None,
 ) -> None:
-    """Serve Telegram's webhook with aiohttp until cancelled; requests without the secret
-    token header are refused by aiogram's handler. `add_routes` adds more routes to the same
-    server (health checks and metrics, bot/health.py)."""
-    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
-    from aiohttp import web
-
+    """Serve Telegram's webhook with aiohttp until cancelled (bot/webhook.py); `add_routes`
+    adds more routes to the same server (health checks and metrics, bot/health.py)."""
     bot = build_bot(token, api_base)
     transport = AiogramTransport(conversation, bot)
     dispatcher = build_dispatcher(transport)
-    admins = tuple(admin_ids)
+    acknowledger = acknowledger or Acknowledger()
 
-    async def on_startup() -> None:
-        await bot.set_webhook(
-            url, secret_token=secret, allowed_updates=dispatcher.resolve_used_update_types()
-        )
-        log.info("webhook set; listening on %s:%s%s", host, port, path)
-        await transport.start_background(admins)
+    async def process(update: dict[str, Any]) -> None:
+        await dispatcher.feed_raw_update(bot, update)
 
-    async def on_shutdown() -> None:
-        await transport.stop_background()
-
-    dispatcher.startup.register(on_startup)
-    dispatcher.shutdown.register(on_shutdown)
-    app = web.Application()
-    # Not in the background: Telegram hears 200 only once the update is committed, so an
-    # update acknowledged before a crash or a SIGTERM is never lost.
-    SimpleRequestHandler(
-        dispatcher=dispatcher, bot=bot, secret_token=secret, handle_in_background=False
-    ).register(app, path=path)
-    setup_application(app, dispatcher, bot=bot)
-    # aiohttp runs on_shutdown before it waits for the requests in flight: closing the Bot API
-    # session and stopping the outbox then would cut the answers to updates being handled.
-    # Run them on cleanup, once those requests are done (a SIGTERM finishes what it took).
-    for callback in reversed(list(app.on_shutdown)):
-        app.on_cleanup.insert(0, callback)
-    app.on_shutdown.clear()
-    if add_routes is not None:
-        add_routes(app)
-    runner = web.AppRunner(app)
-    await runner.setup()
+    handler = webhook.webhook_handler(secret, process, acknowledger)
     try:
-        await web.TCPSite(runner, host, port).start()
-        await asyncio.Event().wait()
+        async with webhook.listening(host, port, path, handler, add_routes):
+            # No deleteWebhook on restart: updates that arrived meanwhile are still delivered.
+            await bot.set_webhook(
+                url, secret_token=secret, allowed_updates=list(polling.ALLOWED_UPDATES)
+            )
+            await transport.start_background(admin_ids)
+            try:
+                await asyncio.Event().wait()
+            finally:
+                await acknowledger.drain()
+                await transport.stop_background()
     finally:
-        await runner.cleanup()
         await bot.session.close()

@@ -88,9 +88,11 @@ class ConsoleSender:
             if shown_on == message_id:
                 del self.buttons[number]
 
-    async def toast(self, text: str | None) -> None:
+    async def toast(self, text: str | None) -> bool:
+        """A button press is answered; Telegram shows its text briefly over the chat."""
         if text:
             self.write(f"{_INDENT}(notice on the button: {text})")
+        return True
 
     async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:
         self._print("bot (updated)>", chat_id, text, markup, message_id)

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
-from bot.rendering import Markup, can_edit, markup_for, plan_messages
+from bot.acknowledgement import note_committed, note_failed
+from bot.rendering import Markup, can_edit, fits_toast, markup_for, plan_messages
 from bot.send_budget import Priority, SendBudget
-from flows.events import ButtonPress, Conversation, Document, Event, Outgoing, Reply
+from flows.events import ButtonPress, Conversation, Document, Event, Outgoing
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,6 +48,12 @@ class RetryLater(Exception):
         self.seconds = seconds
 
 
+class Unreachable(Exception):
+    """A server error (5xx) or a broken connection: worth a few quick retries. If the
+    connection broke after Telegram accepted the message, a retry shows it twice; that is the
+    price of not losing it."""
+
+
 class EditRejected(Exception):
     """The message could not be edited (too old, not modified, deleted); send a new one."""
 
@@ -59,13 +66,14 @@ class PlatformErrors:
     forbidden: type[Exception]
     bad_request: type[Exception]
     any_error: type[Exception]
+    transient: tuple[type[Exception], ...]  # 5xx and network errors (not a bad request)
     retry_seconds: Callable[[Any], float]
     message: Callable[[Any], str]  # Telegram's description: names the problem, never our text
 
 
 @contextmanager
 def neutral_errors(errors: PlatformErrors, *, editing: bool = False) -> Iterator[None]:
-    """Turns a library's exceptions into RetryLater, EditRejected or DeliveryError."""
+    """Turns a library's exceptions into RetryLater, Unreachable, EditRejected or DeliveryError."""
     try:
         yield
     except errors.retry_after as error:
@@ -76,6 +84,8 @@ def neutral_errors(errors: PlatformErrors, *, editing: bool = False) -> Iterator
         raise DeliveryError(f"{type(error).__name__}: {errors.message(error)}") from None
     except errors.forbidden as error:
         raise DeliveryError(f"blocked or not allowed: {errors.message(error)}") from None
+    except errors.transient as error:
+        raise Unreachable(f"{type(error).__name__}: {errors.message(error)}") from None
     except errors.any_error as error:
         raise DeliveryError(f"{type(error).__name__}: {errors.message(error)}") from None
 
@@ -96,6 +106,11 @@ class LiveKeyboards:
 
     def take(self, chat_id: int) -> list[int]:
         return sorted(self._by_chat.pop(chat_id, set()))
+
+
+# Answers a button press (stops the client's spinner), with a toast text or none; False when
+# Telegram refused (e.g. the press is too old to answer).
+AnswerPress = Callable[[str | None], Awaitable[bool]]
 
 
 class Sender(Protocol):
@@ -142,17 +157,30 @@ def _paced(chat_id: int, call: Callable[[], Awaitable[T]]) -> Callable[[], Await
     return paced
 
 
-async def _with_one_retry(call: Callable[[], Awaitable[T]]) -> T:
-    try:
-        return await call()
-    except RetryLater as wait:
-        if wait.seconds > MAX_RETRY_WAIT_SECONDS:
-            raise DeliveryError(f"flood wait of {wait.seconds:.0f}s") from None
-        await asyncio.sleep(wait.seconds)
+# Pauses before the retries of a send that met a 5xx or a broken connection.
+UNREACHABLE_BACKOFF_SECONDS = (0.2, 0.5, 1.0)
+
+
+async def _with_retries(call: Callable[[], Awaitable[T]]) -> T:
+    """One retry after a flood wait (if short enough), a few after a 5xx or a broken
+    connection; then DeliveryError."""
+    flood_waited = False
+    pauses = iter(UNREACHABLE_BACKOFF_SECONDS)
+    while True:
         try:
             return await call()
-        except RetryLater as again:
-            raise DeliveryError(f"flood wait again ({again.seconds:.0f}s)") from None
+        except RetryLater as wait:
+            if flood_waited:
+                raise DeliveryError(f"flood wait again ({wait.seconds:.0f}s)") from None
+            if wait.seconds > MAX_RETRY_WAIT_SECONDS:
+                raise DeliveryError(f"flood wait of {wait.seconds:.0f}s") from None
+            flood_waited = True
+            await asyncio.sleep(wait.seconds)
+        except Unreachable as error:
+            pause = next(pauses, None)
+            if pause is None:
+                raise DeliveryError(str(error)) from None
+            await asyncio.sleep(pause)
 
 
 async def render(sender: Sender, outgoing: Outgoing, edit_message_id: int | None = None) -> None:
@@ -161,7 +189,7 @@ async def render(sender: Sender, outgoing: Outgoing, edit_message_id: int | None
     if edit_message_id is not None and can_edit(reply):
         markup = markup_for(reply)
         try:
-            await _with_one_retry(
+            await _with_retries(
                 _paced(chat_id, partial(sender.edit, chat_id, edit_message_id, reply.text, markup))
             )
             _note_keyboard(sender.keyboards, chat_id, edit_message_id, markup)
@@ -169,7 +197,7 @@ async def render(sender: Sender, outgoing: Outgoing, edit_message_id: int | None
         except EditRejected:
             log.debug("edit of message %s rejected; sending a new one", edit_message_id)
     for text, markup in plan_messages(reply):
-        message_id = await _with_one_retry(
+        message_id = await _with_retries(
             _paced(chat_id, partial(sender.send, chat_id, text, markup))
         )
         if message_id is not None:
@@ -185,7 +213,7 @@ async def _send_document(sender: Sender, chat_id: int, document: Document) -> No
     if send_document is None:
         log.warning("this transport cannot send documents; one was dropped")
         return
-    await _with_one_retry(_paced(chat_id, partial(send_document, chat_id, document)))
+    await _with_retries(_paced(chat_id, partial(send_document, chat_id, document)))
 
 
 def _note_keyboard(keyboards: LiveKeyboards, chat_id: int, message_id: int, markup: Markup) -> None:
@@ -206,12 +234,6 @@ async def retire_keyboards(sender: Sender, chat_id: int) -> None:
             sender.keyboards.shown(chat_id, message_id)
         except (DeliveryError, EditRejected) as error:
             log.debug("keyboard of message %s left in place: %s", message_id, error)
-
-
-def split_toast(outgoing: Sequence[Outgoing]) -> tuple[str | None, list[Outgoing]]:
-    """The text to answer a button press with (the first toast), and the chat messages."""
-    toasts = [item.reply.text[:MAX_TOAST_CHARS] for item in outgoing if item.reply.toast]
-    return (toasts[0] if toasts else None), [item for item in outgoing if not item.reply.toast]
 
 
 async def deliver(
@@ -239,39 +261,61 @@ async def deliver(
 
 
 async def deliver_replies(
-    conversation: Conversation, sender: Sender, event: Event, outgoing: Sequence[Outgoing]
+    conversation: Conversation,
+    sender: Sender,
+    event: Event,
+    outgoing: Sequence[Outgoing],
+    answer_press: AnswerPress | None = None,
 ) -> None:
     """Deliver the answer to one event. Only the first `edit` reply replaces the pressed
-    message; a second edit would overwrite the first on screen."""
+    message; a second edit would overwrite the first on screen. A `toast` reply to a button
+    press answers the press instead of becoming a chat message (when Telegram takes it)."""
+    toast = _toast_for(event, outgoing) if answer_press is not None else None
+    if answer_press is not None and await answer_press(toast.reply.text if toast else None):
+        if toast is not None and toast.outbox_id is not None:
+            await conversation.mark_delivered(toast.outbox_id)
+    else:
+        toast = None  # not shown: it goes to the chat like any other reply
     edit_target = event.payload.message_id if isinstance(event.payload, ButtonPress) else None
     if any(item.reply.new_screen for item in outgoing):
         await retire_keyboards(sender, event.chat_id)
     for item in outgoing:
+        if item is toast:
+            continue
         target = None
         if edit_target is not None and item.reply.edit and item.chat_id == event.chat_id:
             target, edit_target = edit_target, None
         await deliver(conversation, sender, item, target)
 
 
-Answer = Callable[[str | None], Awaitable[None]]
+def _toast_for(event: Event, outgoing: Sequence[Outgoing]) -> Outgoing | None:
+    if not isinstance(event.payload, ButtonPress):
+        return None
+    for item in outgoing:
+        if item.reply.toast and item.chat_id == event.chat_id and fits_toast(item.reply.text):
+            return item
+    return None
 
 
 async def handle_and_deliver(
-    conversation: Conversation, sender: Sender, event: Event, answer: Answer | None = None
+    conversation: Conversation,
+    sender: Sender,
+    event: Event,
+    answer_press: AnswerPress | None = None,
 ) -> None:
-    """`answer` answers the button press of `event` (with a toast text, or None for none);
-    without it a toast has nowhere to go but the chat."""
     try:
-        toast, outgoing = split_toast(await conversation.handle(event))
-    except BaseException:
-        if answer is not None:
-            await answer(None)  # the spinner stops whatever happened
+        outgoing = await conversation.handle(event)
+    except BaseException as error:
+        note_failed(error)
+        if answer_press is not None:
+            await answer_press(None)
         raise
-    if answer is not None:
-        await answer(toast)
-    elif toast is not None:
-        outgoing.insert(0, Outgoing(event.chat_id, Reply(toast), None, event.platform))
-    await deliver_replies(conversation, sender, event, outgoing)
+    try:
+        await deliver_replies(conversation, sender, event, outgoing, answer_press)
+    finally:
+        # Acknowledged to Telegram only now: a crash before this point makes Telegram deliver
+        # the update again, and the engine answers a committed one with its kept replies.
+        note_committed()
 
 
 async def flush_outbox(

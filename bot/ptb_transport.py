@@ -1,16 +1,19 @@
 """Telegram through python-telegram-bot 22: the same conversation, rendered the same way.
 
 Reading updates, planning replies and delivery are shared with the aiogram transport
-(bot/rendering.py, bot/delivery.py); this file only speaks PTB.
+(bot/rendering.py, bot/delivery.py), and so are long polling and the webhook server
+(bot/polling.py, bot/webhook.py): the Application is built without PTB's Updater (its custom-
+server pattern) and each update goes through `Application.process_update`, so PTB's handlers
+run as usual but an update is acknowledged only once it is committed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
-from functools import partial
+from typing import Any
 
 from telegram import (
     BotCommand,
@@ -24,7 +27,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -35,6 +38,8 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import polling, webhook
+from bot.acknowledgement import Acknowledger
 from bot.commands_menu import plan_menus
 from bot.delivery import (
     LiveKeyboards,
@@ -85,6 +90,7 @@ ERRORS = PlatformErrors(
     retry_after=RetryAfter,
     forbidden=Forbidden,
     bad_request=BadRequest,
+    transient=(NetworkError,),
     any_error=TelegramError,
     retry_seconds=lambda error: _seconds(error.retry_after),
     message=lambda error: str(error.message),
@@ -164,12 +170,21 @@ class PTBTransport:
                 self.sender.keyboards.gone(message.chat.id, message.message_id)
             except TelegramError as error:
                 log.debug("keyboard removal failed: %s", _reason(error))
+
+        async def answer(text: str | None) -> bool:
+            # Until answered, the client shows a spinner on the button.
+            try:
+                await query.answer(text=text)
+                return True
+            except TelegramError as error:
+                log.debug("callback answer failed: %s", _reason(error))
+                return False
+
         event = event_from_callback(PLATFORM, update.update_id, query)
         if event is None:
-            await _answer(query, None)
+            await answer(None)
             return
-        # Answered once the step has decided, so a spent button gets a toast, not a message.
-        await handle_and_deliver(self.conversation, self.sender, event, partial(_answer, query))
+        await handle_and_deliver(self.conversation, self.sender, event, answer)
 
     async def set_command_menus(self, admin_ids: Iterable[int] = ()) -> None:
         for entry in plan_menus(self.conversation, admin_ids):
@@ -201,8 +216,9 @@ def build_application(
     api_base: str | None = None,
     request: BaseRequest | None = None,
 ) -> Application:
-    """`request` replaces PTB's HTTP client (tests pass a recording one)."""
-    builder = ApplicationBuilder().token(token).concurrent_updates(True)
+    """`request` replaces PTB's HTTP client (tests pass a recording one). No Updater: polling
+    and the webhook are ours (see the module docstring)."""
+    builder = ApplicationBuilder().token(token).updater(None)
     if api_base:
         builder = builder.base_url(f"{api_base}/bot").base_file_url(f"{api_base}/file/bot")
     if request is not None:
@@ -210,27 +226,82 @@ def build_application(
     return builder.build()
 
 
+def _quiet_httpx() -> None:
+    # httpx logs each request URL at INFO, and the URL holds the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
 async def run_polling(
     conversation: Conversation,
     token: str,
     api_base: str | None = None,
     admin_ids: Iterable[int] = (),
+    acknowledger: Acknowledger | None = None,
+    add_routes: Callable[[Any], None] | None = None,
 ) -> None:
-    """Poll until cancelled. Run inside our own event loop (not Application.run_polling) so the
-    conversation's database connections stay on the loop that created them."""
-    # httpx logs each request URL at INFO, and the URL holds the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    """Poll until cancelled; a batch is confirmed only once all its updates are committed.
+    Runs inside our own event loop (not Application.run_polling) so the conversation's
+    database connections stay on the loop that created them."""
+    _quiet_httpx()
     application = build_application(token, api_base)
     transport = PTBTransport(conversation, application)
+    acknowledger = acknowledger or Acknowledger()
+
+    async def fetch(offset: int | None) -> tuple[Update, ...]:
+        return await application.bot.get_updates(
+            offset=offset,
+            timeout=polling.POLL_TIMEOUT_SECONDS,
+            allowed_updates=list(polling.ALLOWED_UPDATES),
+        )
+
     async with application:
         log.info("polling as @%s (python-telegram-bot)", application.bot.username)
+        # getUpdates is refused while a webhook is set; pending updates are kept.
+        await application.bot.delete_webhook(drop_pending_updates=False)
         await transport.start_background(admin_ids)
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(allowed_updates=["message", "callback_query"])
+        try:
+            await polling.poll(
+                fetch, lambda update: update.update_id, application.process_update, acknowledger
+            )
+        finally:
+            await acknowledger.drain()
+            await transport.stop_background()
+
+
+async def run_webhook(
+    conversation: Conversation,
+    token: str,
+    *,
+    url: str,
+    secret: str,
+    host: str,
+    port: int,
+    path: str,
+    api_base: str | None = None,
+    admin_ids: Iterable[int] = (),
+    acknowledger: Acknowledger | None = None,
+    add_routes: Callable[[Any], None] | None = None,
+) -> None:
+    """Serve Telegram's webhook on aiohttp until cancelled (bot/webhook.py), PTB's custom-server
+    pattern with the update handed to `process_update` rather than to the update queue, so the
+    200 waits for the commit."""
+    _quiet_httpx()
+    application = build_application(token, api_base)
+    transport = PTBTransport(conversation, application)
+    acknowledger = acknowledger or Acknowledger()
+
+    async def process(data: dict[str, Any]) -> None:
+        await application.process_update(Update.de_json(data, application.bot))
+
+    handler = webhook.webhook_handler(secret, process, acknowledger)
+    async with application, webhook.listening(host, port, path, handler, add_routes):
+        # No deleteWebhook on restart: updates that arrived meanwhile are still delivered.
+        await application.bot.set_webhook(
+            url, secret_token=secret, allowed_updates=list(polling.ALLOWED_UPDATES)
+        )
+        await transport.start_background(admin_ids)
         try:
             await asyncio.Event().wait()
         finally:
-            await application.updater.stop()
-            await application.stop()
+            await acknowledger.drain()
             await transport.stop_background()

@@ -28,6 +28,9 @@ from flows.events import (
 # Bot API limit for a message text, counted in UTF-16 code units.
 MAX_MESSAGE_UTF16 = 4096
 
+# Bot API: answerCallbackQuery shows at most 200 characters of text.
+MAX_TOAST_CHARS = 200
+
 # Bot API: command names are 1-32 of [a-z0-9_]; clients accept mixed case, so we lower it.
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,64}))?(?:\s+(.*))?$", re.DOTALL)
 
@@ -213,3 +216,7 @@ def inline_rows(
     buttons: tuple[tuple[Button, ...], ...], make: Callable[[Button], T]
 ) -> list[list[T]]:
     return [[make(button) for button in row] for row in buttons]
+
+
+def fits_toast(text: str) -> bool:
+    return 0 < len(text) <= MAX_TOAST_CHARS

@@ -23,6 +23,7 @@ ERRORS = PlatformErrors(
     forbidden=Forbidden,
     bad_request=type("BadRequest", (Exception,), {}),
     any_error=type("AnyError", (Exception,), {}),
+    transient=(),
     retry_seconds=lambda error: 1.0,
     message=lambda error: "Forbidden: bot was blocked by the user",
 )

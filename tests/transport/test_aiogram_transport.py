@@ -337,3 +337,20 @@ async def test_outbox_rows_of_another_platform_are_not_sent_to_telegram(
     assert [call.chat_id for call in session.named("sendMessage")] == [USER_ID]
     assert conversation.delivered == [6]
     assert conversation.failed == [(5, "no console transport in this process")]
+
+
+async def test_a_toast_reply_answers_the_button_press_instead_of_a_message(
+    stack, conversation, session
+):
+    conversation.respond = fakes.always(
+        Outgoing(USER_ID, Reply("Already done", toast=True), outbox_id=3),
+        Outgoing(USER_ID, Reply("Home")),
+    )
+    await feed(stack, fakes.callback_update("n1", message_id=99))
+    [answer] = session.named("answerCallbackQuery")
+    assert answer.text == "Already done"
+    assert [m.text for m in session.named("sendMessage")] == ["Home"]
+    assert conversation.delivered == [3]
+    # The same reply to typed text is a chat message: there is no press to answer.
+    await feed(stack, fakes.text_update("hello", update_id=2))
+    assert [m.text for m in session.named("sendMessage")] == ["Home", "Already done", "Home"]

@@ -115,19 +115,6 @@ async def test_interactive_loop_shows_banner_and_stops_on_quit():
     assert [event.payload for event in conversation.events] == [Text("hello")]
 
 
-async def test_a_toast_is_shown_as_a_notice_on_the_button_not_as_a_message():
-    def answer(event: Event) -> list[Outgoing]:
-        if isinstance(event.payload, ButtonPress):
-            return [Outgoing(event.chat_id, Reply("This button has expired.", toast=True))]
-        return [Outgoing(event.chat_id, Reply("Menu", buttons=AGREE))]
-
-    transcript = await play(FakeConversation(respond=answer), ["/start", "#1"], locale="en")
-    assert transcript.splitlines()[-2:] == [
-        "you> #1",
-        "     (notice on the button: This button has expired.)",
-    ]
-
-
 async def test_a_toast_for_typed_input_has_nowhere_to_go_but_the_chat():
     def answer(event: Event) -> list[Outgoing]:
         return [Outgoing(event.chat_id, Reply("Noted.", toast=True))]

@@ -96,12 +96,13 @@ async def test_long_polling_through_a_custom_bot_api_server(api, transport):
     assert set(allowed) == {"message", "callback_query"}
 
 
-async def test_webhook_checks_the_secret_and_handles_updates(api):
+@pytest.mark.parametrize("transport", [aiogram_transport, ptb_transport], ids=["aiogram", "ptb"])
+async def test_webhook_checks_the_secret_and_answers_after_the_commit(api, transport):
     fake, base = api
     conversation = FakeConversation()
     port = free_port()
     server = asyncio.create_task(
-        aiogram_transport.run_webhook(
+        transport.run_webhook(
             conversation,
             TOKEN,
             url="https://bot.example.com/hook",
@@ -122,13 +123,28 @@ async def test_webhook_checks_the_secret_and_handles_updates(api):
                     break
                 await asyncio.sleep(0.05)
             assert forged.status == 401
+            wrong = await http.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3creT"}
+            )
+            assert wrong.status == 401
             assert conversation.events == []
             good = await http.post(
                 url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
             )
-            assert good.status == 200
-        await asyncio.wait_for(fake.sent.wait(), timeout=5)
-        assert conversation.events[0].update_id == 77
+            # 200 means handled: the reply is already out.
+            assert good.status == 200 and fake.sent.is_set()
+            assert conversation.events[0].update_id == 77
+
+            async def database_down(event):
+                raise ConnectionError("database unreachable")
+
+            conversation.handle = database_down  # type: ignore[method-assign]
+            failed = await http.post(
+                url,
+                json=fakes.text_update("again", update_id=78),
+                headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"},
+            )
+            assert failed.status == 500  # not committed: Telegram must deliver it again
         [hook] = fake.named("setWebhook")
         assert hook["url"] == "https://bot.example.com/hook" and hook["secret_token"] == "s3cret"
     finally:

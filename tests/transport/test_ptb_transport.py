@@ -177,3 +177,13 @@ async def test_command_menus(app, request_):
     admin = [c for c in calls if c["scope"]["type"] == "chat"]
     assert {c["scope"]["chat_id"] for c in admin} == {9001}
     assert all(cmd["command"] != "stats" for c in calls if c not in admin for cmd in c["commands"])
+
+
+async def test_a_toast_reply_answers_the_button_press_instead_of_a_message(
+    app, conversation, request_
+):
+    conversation.respond = fakes.always(Outgoing(USER_ID, Reply("Already done", toast=True)))
+    await feed(app, fakes.callback_update("n1", message_id=99))
+    [answer] = request_.named("answerCallbackQuery")
+    assert answer["text"] == "Already done"
+    assert request_.named("sendMessage") == []

@@ -79,7 +79,15 @@ def test_mode_selection():
         pii_key="bXktdGVzdC1rZXktb2YtZXhhY3RseS0zMi1ieXRlcyE=",
     )
     assert run_bot.pick_mode(telegram, None) == "polling"
-    assert run_bot.pick_mode(telegram, "ptb") == "ptb"
+    assert run_bot.pick_mode(telegram, None, ptb=True) == "polling"
+    hooked = load_settings(
+        env_file=None,
+        bot_token="123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345678",
+        pii_key="bXktdGVzdC1rZXktb2YtZXhhY3RseS0zMi1ieXRlcyE=",
+        webhook_url="https://bot.example.com/hook",
+        webhook_secret="s3cret",
+    )
+    assert run_bot.pick_mode(hooked, "webhook", ptb=True) == "webhook"
     assert run_bot.pick_mode(telegram, "console") == "console"
 
 
