@@ -1,0 +1,74 @@
+"""Group commit: units of work share a transaction, never each other's failures."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from storage.sql import Tx
+from storage.writer import GroupCommitWriter
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    connection.execute("CREATE TABLE IF NOT EXISTS paid (who TEXT PRIMARY KEY)")
+    return connection
+
+
+def pay(who: str, fail: bool = False) -> Callable[[Tx], str]:
+    def work(tx: Tx) -> str:
+        tx.execute("INSERT INTO paid (who) VALUES (:who)", who=who)
+        if fail:
+            raise RuntimeError(f"{who}'s payout rail is down")
+        return who
+
+    return work
+
+
+async def test_one_failing_unit_leaves_the_rest_of_its_batch_committed(tmp_path: Path) -> None:
+    writer = GroupCommitWriter(lambda: connect(tmp_path / "w.db"))
+    gate, held = threading.Event(), threading.Event()
+
+    def hold_the_writer(tx: Tx) -> None:
+        held.set()
+        gate.wait(10)
+
+    try:
+        first = asyncio.ensure_future(writer.run(hold_the_writer))
+        await asyncio.to_thread(held.wait, 10)
+        # These queue up while the writer is busy, so they run as one batch.
+        units = [
+            asyncio.ensure_future(writer.run(pay(who, fail=who == "bob")))
+            for who in ("alice", "bob", "carol")
+        ]
+        await asyncio.sleep(0.05)
+        gate.set()
+        await first
+        results = await asyncio.wait_for(asyncio.gather(*units, return_exceptions=True), 5)
+        assert results[0] == "alice" and results[2] == "carol"
+        assert isinstance(results[1], RuntimeError)
+        rows = await writer.run(lambda tx: [r.who for r in tx.all("SELECT who FROM paid")])
+        assert sorted(rows) == ["alice", "carol"]  # bob's half-done unit left no row
+    finally:
+        gate.set()
+        writer.close()
+
+
+async def test_a_batch_that_cannot_commit_reports_every_unit_as_failed(tmp_path: Path) -> None:
+    """No caller hears "done" for work that is not durable."""
+    writer = GroupCommitWriter(lambda: connect(tmp_path / "w.db"))
+    try:
+
+        def end_the_transaction(tx: Tx) -> None:
+            tx.execute("COMMIT")  # the batch's own COMMIT will now fail
+
+        with pytest.raises(sqlite3.OperationalError):
+            await asyncio.wait_for(writer.run(end_the_transaction), 5)
+        assert await writer.run(pay("dave")) == "dave"  # the writer carries on
+    finally:
+        writer.close()
