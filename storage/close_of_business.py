@@ -11,9 +11,11 @@ idempotent per (loan, day), with the ledger's unique keys behind it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from flows.notices import frozen_notice, unfrozen_notice
 from flows.ports import OutboxMessage
@@ -24,6 +26,9 @@ from storage.database import Database
 from storage.loans import instalments_where, position_to_json, stored_loan
 from storage.outbox import enqueue
 from storage.sql import Row, Tx, day
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +272,23 @@ class NightsReport:
     unfrozen: list[int] = field(default_factory=list)
 
 
+DEADLOCK_RETRIES = 3
+
+
+async def _retrying_deadlocks(db: Database, work: Callable[[Tx], T]) -> T:
+    """Run a batch, again if PostgreSQL chose it as a deadlock's victim: two processes closing
+    nights at once can lock a borrower's rows in opposite orders, and the batch is idempotent
+    per (loan, day), so running it again is safe."""
+    for attempt in range(DEADLOCK_RETRIES):
+        try:
+            return await db.run(work)
+        except Exception as error:
+            if getattr(error, "sqlstate", None) != "40P01" or attempt == DEADLOCK_RETRIES - 1:
+                raise
+            log.info("close of business batch hit a deadlock; running it again")
+    raise AssertionError("unreachable")
+
+
 async def close_through(
     db: Database,
     through: date,
@@ -281,8 +303,9 @@ async def close_through(
     night = first if first is not None and first <= through else None
     while night is not None and night <= through:
         while True:
-            batch = await db.run(
-                lambda tx, n=night: close_batch(tx, n, batch_size, now, rules)  # type: ignore[misc]
+            batch = await _retrying_deadlocks(
+                db,
+                lambda tx, n=night: close_batch(tx, n, batch_size, now, rules),  # type: ignore[misc]
             )
             if not batch.loans:
                 break

@@ -226,6 +226,8 @@ def sweep(
     by_user: dict[int, list[Row]] = defaultdict(list)
     for row in _due(tx, now, limit):
         by_user[row.user_id].append(row)
-    for user_id, rows in by_user.items():
-        _sweep_one(tx, user_id, rows, now, policy, report)
+    # In user order: two sweepers (or a sweep and close of business) then take each borrower's
+    # row locks in the same order, so they wait for each other instead of deadlocking.
+    for user_id in sorted(by_user):
+        _sweep_one(tx, user_id, by_user[user_id], now, policy, report)
     return report
