@@ -33,7 +33,15 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, RequestData
 
-from benchmarks.bench_step import PII_KEY, REPEATS, ROUNDS, USERS, onboard_to_name_question, table
+from benchmarks.bench_step import (
+    PII_KEY,
+    REPEATS,
+    ROUNDS,
+    USERS,
+    onboard_to_name_question,
+    raw_name_or_back,
+    table,
+)
 from bot.ptb_transport import PTBTransport
 from flows.engine import Engine
 from storage import Database, PiiVault, SqlStore
@@ -93,24 +101,13 @@ _update_ids = iter(range(2_000_000, 10**9))
 
 
 def updates(application: Application, users: list[int]) -> dict[int, list[Update]]:
-    per_user: dict[int, list[Update]] = {}
-    for user in users:
-        sequence = []
-        for step in range(ROUNDS):
-            text = "Li Wei" if step % 2 == 0 else "/back"
-            message: dict[str, Any] = {
-                "message_id": step + 10,
-                "date": 1_700_000_000,
-                "chat": {"id": user, "type": "private"},
-                "from": {"id": user, "is_bot": False, "first_name": "Li", "language_code": "en"},
-                "text": text,
-            }
-            if text == "/back":
-                message["entities"] = [{"type": "bot_command", "offset": 0, "length": 5}]
-            raw = {"update_id": next(_update_ids), "message": message}
-            sequence.append(Update.de_json(raw, application.bot))
-        per_user[user] = sequence
-    return per_user
+    return {
+        user: [
+            Update.de_json(raw_name_or_back(user, step, next(_update_ids)), application.bot)
+            for step in range(ROUNDS)
+        ]
+        for user in users
+    }
 
 
 async def drive(application: Application, per_user: dict[int, list[Update]]) -> float:

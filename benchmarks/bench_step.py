@@ -48,26 +48,32 @@ PII_KEY = "YmVuY2htYXJrLWtleS1iZW5jaG1hcmsta2V5LTEyMzQ="  # a throw-away key for
 _UPDATE_IDS = itertools.count(1_000_000)
 
 
+def raw_name_or_back(user: int, step: int, update_id: int) -> dict[str, Any]:
+    """The raw Bot API update of a user's `step`: their name on even steps, /back on odd ones."""
+    text = "Li Wei" if step % 2 == 0 else "/back"
+    message: dict[str, Any] = {
+        "message_id": step + 10,
+        "date": 1_700_000_000,
+        "chat": {"id": user, "type": "private"},
+        "from": {"id": user, "is_bot": False, "first_name": "Li", "language_code": "en"},
+        "text": text,
+    }
+    if text == "/back":
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": 5}]
+    return {"update_id": update_id, "message": message}
+
+
 def updates(bot: Bot, user_ids: list[int]) -> dict[int, list[Update]]:
     """Each user's name answer and /back, alternately, mounted on `bot` as polling does."""
-    per_user: dict[int, list[Update]] = {}
-    for user in user_ids:
-        sequence = []
-        for step in range(ROUNDS):
-            text = "Li Wei" if step % 2 == 0 else "/back"
-            message: dict[str, Any] = {
-                "message_id": step + 10,
-                "date": 1_700_000_000,
-                "chat": {"id": user, "type": "private"},
-                "from": {"id": user, "is_bot": False, "first_name": "Li", "language_code": "en"},
-                "text": text,
-            }
-            if text == "/back":
-                message["entities"] = [{"type": "bot_command", "offset": 0, "length": 5}]
-            update = {"update_id": next(_UPDATE_IDS), "message": message}
-            sequence.append(Update.model_validate(update, context={"bot": bot}))
-        per_user[user] = sequence
-    return per_user
+    return {
+        user: [
+            Update.model_validate(
+                raw_name_or_back(user, step, next(_UPDATE_IDS)), context={"bot": bot}
+            )
+            for step in range(ROUNDS)
+        ]
+        for user in user_ids
+    }
 
 
 async def drive(dispatcher: Dispatcher, bot: Bot, per_user: dict[int, list[Update]]) -> float:
