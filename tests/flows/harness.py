@@ -248,6 +248,7 @@ TABLES_A_JOURNEY_LEAVES_EMPTY = frozenset(
         "broadcasts",
         "broadcast_recipients",
         "review_decisions",
+        "drawdown_requests",
         "tickets",
         "ticket_replies",
     }
