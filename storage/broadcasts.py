@@ -125,8 +125,10 @@ def _job(r: Row) -> BroadcastJob:
 
 
 def release_in_doubt(tx: Tx, broadcast_id: int) -> int:
-    """After a crash: recipients claimed but never confirmed go back to the queue. The claim is
-    committed just before the send, so at most the sends in flight at the crash are in doubt."""
+    """After a crash: recipients claimed but never recorded go back to the queue. A lane claims
+    one recipient just before its send and records it as soon as Telegram answers, so each lane
+    leaves at most one here: claimed and not sent (sent now, once), or accepted by Telegram just
+    before the crash (sent again: the one window)."""
     return tx.execute(
         "UPDATE broadcast_recipients SET status = 'pending'"
         " WHERE broadcast_id = :b AND status = 'sending'",
@@ -167,11 +169,6 @@ def claim(tx: Tx, broadcast_id: int, user_id: int) -> bool:
         )
         == 1
     )
-
-
-def claim_many(tx: Tx, *, broadcast_id: int, user_ids: list[int]) -> list[int]:
-    """Claim several in one commit; returns those won (in the order given)."""
-    return [user_id for user_id in user_ids if claim(tx, broadcast_id, user_id)]
 
 
 def defer(tx: Tx, broadcast_id: int, user_id: int, until: datetime) -> None:
