@@ -135,7 +135,10 @@ class BroadcastRunner:
             for r in waiting:  # one shared iterator: each recipient goes to one lane
                 if job.kind == Kind.MARKETING and not await self._may_send_now(job, r):
                     continue
-                claim = partial(broadcasts.claim, broadcast_id=job.id, user_id=r.user_id)
+                marketing = job.kind == Kind.MARKETING
+                claim = partial(
+                    broadcasts.claim, broadcast_id=job.id, user_id=r.user_id, marketing=marketing
+                )
                 if await self.db.run(claim):
                     await self._send_one(job, r)
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from flows.changes import StartBroadcast
 from flows.operators.broadcast_rules import Audience, Kind
 from lending import servicing
-from storage.consent_status import consenting_users
+from storage.consent_status import consenting_users, has_consent
 from storage.loans import load_loans
 from storage.sql import Row, Tx, utc
 
@@ -158,8 +158,18 @@ def next_due(tx: Tx, broadcast_id: int) -> datetime | None:
     )
 
 
-def claim(tx: Tx, broadcast_id: int, user_id: int) -> bool:
-    """Of two senders that picked the same recipient, one wins."""
+def claim(tx: Tx, broadcast_id: int, user_id: int, marketing: bool = False) -> bool:
+    """Of two senders that picked the same recipient, one wins. A marketing message is checked
+    against the person's consent as it stands now (it may have waited hours for the morning):
+    one withdrawn since the broadcast was queued drops them."""
+    if marketing and not has_consent(tx, user_id, "marketing"):
+        tx.execute(
+            "UPDATE broadcast_recipients SET status = 'withdrawn'"
+            " WHERE broadcast_id = :b AND user_id = :user AND status = 'pending'",
+            b=broadcast_id,
+            user=user_id,
+        )
+        return False
     return (
         tx.execute(
             "UPDATE broadcast_recipients SET status = 'sending', attempts = attempts + 1"

@@ -176,6 +176,29 @@ async def test_marketing_skips_people_without_consent_and_waits_for_the_day(bot:
     await run.budget.close()
 
 
+async def test_marketing_that_waited_for_the_morning_skips_a_consent_withdrawn_meanwhile(
+    bot: Harness,
+) -> None:
+    person = bot.person(611)
+    await at_name_question(person, await bot.invite())  # every consent given, marketing too
+    bot.clock.now = datetime(2026, 11, 23, 14, 30, tzinfo=UTC)  # 22:30 in Shanghai
+    clock = VirtualClock()
+    api = RecordingApi(clock)
+    marketing = await queue(bot, start("marketing"))
+    run = runner(bot, api, clock)
+    await run.run(marketing)
+    assert [chat for chat, _ in api.delivered if chat != ADMIN] == []  # waits for 08:00
+    await person.command("privacy")
+    await person.press("Withdraw: Marketing")
+    await person.press("Yes, withdraw")
+    bot.clock.now = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
+    await run.run(marketing)
+    await run.budget.close()
+    assert [chat for chat, _ in api.delivered if chat != ADMIN] == []
+    counts = await bot.db.run(lambda tx: broadcasts.progress(tx, marketing))
+    assert counts == {"withdrawn": 1}
+
+
 async def test_an_admin_composes_previews_and_confirms_a_broadcast(bot: Harness) -> None:
     admin = bot.person(ADMIN)
     await add_people(bot, 3)
