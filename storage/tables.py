@@ -393,6 +393,18 @@ class ReviewDecision(SQLModel, table=True):
     decided_at: datetime
 
 
+class StaffMenu(SQLModel, table=True):
+    """A staff command menu published to one chat (setMyCommands with a chat scope): kept so a
+    role revoked in the chat, or taken out of ADMIN_IDS/OPERATOR_IDS, gets its menu deleted,
+    even when that happened while the bot was down."""
+
+    __tablename__ = "staff_menus"
+    platform: str = Field(primary_key=True, max_length=16)
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True))
+    role: str = Field(max_length=16)  # admin, operator
+    published_at: datetime
+
+
 class DrawdownRequest(SQLModel, table=True):
     """A drawdown above the review threshold, waiting for a person. Decided once: the decision
     is an UPDATE guarded by status = 'pending', so of two operators at once one wins; an

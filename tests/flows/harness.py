@@ -249,6 +249,7 @@ TABLES_A_JOURNEY_LEAVES_EMPTY = frozenset(
         "broadcast_recipients",
         "review_decisions",
         "drawdown_requests",
+        "staff_menus",
         "tickets",
         "ticket_replies",
     }
