@@ -51,6 +51,7 @@ from bot.delivery import (
     start_outbox_loop,
     stop_task,
 )
+from bot.menus_telegram import start_staff_menus
 from bot.rendering import Markup, event_from_callback, event_from_message, inline_rows
 from flows.events import Conversation, Document
 
@@ -152,6 +153,7 @@ class AiogramTransport:
         self.router.callback_query.register(self.on_callback)
         self._outbox: asyncio.Task[None] | None = None
         self._broadcasts: asyncio.Task[None] | None = None
+        self._staff_menus: asyncio.Task[None] | None = None
 
     async def on_message(self, message: Message, event_update: Update) -> None:
         event = event_from_message(PLATFORM, event_update.update_id, message)
@@ -205,12 +207,16 @@ class AiogramTransport:
         await self.set_command_menus(admin_ids)
         self._outbox = start_outbox_loop(self.conversation, self.sender, platform=PLATFORM)
         self._broadcasts = start_broadcasts(self.conversation, self.bot)
+        # Staff menus follow roles granted and revoked in the chat (and across restarts).
+        self._staff_menus = start_staff_menus(self.conversation, self.bot, admin_ids)
 
     async def stop_background(self) -> None:
         await stop_task(self._outbox)
         self._outbox = None
         await stop_task(self._broadcasts)
         self._broadcasts = None
+        await stop_task(self._staff_menus)
+        self._staff_menus = None
 
 
 class ConversationDispatcher(Dispatcher):

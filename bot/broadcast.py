@@ -1,8 +1,12 @@
 """The background sender of broadcasts: paced by the bot's send budget, resumable after a crash.
 
-Each recipient is claimed (committed) just before its send and recorded just after, so a new
-process picks up exactly where the last one stopped: only the sends in flight at a crash are in
-doubt, and those are sent again (a notice received twice beats a notice never received).
+Each recipient goes through claim (committed), send, record (committed) before the lane takes
+the next one: progress is committed as soon as Telegram acknowledges the message, never batched.
+So a process killed at any moment leaves at most one message per lane in doubt: the one Telegram
+accepted before our record of it committed. A restart sends that one again (a notice received
+twice beats a notice never received); a recipient claimed but not yet sent is simply sent.
+That is the only window; Telegram's sendMessage has no idempotency key to close it. The default
+is one lane; more lanes help over a slow link and leave one message in doubt each.
 The admin sees one status message, edited every few seconds.
 """
 
@@ -61,7 +65,7 @@ class BroadcastRunner:
         *,
         now: Callable[[], datetime] = _wall_clock,
         monotonic: Callable[[], float] = time.monotonic,
-        concurrency: int = 4,
+        concurrency: int = 1,
         status_every: float = 5.0,
         batch: int = 64,
     ) -> None:
@@ -123,41 +127,27 @@ class BroadcastRunner:
             await self._send_all(job, due)
 
     async def _send_all(self, job: BroadcastJob, due: list[Recipient]) -> None:
-        """Claims go in chunks (one commit each, before any of the chunk is sent); sends run
-        `concurrency` at a time, a slow one (a 5xx backoff) holding up only its own place;
-        results are recorded one by one. A crash leaves at most a chunk and the sends in
-        flight in doubt."""
-        if job.kind == Kind.MARKETING:
-            due = [r for r in due if await self._may_send_now(job, r)]
-        places = asyncio.Semaphore(max(1, self.concurrency))
-        sending: list[asyncio.Task[None]] = []
+        """`concurrency` lanes share the list; each takes one recipient at a time through
+        claim, send and record, so nothing is claimed ahead of its send."""
+        waiting = iter(due)
 
-        async def send(r: Recipient) -> None:
-            try:
-                await self._send_one(job, r)
-            finally:
-                places.release()
+        async def lane() -> None:
+            for r in waiting:  # one shared iterator: each recipient goes to one lane
+                if job.kind == Kind.MARKETING and not await self._may_send_now(job, r):
+                    continue
+                marketing = job.kind == Kind.MARKETING
+                claim = partial(
+                    broadcasts.claim, broadcast_id=job.id, user_id=r.user_id, marketing=marketing
+                )
+                if await self.db.run(claim):
+                    await self._send_one(job, r)
 
-        def failed() -> bool:
-            return any(t.done() and t.exception() is not None for t in sending)
-
-        chunk = max(1, self.concurrency)
+        lanes = [asyncio.create_task(lane()) for _ in range(max(1, self.concurrency))]
         try:
-            for first in range(0, len(due), chunk):
-                if failed():
-                    break  # a send died with an error: claim no more; gather raises it
-                part = due[first : first + chunk]
-                ids = [r.user_id for r in part]
-                claim = partial(broadcasts.claim_many, broadcast_id=job.id, user_ids=ids)
-                won = set(await self.db.run(claim))
-                for r in part:
-                    if r.user_id in won:
-                        await places.acquire()
-                        sending.append(asyncio.create_task(send(r)))
-            await asyncio.gather(*sending)
+            await asyncio.gather(*lanes)
         finally:
-            for task in sending:
-                task.cancel()  # a crash of this coroutine takes its sends with it
+            for task in lanes:
+                task.cancel()  # a lane that died (or our own cancellation) stops the others
 
     async def _may_send_now(self, job: BroadcastJob, r: Recipient) -> bool:
         wait = quiet_until(self.now(), r.timezone)

@@ -191,6 +191,31 @@ class DecideReview:
 
 
 @dataclass(frozen=True, slots=True)
+class RequestDrawdown:
+    """The borrower's Confirm on a drawdown above the review threshold: it waits for a person.
+    One per key (a second Confirm asks nothing more), one pending per borrower."""
+
+    idempotency_key: str
+    amount_fen: int
+    term_months: int
+    daily_rate: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class DecideDrawdown:
+    """A person's word on a drawdown request. Refused when someone decided first; an approval
+    opens `loan` for the borrower (its key is the request's, so it is opened once)."""
+
+    request_id: int
+    user_id: int
+    decision: str  # approved or declined
+    reason: str
+    operator: int
+    loan: OpenLoan | None
+    notice: Notice
+
+
+@dataclass(frozen=True, slots=True)
 class SendNotice:
     """Tell another person something (a reviewer's question, a reply to their complaint)."""
 
@@ -243,6 +268,8 @@ OperatorChange = (
     | StartBroadcast
     | CancelBroadcast
     | DecideReview
+    | RequestDrawdown
+    | DecideDrawdown
     | SendNotice
     | OpenTicket
     | AnswerTicket

@@ -133,6 +133,33 @@ class ReviewItem:
 
 
 @dataclass(frozen=True, slots=True)
+class DrawdownItem:
+    """A drawdown above the review threshold waiting for a person, with what they need to
+    decide it: the borrower (masked), the ask, the line, and the score behind the line."""
+
+    account: Account
+    request_id: int
+    amount_fen: int
+    term_months: int
+    daily_rate: Decimal
+    limit_fen: int
+    score: int | None
+    grade: str | None
+    reasons: tuple[str, ...]
+    identity: Identity | None  # shown masked, never in full
+    answers: dict[str, Any]  # the borrower's answers: a withdrawn required consent stops it
+    timezone: str  # the borrower's: their schedule's due dates follow their calendar
+    queued_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PendingDrawdown:
+    request_id: int
+    amount_fen: int
+    term_months: int
+
+
+@dataclass(frozen=True, slots=True)
 class TicketView:
     ticket_id: int
     number: str
@@ -258,9 +285,15 @@ class Repository(Protocol):
 
     async def recent_broadcasts(self, limit: int) -> list[BroadcastSummary]: ...
 
-    async def review_queue(self, limit: int) -> list[ReviewItem]:
-        """What waits for a person's decision, oldest first."""
+    async def review_queue(self, limit: int) -> list[ReviewItem | DrawdownItem]:
+        """Applications and drawdowns waiting for a person, oldest first."""
         ...
+
+    async def drawdown_item(self, request_id: int) -> DrawdownItem | None:
+        """The drawdown request while it still waits; None once decided."""
+        ...
+
+    async def pending_drawdown(self, user_id: int) -> PendingDrawdown | None: ...
 
     async def review_item(self, user_id: int) -> ReviewItem | None:
         """This person's undecided item, or None (decided meanwhile, or never queued)."""

@@ -134,7 +134,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     *_chain(BORROW_ORDER, "valid answer"),
     *_backs(BORROW_ORDER),
     Transition(State.BORROW_DISCLOSURE, State.BORROW_AMOUNT, "change"),
-    Transition(State.BORROW_DISCLOSURE, State.HOME, "confirm: loan disbursed"),
+    Transition(State.BORROW_DISCLOSURE, State.HOME, "confirm: loan disbursed, or sent for review"),
     Transition(State.HOME, State.REPAY_AMOUNT, "repay"),
     *_chain(REPAY_ORDER, "valid amount"),
     Transition(State.REPAY_AMOUNT, State.REPAY_CONFIRM, "amount due, or the payoff"),

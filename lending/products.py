@@ -79,6 +79,13 @@ class Product:
     def needs_review(self, principal_fen: int) -> bool:
         return principal_fen > self.review_threshold_fen
 
+    def drawdown_ceiling_fen(self, principal_fen: int, *, reviewed: bool = False) -> int:
+        """The largest drawdown allowed: drawdown_max_fen on its own; one above the review
+        threshold that a person decides may go up to the largest line."""
+        if reviewed and self.needs_review(principal_fen):
+            return self.line_max_fen
+        return self.drawdown_max_fen
+
     def problems(self) -> list[str]:
         """A product that could not lawfully be offered at its own bounds (empty = sound)."""
         found = []
@@ -165,8 +172,11 @@ def check_offer(
     fee_fen: int = 0,
     term_days: int | None = None,
     start: date | None = None,
+    reviewed: bool = False,
 ) -> list[Refusal]:
     """Every reason the offer cannot be made; an empty list means it may be offered.
+    `reviewed`: the drawdown goes to a person (or was approved by one), so an amount above the
+    review threshold is allowed up to the largest line.
 
     A bullet needs `term_days` (at most product.bullet_max_days); other methods a term in months
     from product.terms. `start` only sharpens the APR check to the real due dates.
@@ -174,7 +184,7 @@ def check_offer(
     refusals: list[Refusal] = []
     if principal_fen < product.drawdown_min_fen:
         refusals.append(Refusal.AMOUNT_BELOW_MINIMUM)
-    if principal_fen > product.drawdown_max_fen:
+    if principal_fen > product.drawdown_ceiling_fen(principal_fen, reviewed=reviewed):
         refusals.append(Refusal.AMOUNT_ABOVE_MAXIMUM)
     try:
         method = RepaymentMethod(method)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from flows.changes import StartBroadcast
 from flows.operators.broadcast_rules import Audience, Kind
 from lending import servicing
-from storage.consent_status import consenting_users
+from storage.consent_status import consenting_users, has_consent
 from storage.loans import load_loans
 from storage.sql import Row, Tx, utc
 
@@ -125,8 +125,10 @@ def _job(r: Row) -> BroadcastJob:
 
 
 def release_in_doubt(tx: Tx, broadcast_id: int) -> int:
-    """After a crash: recipients claimed but never confirmed go back to the queue. The claim is
-    committed just before the send, so at most the sends in flight at the crash are in doubt."""
+    """After a crash: recipients claimed but never recorded go back to the queue. A lane claims
+    one recipient just before its send and records it as soon as Telegram answers, so each lane
+    leaves at most one here: claimed and not sent (sent now, once), or accepted by Telegram just
+    before the crash (sent again: the one window)."""
     return tx.execute(
         "UPDATE broadcast_recipients SET status = 'pending'"
         " WHERE broadcast_id = :b AND status = 'sending'",
@@ -156,8 +158,18 @@ def next_due(tx: Tx, broadcast_id: int) -> datetime | None:
     )
 
 
-def claim(tx: Tx, broadcast_id: int, user_id: int) -> bool:
-    """Of two senders that picked the same recipient, one wins."""
+def claim(tx: Tx, broadcast_id: int, user_id: int, marketing: bool = False) -> bool:
+    """Of two senders that picked the same recipient, one wins. A marketing message is checked
+    against the person's consent as it stands now (it may have waited hours for the morning):
+    one withdrawn since the broadcast was queued drops them."""
+    if marketing and not has_consent(tx, user_id, "marketing"):
+        tx.execute(
+            "UPDATE broadcast_recipients SET status = 'withdrawn'"
+            " WHERE broadcast_id = :b AND user_id = :user AND status = 'pending'",
+            b=broadcast_id,
+            user=user_id,
+        )
+        return False
     return (
         tx.execute(
             "UPDATE broadcast_recipients SET status = 'sending', attempts = attempts + 1"
@@ -167,11 +179,6 @@ def claim(tx: Tx, broadcast_id: int, user_id: int) -> bool:
         )
         == 1
     )
-
-
-def claim_many(tx: Tx, *, broadcast_id: int, user_ids: list[int]) -> list[int]:
-    """Claim several in one commit; returns those won (in the order given)."""
-    return [user_id for user_id in user_ids if claim(tx, broadcast_id, user_id)]
 
 
 def defer(tx: Tx, broadcast_id: int, user_id: int, until: datetime) -> None:

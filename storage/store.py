@@ -17,6 +17,7 @@ from flows.changes import (
     Change,
     CloseTicket,
     CreateInvite,
+    DecideDrawdown,
     DecideReview,
     EraseAccount,
     GrantOperator,
@@ -25,6 +26,7 @@ from flows.changes import (
     PostEntries,
     RecordConsent,
     RecordDecision,
+    RequestDrawdown,
     Reschedule,
     RevokeInvite,
     RevokeOperator,
@@ -45,11 +47,13 @@ from flows.ports import (
     CommitResult,
     ConsentRecord,
     CreditLine,
+    DrawdownItem,
     Funnel,
     Identity,
     Invite,
     InviteFigures,
     OutboxMessage,
+    PendingDrawdown,
     Portfolio,
     Replayed,
     ReviewItem,
@@ -66,12 +70,12 @@ from lending import servicing
 from lending.servicing import Loan
 from risk.application import InviterStanding
 from storage import audit as audit_log
-from storage import broadcasts, operators, privacy, reviews, stats, tickets
+from storage import broadcasts, drawdown_reviews, operators, privacy, reviews, stats, tickets
 from storage import outbox as outbox_rows
 from storage import reminders as reminder_rows
 from storage.codec import dumps, reply_from_json, reply_to_json
 from storage.database import Database
-from storage.loans import insert_entries, insert_loan, load_loans, set_closed_through
+from storage.loans import insert_entries, load_loans, set_closed_through
 from storage.pii import PiiVault
 from storage.prepayments import replace_instalments
 from storage.sql import Row, Tx, is_unique_violation, optional_day, utc
@@ -193,12 +197,7 @@ class TxStore:
             case RecordDecision():
                 _record_decision(tx, user_id, change, now)
             case OpenLoan():
-                loan = servicing.open_loan(change.loan_id, change.schedule)
-                if not insert_loan(
-                    tx, user_id, loan, change.idempotency_key, change.term_months, now
-                ):
-                    raise ChangeRefused("drawdown already made")
-                insert_entries(tx, change.loan_id, [change.disbursement], now)
+                drawdown_reviews.open_loan(tx, user_id, change, now)
             case PostEntries():
                 insert_entries(tx, change.loan_id, change.entries, now)
                 set_closed_through(tx, change.loan_id, change.closed_through)
@@ -226,6 +225,10 @@ class TxStore:
                 broadcasts.cancel(tx, change.broadcast_id, now)
             case DecideReview():
                 reviews.decide(tx, change, now)
+            case RequestDrawdown():
+                drawdown_reviews.request(tx, user_id, change, now)
+            case DecideDrawdown():
+                drawdown_reviews.decide(tx, change, now)
             case SendNotice():
                 operators.queue_notice(tx, change.notice, now)
             case OpenTicket():
@@ -346,8 +349,23 @@ class TxStore:
     async def running_broadcast_id(self) -> int | None:
         return broadcasts.latest_running_id(self.tx)
 
-    async def review_queue(self, limit: int) -> list[ReviewItem]:
-        return [await self._review_item(row) for row in reviews.waiting(self.tx, limit)]
+    async def review_queue(self, limit: int) -> list[ReviewItem | DrawdownItem]:
+        applications = [await self._review_item(row) for row in reviews.waiting(self.tx, limit)]
+        drawdowns = [
+            drawdown_reviews.item(row, await self.identity(row.user_id))
+            for row in drawdown_reviews.waiting(self.tx, limit)
+        ]
+        both: list[ReviewItem | DrawdownItem] = [*applications, *drawdowns]
+        return sorted(both, key=lambda item: item.queued_at)[:limit]
+
+    async def drawdown_item(self, request_id: int) -> DrawdownItem | None:
+        rows = drawdown_reviews.waiting(self.tx, 1, request_id)
+        if not rows:
+            return None
+        return drawdown_reviews.item(rows[0], await self.identity(rows[0].user_id))
+
+    async def pending_drawdown(self, user_id: int) -> PendingDrawdown | None:
+        return drawdown_reviews.pending(self.tx, user_id)
 
     async def review_item(self, user_id: int) -> ReviewItem | None:
         rows = reviews.waiting(self.tx, 1, user_id)

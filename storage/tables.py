@@ -393,6 +393,38 @@ class ReviewDecision(SQLModel, table=True):
     decided_at: datetime
 
 
+class StaffMenu(SQLModel, table=True):
+    """A staff command menu published to one chat (setMyCommands with a chat scope): kept so a
+    role revoked in the chat, or taken out of ADMIN_IDS/OPERATOR_IDS, gets its menu deleted,
+    even when that happened while the bot was down."""
+
+    __tablename__ = "staff_menus"
+    platform: str = Field(primary_key=True, max_length=16)
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True))
+    role: str = Field(max_length=16)  # admin, operator
+    published_at: datetime
+
+
+class DrawdownRequest(SQLModel, table=True):
+    """A drawdown above the review threshold, waiting for a person. Decided once: the decision
+    is an UPDATE guarded by status = 'pending', so of two operators at once one wins; an
+    approval opens the loan under the request's own idempotency key."""
+
+    __tablename__ = "drawdown_requests"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    idempotency_key: str = Field(unique=True, max_length=128)  # a double Confirm asks once
+    amount_fen: int = _big()
+    term_months: int
+    daily_rate: str = _rate()  # the line's rate the borrower saw and confirmed
+    status: str = Field(max_length=16, index=True)  # pending, approved, declined
+    requested_at: datetime
+    decided_at: datetime | None = None
+    operator: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    reason: str | None = Field(default=None, max_length=300)
+    loan_id: str | None = Field(default=None, max_length=32)
+
+
 class Ticket(SQLModel, table=True):
     """A complaint: opened by a borrower, answered and closed by operators."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -30,10 +30,13 @@ BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
 async def show_stats(ctx: StepContext, arg: str, staff: Staff) -> None:
     audit(ctx, staff, "stats")
     t = ctx.t
-    periods = [await ctx.store.funnel(ctx.now - timedelta(days=days)) for days in (1, 7, 30)]
+    # Today begins at midnight where the operator is; the longer periods are rolling.
+    midnight = datetime.combine(ctx.today, time(0), tzinfo=ZoneInfo(ctx.session.timezone))
+    since = (midnight, ctx.now - timedelta(days=7), ctx.now - timedelta(days=30))
+    periods = [await ctx.store.funnel(start) for start in since]
     width = max(len(ctx._(label)) for _, label in FUNNEL_ROWS) + 2
     head = ctx._("Funnel").ljust(width) + "".join(
-        ctx._(p).rjust(8) for p in (N_("1 day"), N_("7 days"), N_("30 days"))
+        ctx._(p).rjust(8) for p in (N_("Today"), N_("7 days"), N_("30 days"))
     )
     lines = [head]
     for key, label in FUNNEL_ROWS:

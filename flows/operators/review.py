@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
-
-from babel.dates import format_datetime
 
 from flows.changes import DecideReview, Notice, SendNotice
 from flows.context import StepContext
-from flows.events import Reply
 from flows.i18n import N_, Texts, texts
-from flows.masking import mask_id_number, mask_phone
 from flows.operators.access import Staff, audit, masked, staff_on_screen
+from flows.operators.drawdown_review import decide_drawdown, drawdown_card
+from flows.operators.review_common import masked_person, notice_to, verb_buttons, waiting_since
 from flows.operators.screens import enter
-from flows.ports import ReviewItem
+from flows.ports import DrawdownItem, ReviewItem
 from flows.states import State
 from flows.steps.base import Step, button_number
 
@@ -39,35 +36,32 @@ async def review(ctx: StepContext, arg: str, staff: Staff) -> None:
         return
     item = queue[0]
     ctx.session.screen += 1  # buttons of an older card are stale now
-    buttons = [
-        ctx.button(ctx._("Approve"), f"rv:approve:{item.account.user_id}"),
-        ctx.button(ctx._("Decline"), f"rv:decline:{item.account.user_id}"),
-        ctx.button(ctx._("Ask for more information"), f"rv:info:{item.account.user_id}"),
-    ]
+    if isinstance(item, DrawdownItem):
+        ctx.say(
+            await drawdown_card(ctx, item, len(queue) - 1),
+            buttons=(tuple(verb_buttons(ctx, "rd", item.request_id)),),
+        )
+        return
+    buttons = verb_buttons(ctx, "rv", item.account.user_id)
     if not item.decision.get("offer"):
         buttons = buttons[1:]  # nothing was priced: a person can uphold, or ask, not approve
     ctx.say(card(ctx, item, len(queue) - 1), buttons=(tuple(buttons),))
 
 
 def card(ctx: StepContext, item: ReviewItem, more: int) -> str:
-    t, inputs, who = ctx.t, item.inputs, item.identity
-    zone = ZoneInfo(ctx.session.timezone)
+    t, inputs = ctx.t, item.inputs
     lines = [
         ctx._(
             "Application {app} · account id:{user} · waiting since {when}",
             app=item.application_id,
             user=item.account.user_id,
-            when=format_datetime(item.queued_at, "short", tzinfo=zone, locale=ctx.session.locale),
+            when=waiting_since(ctx, item.queued_at),
         ),
         ctx._("Sent to a person by the scorecard")
         if item.outcome == "review"
         else ctx._("Declined automatically; the applicant asked for a human review"),
     ]
-    if who is not None:
-        name = (who.name or "")[:1] + "*" * max(0, len(who.name or "") - 1)
-        lines.append(
-            f"{name} · {mask_id_number(who.id_number or '')} · {mask_phone(who.phone or '')}"
-        )
+    lines.extend(masked_person(item.identity))
     lines.append(
         ctx._(
             "Age {age} · income {income} a month · asks {amount} over {term} months",
@@ -99,11 +93,13 @@ def _money(t: Texts, fen: str | None) -> str:
 
 async def pick(ctx: StepContext, choice: str) -> bool:
     """A card's button on the console: ask for the reason. False if it is not a card's."""
-    verb, _, user = choice.removeprefix("rv:").partition(":")
-    user_id = button_number(user, "")
-    if not choice.startswith("rv:") or verb not in VERBS or user_id is None:
+    kind, _, rest = choice.partition(":")
+    verb, _, number = rest.partition(":")
+    which = {"rv": "user", "rd": "drawdown"}.get(kind)
+    picked = button_number(number, "")
+    if which is None or verb not in VERBS or picked is None:
         return False
-    ctx.session.answers["review"] = {"user": user_id, "verb": verb}
+    ctx.session.answers["review"] = {which: picked, "verb": verb}
     await ctx.go(State.OP_REVIEW_REASON)
     return True
 
@@ -127,6 +123,10 @@ class ReviewReason(Step):
             return
         chosen = ctx.session.answers.pop("review", {})
         staff = await staff_on_screen(ctx)
+        if "drawdown" in chosen:
+            ctx.move(State.OP_CONSOLE)
+            await decide_drawdown(ctx, staff, int(chosen["drawdown"]), chosen.get("verb"), reason)
+            return
         item = await ctx.store.review_item(int(chosen.get("user", 0)))
         ctx.move(State.OP_CONSOLE)
         if item is None:
@@ -159,12 +159,7 @@ class ReviewReason(Step):
 
 
 def _notice(ctx: StepContext, item: ReviewItem, what: str, text: str) -> Notice:
-    return Notice(
-        item.account.chat_id,
-        item.account.platform,
-        Reply(text),
-        f"review:{what}:{item.application_id}:{ctx.event.update_id}:{ctx.now.isoformat()}",
-    )
+    return notice_to(ctx, item.account, f"review:{what}:{item.application_id}", text)
 
 
 def _question(item: ReviewItem, reason: str) -> str:

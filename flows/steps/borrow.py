@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 
-from flows.changes import Audit, OpenLoan
+from flows.changes import Audit, OpenLoan, RequestDrawdown
 from flows.context import StepContext
-from flows.i18n import N_
+from flows.i18n import N_, Texts
 from flows.payments import sandbox_payout_reference
 from flows.ports import CreditLine
 from flows.states import State
 from flows.steps.base import AmountStep, Step, button_number, choice_rows
-from flows.steps.home import available_fen, cancel_to_home, line_and_loans
+from flows.steps.home import cancel_to_home, drawable_fen, line_and_loans
 from lending import servicing
 from lending.products import Refusal, check_offer
 from lending.schedule import RepaymentMethod, Schedule, build_schedule
@@ -42,7 +42,7 @@ class Amount(AmountStep):
 
     async def prompt(self, ctx: StepContext) -> None:
         line, loans = await line_and_loans(ctx)
-        available = available_fen(ctx, line, loans) if line else 0
+        available = await drawable_fen(ctx, line, loans)
         product = ctx.config.product
         if available < product.drawdown_min_fen:
             ctx.say(
@@ -59,14 +59,21 @@ class Amount(AmountStep):
             for fen in ctx.config.quick_amounts_fen
             if fen <= most
         ]
-        ctx.say(
-            ctx._(
-                "How much would you like to borrow? Tap an amount or type one between {min} and {max}.",
-                min=ctx.t.money(product.drawdown_min_fen),
-                max=ctx.t.money(most),
-            ),
-            buttons=(tuple(buttons),) if buttons else (),
+        ask = ctx._(
+            "How much would you like to borrow? Tap an amount or type one between {min} and {max}.",
+            min=ctx.t.money(product.drawdown_min_fen),
+            max=ctx.t.money(most),
         )
+        if product.needs_review(available) and await self._may_ask_for_review(ctx):
+            ask += "\n" + ctx._(
+                "Larger amounts, up to {available}, go to a person for review before they are paid out.",
+                available=ctx.t.money(available),
+            )
+        ctx.say(ask, buttons=(tuple(buttons),) if buttons else ())
+
+    @staticmethod
+    async def _may_ask_for_review(ctx: StepContext) -> bool:
+        return await ctx.store.pending_drawdown(ctx.session.user_id or 0) is None
 
     def button_bounds(self, ctx: StepContext) -> tuple[int, int]:
         return ctx.config.product.drawdown_min_fen, ctx.config.product.drawdown_max_fen
@@ -74,19 +81,21 @@ class Amount(AmountStep):
     async def take(self, ctx: StepContext, fen: int) -> None:
         product = ctx.config.product
         line, loans = await line_and_loans(ctx)
-        available = available_fen(ctx, line, loans) if line else 0
-        if fen < product.drawdown_min_fen:
+        available = await drawable_fen(ctx, line, loans)
+        waiting = await ctx.store.pending_drawdown(ctx.session.user_id or 0)
+        if product.needs_review(fen) and waiting is not None:
+            ctx.say(
+                ctx._(
+                    "Your drawdown of {amount} already waits for a person's review. Until it is decided you can borrow up to {max} without a review.",
+                    amount=ctx.t.money(waiting.amount_fen),
+                    max=ctx.t.money(min(available, product.review_threshold_fen)),
+                )
+            )
+        elif fen < product.drawdown_min_fen:
             ctx.say(
                 ctx._(
                     REFUSAL_MESSAGES[Refusal.AMOUNT_BELOW_MINIMUM],
                     min=ctx.t.money(product.drawdown_min_fen),
-                )
-            )
-        elif fen > product.drawdown_max_fen:
-            ctx.say(
-                ctx._(
-                    REFUSAL_MESSAGES[Refusal.AMOUNT_ABOVE_MAXIMUM],
-                    max=ctx.t.money(product.drawdown_max_fen),
                 )
             )
         elif fen > available:
@@ -94,6 +103,13 @@ class Amount(AmountStep):
                 ctx._(
                     "That is more than your available credit of {available}.",
                     available=ctx.t.money(available),
+                )
+            )
+        elif fen > product.drawdown_ceiling_fen(fen, reviewed=True):
+            ctx.say(
+                ctx._(
+                    REFUSAL_MESSAGES[Refusal.AMOUNT_ABOVE_MAXIMUM],
+                    max=ctx.t.money(product.drawdown_max_fen),
                 )
             )
         else:
@@ -136,6 +152,47 @@ def _offer(ctx: StepContext, line: CreditLine | None) -> Schedule | None:
     )
 
 
+def disclosure(t: Texts, schedule: Schedule, reviewed: bool = False) -> list[str]:
+    """The full disclosure of a drawdown, in `t`'s language: before Confirm, and in the notice
+    of a drawdown a person approved (its schedule then counts from the payout day)."""
+
+    def _(message: str, **values: object) -> str:
+        return t._(message).format(**values)
+
+    amount = t.money(schedule.principal_fen)
+    rows = [
+        _(
+            "{n}. {date}: {amount} (principal {principal}, interest {interest})",
+            n=i.number,
+            date=t.date(i.due_date),
+            amount=t.money(i.total_fen),
+            principal=t.money(i.principal_fen),
+            interest=t.money(i.interest_fen),
+        )
+        for i in schedule.instalments
+    ]
+    return [
+        _("Amount: {amount}, paid to you once a person approves it", amount=amount)
+        if reviewed
+        else _("Amount: {amount}, paid to you now", amount=amount),
+        _("Term: {months} months, equal instalments", months=len(schedule.instalments)),
+        _("Daily rate: {daily}", daily=t.daily_rate(schedule.daily_rate)),
+        _(
+            "APR (annual rate by the IRR method: monthly rate x 12): {apr}",
+            apr=t.percent(schedule.apr.apr),
+        ),
+        _(
+            "Total interest: {interest} · Fees: {fees}",
+            interest=t.money(schedule.total_interest_fen),
+            fees=t.money(schedule.fee_fen),
+        ),
+        _("Total to repay: {total}", total=t.money(schedule.total_repayable_fen)),
+        _("Repayment schedule:"),
+        *rows,
+        _("You can repay early at any time, paying interest only for the days used, with no fee."),
+    ]
+
+
 class Disclosure(Step):
     state = State.BORROW_DISCLOSURE
     where = N_("Borrow: check the terms and confirm")
@@ -146,42 +203,18 @@ class Disclosure(Step):
         if schedule is None:
             await ctx.go(State.BORROW_AMOUNT)
             return
-        t = ctx.t
-        apr = schedule.apr
-        rows = [
-            ctx._(
-                "{n}. {date}: {amount} (principal {principal}, interest {interest})",
-                n=i.number,
-                date=t.date(i.due_date),
-                amount=t.money(i.total_fen),
-                principal=t.money(i.principal_fen),
-                interest=t.money(i.interest_fen),
+        product = ctx.config.product
+        reviewed = product.needs_review(schedule.principal_fen)
+        lines = [ctx._("Please read before you confirm:"), *disclosure(ctx.t, schedule, reviewed)]
+        if reviewed:
+            lines.insert(
+                0,
+                ctx._(
+                    "Amounts above {threshold} are reviewed by a person first. Confirm sends the request; nothing is paid out or owed until it is approved.",
+                    threshold=ctx.t.money(product.review_threshold_fen),
+                ),
             )
-            for i in schedule.instalments
-        ]
-        text = "\n".join(
-            [
-                ctx._("Please read before you confirm:"),
-                ctx._("Amount: {amount}, paid to you now", amount=t.money(schedule.principal_fen)),
-                ctx._("Term: {months} months, equal instalments", months=len(schedule.instalments)),
-                ctx._("Daily rate: {daily}", daily=t.daily_rate(schedule.daily_rate)),
-                ctx._(
-                    "APR (annual rate by the IRR method: monthly rate x 12): {apr}",
-                    apr=t.percent(apr.apr),
-                ),
-                ctx._(
-                    "Total interest: {interest} · Fees: {fees}",
-                    interest=t.money(schedule.total_interest_fen),
-                    fees=t.money(schedule.fee_fen),
-                ),
-                ctx._("Total to repay: {total}", total=t.money(schedule.total_repayable_fen)),
-                ctx._("Repayment schedule:"),
-                *rows,
-                ctx._(
-                    "You can repay early at any time, paying interest only for the days used, with no fee."
-                ),
-            ]
-        )
+        text = "\n".join(lines)
         ctx.say(
             text,
             buttons=choice_rows(
@@ -207,15 +240,18 @@ class Disclosure(Step):
         if schedule is None or line is None:
             await ctx.go(State.BORROW_AMOUNT)
             return
+        product = ctx.config.product
+        reviewed = product.needs_review(schedule.principal_fen)
         refusals = check_offer(
-            ctx.config.product,
+            product,
             schedule.principal_fen,
             len(schedule.instalments),
             schedule.daily_rate,
             METHOD,
             start=schedule.start,
+            reviewed=reviewed,
         )
-        available = available_fen(ctx, line, loans)
+        available = await drawable_fen(ctx, line, loans)
         if schedule.principal_fen > available:
             ctx.say(
                 ctx._(
@@ -226,7 +262,6 @@ class Disclosure(Step):
             await ctx.go(State.BORROW_AMOUNT)
             return
         if refusals:
-            product = ctx.config.product
             for refusal in refusals:
                 ctx.say(
                     ctx._(
@@ -239,6 +274,9 @@ class Disclosure(Step):
             return
         assert ctx.session.user_id is not None
         key = f"drawdown:{ctx.session.user_id}:{ctx.session.screen}"
+        if reviewed:
+            await self._ask_for_review(ctx, key, schedule)
+            return
         loan_id = hashlib.sha256(key.encode()).hexdigest()[:12]
         loan = servicing.open_loan(loan_id, schedule, ctx.config.product)
         disbursement = servicing.disburse(loan, ctx.today, f"{loan_id}:disbursement")
@@ -257,6 +295,30 @@ class Disclosure(Step):
                 reference=sandbox_payout_reference(loan_id),
                 first=ctx.t.money(first.total_fen),
                 date=ctx.t.date(first.due_date),
+            )
+        )
+        await ctx.go(State.HOME)
+
+    async def _ask_for_review(self, ctx: StepContext, key: str, schedule: Schedule) -> None:
+        """Above the review threshold: the request joins /review; nothing is paid or owed yet."""
+        if await ctx.store.pending_drawdown(ctx.session.user_id or 0) is not None:
+            ctx.say(ctx._("A drawdown of yours already waits for review; nothing new was sent."))
+            await ctx.go(State.HOME)
+            return
+        months = len(schedule.instalments)
+        ctx.changes.append(
+            RequestDrawdown(key, schedule.principal_fen, months, schedule.daily_rate)
+        )
+        ctx.changes.append(
+            Audit("drawdown_review_requested", f"principal={schedule.principal_fen} term={months}")
+        )
+        ctx.session.answers.pop("draft", None)
+        ctx.durable = True
+        ctx.say(
+            ctx._(
+                "Sent for review: {amount} over {months} months. A person will look at it soon and you will be told here. Nothing is paid out or owed until it is approved.",
+                amount=ctx.t.money(schedule.principal_fen),
+                months=months,
             )
         )
         await ctx.go(State.HOME)

@@ -44,13 +44,30 @@ async def cancel_to_home(ctx: StepContext) -> None:
     await ctx.go(State.HOME)
 
 
-def available_fen(ctx: StepContext, line: CreditLine, loans: list[Loan]) -> int:
+def credit_available(
+    limit_fen: int, loans: list[Loan], status: str, answers: dict[str, object], today: date
+) -> int:
+    """What a borrower may draw: nothing while frozen (by an operator, or past due) or while a
+    required consent is withdrawn. The same rule for their own Borrow and a reviewer's Approve."""
     frozen = (
-        ctx.session.status is UserStatus.FROZEN
-        or servicing.should_freeze(loans, ctx.today)
-        or required_consent_withdrawn(ctx.session.answers)
+        status == UserStatus.FROZEN
+        or servicing.should_freeze(loans, today)
+        or required_consent_withdrawn(answers)
     )
-    return servicing.available_credit(line.limit_fen, loans, frozen=frozen)
+    return servicing.available_credit(limit_fen, loans, frozen=frozen)
+
+
+def available_fen(ctx: StepContext, line: CreditLine, loans: list[Loan]) -> int:
+    session = ctx.session
+    return credit_available(line.limit_fen, loans, session.status, session.answers, ctx.today)
+
+
+async def drawable_fen(ctx: StepContext, line: CreditLine | None, loans: list[Loan]) -> int:
+    """Available credit less a drawdown that waits for review (it is spoken for)."""
+    if line is None:
+        return 0
+    waiting = await ctx.store.pending_drawdown(ctx.session.user_id or 0)
+    return max(available_fen(ctx, line, loans) - (waiting.amount_fen if waiting else 0), 0)
 
 
 class Home(Step):
@@ -67,7 +84,7 @@ class Home(Step):
             ctx._(
                 "Limit: {limit} · Available: {available}",
                 limit=ctx.t.money(line.limit_fen),
-                available=ctx.t.money(available_fen(ctx, line, loans)),
+                available=ctx.t.money(await drawable_fen(ctx, line, loans)),
             ),
             ctx._(
                 "Daily rate {daily} · APR {apr} (annual rate of a 12-month loan in equal instalments)",
@@ -75,6 +92,15 @@ class Home(Step):
                 apr=ctx.t.percent(line.apr),
             ),
         ]
+        waiting = await ctx.store.pending_drawdown(ctx.session.user_id or 0)
+        if waiting is not None:
+            lines.append(
+                ctx._(
+                    "Your drawdown of {amount} over {months} months waits for a person's review; you will be told here.",
+                    amount=ctx.t.money(waiting.amount_fen),
+                    months=waiting.term_months,
+                )
+            )
         if ctx.session.status is UserStatus.FROZEN:
             lines.append(
                 ctx._("Your credit line is frozen: no new drawdowns. You can still repay.")

@@ -248,6 +248,8 @@ TABLES_A_JOURNEY_LEAVES_EMPTY = frozenset(
         "broadcasts",
         "broadcast_recipients",
         "review_decisions",
+        "drawdown_requests",
+        "staff_menus",
         "tickets",
         "ticket_replies",
     }

@@ -176,7 +176,6 @@ async def customer(bot: Harness) -> Person:
         ("-500", "cannot be negative"),
         ("0", "more than zero"),
         ("50", "smallest drawdown is CN¥100.00"),
-        ("50000", "largest drawdown in this chat is CN¥40,000.00"),
         ("lots", "8000, 8k or 12,000"),
     ],
 )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -12,7 +13,8 @@ from bot.send_budget import ServerTrouble, Unreachable
 
 
 class Crash(BaseException):
-    """The process dies during a send (before Telegram accepted it)."""
+    """The process dies during a send: before Telegram accepted it, or (crash_accepted) just
+    after, before the sender heard the answer."""
 
 
 class RecordingApi:
@@ -33,10 +35,12 @@ class RecordingApi:
         self.sent_at: list[float] = []
         self.edits: list[tuple[int, int, str]] = []
         self.crash_after: int | None = None
+        self.crash_accepted = False  # the crash comes after Telegram accepted that message
         self.next_message_id = 1
 
     async def send_text(self, chat_id: int, text: str) -> int:
-        if self.crash_after is not None and len(self.delivered) >= self.crash_after:
+        crash = self.crash_after is not None and len(self.delivered) >= self.crash_after
+        if crash and not self.crash_accepted:
             self.crash_after = None
             raise Crash
         if self.random.random() < self.flood:
@@ -47,6 +51,10 @@ class RecordingApi:
             raise Unreachable("Forbidden: bot was blocked by the user")
         self.delivered.append((chat_id, text))
         self.sent_at.append(self.clock())
+        await asyncio.sleep(0)  # the answer's way back: other sends may be on the wire meanwhile
+        if crash:
+            self.crash_after = None
+            raise Crash
         self.next_message_id += 1
         return self.next_message_id
 

@@ -46,6 +46,14 @@ async def test_stats_and_user_show_the_book_masked(bot: Harness) -> None:
     assert "Li Wei" not in user and "13800138000" not in user
 
 
+async def test_the_funnel_s_today_starts_at_local_midnight(bot: Harness) -> None:
+    await bot.person(501).command("start", await bot.invite())  # 10:00 in Shanghai
+    bot.clock.advance(hours=15)  # 01:00 the next day there: within 24 hours, not today
+    stats = (await bot.person(OPERATOR).command("stats"))[-1].text
+    assert re.search(r"Today\s+7 days\s+30 days", stats)
+    assert re.search(r"Started\s+0\s+1\s+1", stats)
+
+
 async def test_every_operator_command_leaves_an_audit_row(bot: Harness) -> None:
     admin = bot.person(ADMIN)
     for name in OPERATOR_COMMANDS:
