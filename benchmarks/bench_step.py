@@ -400,9 +400,11 @@ class OursMoney:
         await self.harness.close()
         self.ours = Ours(self.path, migrate=False)
         self.harness.engine = self.ours.engine  # from now on the people talk to ours
-        session = await self.ours.engine.store.load_session("telegram", user_ids[0])
+        store = self.ours.engine.store
+        assert isinstance(store, SqlStore)
+        session = await store.load_session("telegram", user_ids[0])
         assert session is not None and session.user_id is not None
-        line = await self.ours.engine.store.credit_line(session.user_id)
+        line = await store.credit_line(session.user_id)
         assert line is not None
         return line
 

@@ -93,7 +93,7 @@ class Tx:
 
     def _rows(self) -> list[Row]:
         names = [column[0] for column in self._cursor.description]
-        return [Row(zip(names, values)) for values in self._cursor.fetchall()]
+        return [Row(zip(names, values, strict=True)) for values in self._cursor.fetchall()]
 
     def all(self, sql: str, **params: Any) -> list[Row]:
         self.execute(sql, **params)
