@@ -59,7 +59,10 @@ def _connect_sqlite(path: str, synchronous: str) -> sqlite3.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so savepoints nest properly.
     connection = sqlite3.connect(
         # Every statement the steps run stays prepared (the default cache holds 128).
-        path, isolation_level=None, check_same_thread=False, cached_statements=512
+        path,
+        isolation_level=None,
+        check_same_thread=False,
+        cached_statements=512,
     )
     # WAL: readers never block the writer. synchronous=FULL (the default): each COMMIT is
     # fsynced, so money survives a power cut; group commit makes that one fsync per batch.
