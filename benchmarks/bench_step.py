@@ -67,6 +67,9 @@ PII_KEY = "YmVuY2htYXJrLWtleS1iZW5jaG1hcmsta2V5LTEyMzQ="  # a throw-away key for
 
 
 _UPDATE_IDS = itertools.count(1_000_000)
+# Seconds of CPU (all of the process's threads) per step of each `drive`: on a shared machine
+# the wall clock also counts other processes' time, this does not.
+CPU_PER_STEP: list[float] = []
 
 
 def raw_name_or_back(user: int, step: int, update_id: int) -> dict[str, Any]:
@@ -104,10 +107,12 @@ async def drive(dispatcher: Dispatcher, bot: Bot, per_user: dict[int, list[Updat
         for update in sequence:
             await dispatcher.feed_update(bot, update)
 
-    started = time.perf_counter()
+    steps = sum(len(s) for s in per_user.values())
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(one_user(sequence) for sequence in per_user.values()))
     elapsed = time.perf_counter() - started
-    return sum(len(s) for s in per_user.values()) / elapsed
+    CPU_PER_STEP.append((time.process_time() - cpu) / steps)
+    return steps / elapsed
 
 
 async def answered_every_update(
@@ -435,26 +440,40 @@ class OursMoney:
 # --- the run -----------------------------------------------------------------------------------
 
 
-def table(rows: list[tuple[str, float]], peer: float | None = None) -> str:
-    """`peer`: the rate the ratios are against (default: the first row's)."""
-    against = rows[0][1] if peer is None else peer
+def table(rows: list[tuple[str, float]], cpu: list[float] | None = None) -> str:
+    """Ratios against the first row; `cpu`: each row's CPU seconds per step, when measured."""
+    against = rows[0][1]
     lines = [f"{'stack':<58} {'steps/s':>9} {'µs/step':>9} {'vs peer':>8}"]
-    for name, rate in rows:
-        lines.append(f"{name:<58} {rate:>9,.0f} {1e6 / rate:>9,.0f} {rate / against:>7.2f}x")
+    if cpu:
+        lines[0] += f" {'CPU µs/step':>12}"
+    for n, (name, rate) in enumerate(rows):
+        line = f"{name:<58} {rate:>9,.0f} {1e6 / rate:>9,.0f} {rate / against:>7.2f}x"
+        lines.append(line + (f" {cpu[n] * 1e6:>12,.0f}" if cpu else ""))
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Compared:
+    peer: float  # steps/s, median
+    ours: float
+    peer_cpu: float  # CPU seconds per step, median
+    our_cpu: float
 
 
 async def compare(
     peer: Side, peer_users: list[int], ours: Side, our_users: list[int], repeats: int
-) -> tuple[float, float]:
-    """Median rates of alternating runs, so a noisy moment hurts both alike."""
+) -> Compared:
+    """Medians of alternating runs, so a noisy moment hurts both alike."""
     await peer.round(peer_users[:5])  # warm-up: imports, caches, first connections
     await ours.round(our_users[:5])
-    peer_rates, our_rates = [], []
+    peer_rates, our_rates, peer_cpu, our_cpu = [], [], [], []
     for _ in range(repeats):
         peer_rates.append(await peer.round(peer_users))
+        peer_cpu.append(CPU_PER_STEP[-1])
         our_rates.append(await ours.round(our_users))
-    return statistics.median(peer_rates), statistics.median(our_rates)
+        our_cpu.append(CPU_PER_STEP[-1])
+    median = statistics.median
+    return Compared(median(peer_rates), median(our_rates), median(peer_cpu), median(our_cpu))
 
 
 async def main() -> None:
@@ -469,36 +488,29 @@ async def main() -> None:
         await warm.prepare(warm_users)
         await cold.prepare(cold_users)
         line = await money.prepare(money_users)
-        peer = Peer()
         print(
             f"Conversation steps: {USERS} concurrent users; SQLite WAL, synchronous=FULL;"
             f" medians of alternating runs"
         )
-        for title, ours, users, label in (
-            (f"one-trip step, warm cache: {ROUNDS} steps a user, {REPEATS} runs", warm,
-             warm_users, "ChatLend: aiogram -> engine -> SQLite, warm cache"),
-            (f"one-trip step, cold cache: {ROUNDS} steps a user, {REPEATS} runs", cold,
-             cold_users, "ChatLend: the same, every session read"),
-        ):  # fmt: skip
-            peer_rate, our_rate = await compare(peer, peer_users, ours, users, REPEATS)
+        rows = (
+            (f"one-trip step, warm cache: {ROUNDS} steps a user, {REPEATS} runs", Peer(),
+             peer_users, warm, warm_users, "ChatLend: aiogram -> engine -> SQLite, warm cache",
+             "plain aiogram, in-memory FSM (peer)", REPEATS),
+            (f"one-trip step, cold cache: {ROUNDS} steps a user, {REPEATS} runs", Peer(),
+             peer_users, cold, cold_users, "ChatLend: the same, every session read",
+             "plain aiogram, in-memory FSM (peer)", REPEATS),
+            (f"money step, the Confirm of a {DRAWDOWN} yuan drawdown: one a user,"
+             f" {MONEY_REPEATS} runs", PeerMoney(line), [u + 1 for u in peer_users], money,
+             money_users, "ChatLend: reads, loan + ledger + outbox, 1 tx",
+             "plain aiogram, in-memory FSM, same lending code (peer)", MONEY_REPEATS),
+        )  # fmt: skip
+        for title, peer, peers, ours, users, label, peer_label, repeats in rows:
+            got = await compare(peer, peers, ours, users, repeats)
             print(f"\n{title}")
-            print(table([("plain aiogram, in-memory FSM (peer)", peer_rate), (label, our_rate)]))
-            verdicts.append((title.partition(":")[0], our_rate / peer_rate))
-        peer_rate, our_rate = await compare(
-            PeerMoney(line), [u + 1 for u in peer_users], money, money_users, MONEY_REPEATS
-        )
-        print(
-            f"\nmoney step, the Confirm of a {DRAWDOWN} yuan drawdown: one a user, {MONEY_REPEATS} runs"
-        )
-        print(
-            table(
-                [
-                    ("plain aiogram, in-memory FSM, same lending code (peer)", peer_rate),
-                    ("ChatLend: reads, loan + ledger + outbox, 1 tx", our_rate),
-                ]
+            print(
+                table([(peer_label, got.peer), (label, got.ours)], cpu=[got.peer_cpu, got.our_cpu])
             )
-        )
-        verdicts.append(("money step", our_rate / peer_rate))
+            verdicts.append((title.partition(":")[0], got.ours / got.peer))
         for side in (warm, cold, money):
             await side.close()
     print()
