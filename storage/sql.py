@@ -1,10 +1,10 @@
 """A thin layer over the DB-API driver: SQL written once with :name parameters, run on SQLite
 (sqlite3) or PostgreSQL (psycopg), values adapted to each.
 
-Why not SQLAlchemy Core here: a Core statement compiles and binds in Python before the driver
-sees it, several times what the driver's own cached statement costs (`python -m
-benchmarks.bench_sql` prints both), and a conversation step is a handful of statements.
-SQLModel still defines the tables and creates them.
+Why not SQLAlchemy Core here: a Core statement does its Python work before the driver sees
+it. `python -m benchmarks.bench_sql` printed, for one primary-key read on SQLite: ~54 µs through
+Core, ~14 µs through this layer, ~8 µs on the bare cursor (2 shared cores at a load of ~5). A
+conversation step is a handful of statements. SQLModel still defines the tables and creates them.
 """
 
 from __future__ import annotations
