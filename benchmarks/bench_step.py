@@ -1,4 +1,4 @@
-"""One conversation step through the whole stack, against the same step in plain aiogram.
+"""Conversation steps through the whole stack, against the same steps in plain aiogram.
 
 Run: `python -m benchmarks.bench_step`.
 
@@ -6,22 +6,32 @@ Both sides get the same real aiogram Updates through a real Dispatcher, with a B
 answers in memory (no network), from the same number of concurrent users:
 - peer: a plain aiogram bot whose handlers keep state in aiogram's in-memory FSM;
 - ours: aiogram transport -> engine -> flows -> one SQLite transaction per update (WAL,
-  synchronous=NORMAL: durable once committed) -> replies rendered back through aiogram.
-The step is the name question of KYC and `/back` to it again, so the state really changes each
-time and both sides validate, store and answer.
+  synchronous=FULL: durable against a power cut once committed) -> replies back through aiogram.
+Three rows, each against the peer measured in the same run, runs alternating:
+- one-trip step, warm: the name question of KYC and `/back` to it again, so the state really
+  changes each time and both sides validate, store and answer; sessions in the engine's cache;
+- the same, cold: the engine keeps no session in memory, so every step reads its session;
+- money step: the Confirm of a drawdown. Ours reads the credit line and the loans, builds the
+  schedule, checks the offer, writes the loan, its instalments and ledger entry, an audit row
+  and the receipt through the outbox (then marks it delivered: one more transaction). The peer
+  does the same computation with the same lending functions and keeps the loans in its FSM.
+Every update must be answered (a message sent) and, for ours, committed, or the run fails.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.filters import Command
@@ -29,23 +39,37 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.types import Message, Update
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from benchmarks.memory_session import TOKEN, MemorySession
 from bot.aiogram_transport import AiogramTransport, build_dispatcher
+from flows.config import FlowConfig
 from flows.engine import Engine
 from flows.events import ButtonPress, Event
 from flows.events import Command as CommandPayload
+from flows.i18n import texts
+from flows.ports import CreditLine
+from flows.steps.home import as_of
+from lending import servicing
+from lending.products import check_offer
+from lending.schedule import RepaymentMethod, build_schedule
+from lending.servicing import Loan
 from storage import Database, PiiVault, SqlStore
 
 USERS = 50
 ROUNDS = 40  # steps per user, alternating a name and /back
 REPEATS = 5
+MONEY_REPEATS = 9  # a money round is one Confirm per user: shorter, so more of them
+DRAWDOWN = "1000"  # yuan, typed at the amount question
+TERM_MONTHS = 3
 BOT_ID = 42
 PII_KEY = "YmVuY2htYXJrLWtleS1iZW5jaG1hcmsta2V5LTEyMzQ="  # a throw-away key for throw-away data
 
 
 _UPDATE_IDS = itertools.count(1_000_000)
+# Seconds of CPU (all of the process's threads) per step of each `drive`: on a shared machine
+# the wall clock also counts other processes' time, this does not.
+CPU_PER_STEP: list[float] = []
 
 
 def raw_name_or_back(user: int, step: int, update_id: int) -> dict[str, Any]:
@@ -83,19 +107,23 @@ async def drive(dispatcher: Dispatcher, bot: Bot, per_user: dict[int, list[Updat
         for update in sequence:
             await dispatcher.feed_update(bot, update)
 
-    started = time.perf_counter()
+    steps = sum(len(s) for s in per_user.values())
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(one_user(sequence) for sequence in per_user.values()))
     elapsed = time.perf_counter() - started
-    return sum(len(s) for s in per_user.values()) / elapsed
+    CPU_PER_STEP.append((time.process_time() - cpu) / steps)
+    return steps / elapsed
 
 
-async def answered_every_update(bot: Bot, run: Awaitable[float], users: int) -> float:
-    """The measured run, checked: every update got its answer, so nothing was skipped."""
+async def answered_every_update(
+    bot: Bot, run: Awaitable[float], users: int, rounds: int = ROUNDS
+) -> float:
+    """The measured run, checked: every update got its message, so nothing was skipped."""
     session = bot.session
     assert isinstance(session, MemorySession)
-    before = session.calls
+    before = session.sent
     rate = await run
-    assert session.calls - before == users * ROUNDS, "an update went unanswered"
+    assert session.sent - before == users * rounds, "an update went unanswered"
     return rate
 
 
@@ -130,9 +158,12 @@ def peer_dispatcher() -> Dispatcher:
     return dispatcher
 
 
+class Side(Protocol):
+    async def round(self, users: list[int]) -> float: ...
+
+
 class Peer:
-    def __init__(self, user_ids: list[int]) -> None:
-        self.user_ids = user_ids
+    def __init__(self) -> None:
         self.bot = Bot(TOKEN, session=MemorySession())
         self.dispatcher = peer_dispatcher()
 
@@ -143,9 +174,6 @@ class Peer:
         return await answered_every_update(
             self.bot, drive(self.dispatcher, self.bot, updates(self.bot, users)), len(users)
         )
-
-    async def close(self) -> None:
-        return None
 
 
 # --- ours: the whole stack --------------------------------------------------------------------
@@ -168,10 +196,13 @@ async def onboard_to_name_question(
 
 
 class Ours:
-    def __init__(self, folder: Path) -> None:
-        self.db = Database(f"sqlite:///{folder / 'bench.db'}")
-        self.db.create_schema()
-        self.engine = Engine(SqlStore(self.db, PiiVault(PII_KEY)))
+    """`cache_size=0`: the engine keeps no session in memory, so each step reads its own."""
+
+    def __init__(self, path: Path, cache_size: int = 10_000, migrate: bool = True) -> None:
+        self.db = Database(f"sqlite:///{path}")  # synchronous=FULL, the default
+        if migrate:
+            self.db.create_schema()
+        self.engine = Engine(SqlStore(self.db, PiiVault(PII_KEY)), cache_size=cache_size)
         self.bot = Bot(TOKEN, session=MemorySession())
         self.dispatcher = build_dispatcher(AiogramTransport(self.engine, self.bot))
 
@@ -184,60 +215,309 @@ class Ours:
 
     async def round(self, users: list[int]) -> float:
         # Every round ends on /back, so each user is at the name question again.
-        committed = await self.committed_updates()
+        committed = await self.count("processed_updates")
         rate = await answered_every_update(
             self.bot, drive(self.dispatcher, self.bot, updates(self.bot, users)), len(users)
         )
-        assert await self.committed_updates() - committed == len(users) * ROUNDS, (
+        assert await self.count("processed_updates") - committed == len(users) * ROUNDS, (
             "an update was not committed"
         )
         return rate
 
-    async def committed_updates(self) -> int:
-        return int(
-            await self.db.run(lambda tx: tx.scalar("SELECT COUNT(*) FROM processed_updates"))
-        )
+    async def count(self, table: str) -> int:
+        return int(await self.db.run(lambda tx: tx.scalar(f"SELECT COUNT(*) FROM {table}")))
 
     async def close(self) -> None:
         await self.db.close()
 
 
-def table(rows: list[tuple[str, float]]) -> str:
-    peer = rows[0][1]
+# --- the money step: the Confirm of a drawdown -------------------------------------------------
+
+PRODUCT = FlowConfig().product
+METHOD = RepaymentMethod.EQUAL_INSTALLMENT
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+HOME_MENU = (("Borrow", "My loans"), ("Repay", "Help"), ("Privacy", "Complaint"))
+
+
+def raw_confirm(user: int, token: str, update_id: int) -> dict[str, Any]:
+    """The raw Bot API update of a Confirm tap on the disclosure message."""
+    keyboard = [[{"text": label, "callback_data": f"{token.partition(':')[0]}:{label.lower()}"}]
+                for label in ("Confirm", "Change", "Cancel")]  # fmt: skip
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": str(update_id),
+            "chat_instance": str(user),
+            "from": {"id": user, "is_bot": False, "first_name": "Li", "language_code": "en"},
+            "data": token,
+            "message": {
+                "message_id": 7,
+                "date": 1_700_000_000,
+                "chat": {"id": user, "type": "private"},
+                "text": "Please read before you confirm: ...",
+                "reply_markup": {"inline_keyboard": keyboard},
+            },
+        },
+    }
+
+
+def confirms(bot: Bot, tokens: dict[int, str]) -> dict[int, list[Update]]:
+    return {
+        user: [
+            Update.model_validate(raw_confirm(user, token, next(_UPDATE_IDS)), context={"bot": bot})
+        ]
+        for user, token in tokens.items()
+    }
+
+
+class Borrow(StatesGroup):
+    home = State()
+    disclosure = State()
+
+
+def available(line: CreditLine, loans: list[Loan], today: date) -> int:
+    frozen = servicing.should_freeze(loans, today)
+    return servicing.available_credit(line.limit_fen, loans, frozen=frozen)
+
+
+def peer_money_dispatcher(line: CreditLine) -> Dispatcher:
+    """The peer's Confirm: the same lending functions and texts, its loans in the FSM's data."""
+    router = Router()
+
+    @router.callback_query(Borrow.disclosure)
+    async def confirm(query: CallbackQuery, state: FSMContext) -> None:
+        data = await state.get_data()
+        screen, _, choice = (query.data or "").partition(":")
+        if choice != "confirm" or screen != str(data["screen"]):
+            await query.answer("This button has expired.")
+            return
+        assert isinstance(query.message, Message)
+        await query.message.edit_reply_markup(reply_markup=None)
+        t = texts(query.from_user.language_code or "en")
+        today = datetime.now(SHANGHAI).date()
+        loans = [as_of(loan, today) for loan in data["loans"]]
+        schedule = build_schedule(
+            data["amount_fen"], data["term_months"], line.daily_rate, METHOD, today
+        )
+        refused = check_offer(
+            PRODUCT, schedule.principal_fen, len(schedule.instalments), line.daily_rate, METHOD,
+            start=schedule.start,
+        )  # fmt: skip
+        if refused or schedule.principal_fen > available(line, loans, today):
+            await query.answer()
+            await query.message.answer(t._("We cannot make this offer."))
+            return
+        key = f"drawdown:{query.from_user.id}:{screen}"
+        loan_id = hashlib.sha256(key.encode()).hexdigest()[:12]
+        loan = servicing.open_loan(loan_id, schedule, PRODUCT)
+        loans.append(loan.with_entries([servicing.disburse(loan, today, f"{loan_id}:payout")]))
+        first = schedule.instalments[0]
+        receipt = t._("Done! {amount} has been paid out to you. First payment: {first} on {date}.")
+        home = [
+            t._("Your credit line"),
+            t._("Limit: {limit} · Available: {available}").format(
+                limit=t.money(line.limit_fen), available=t.money(available(line, loans, today))
+            ),
+            t._("Daily rate {daily} · APR {apr}").format(
+                daily=t.daily_rate(line.daily_rate), apr=t.percent(line.apr)
+            ),
+        ]
+        text = "\n\n".join([
+            receipt.format(
+                amount=t.money(schedule.principal_fen),
+                first=t.money(first.total_fen),
+                date=t.date(first.due_date),
+            ),
+            "\n".join(home),
+        ])  # fmt: skip
+        menu = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(
+                        text=t._(label), callback_data=f"{int(screen) + 1}:{label}"
+                    )
+                    for label in row
+                ]
+                for row in HOME_MENU
+            ]
+        )
+        await state.set_state(Borrow.home)
+        await state.update_data(loans=loans, screen=int(screen) + 1)
+        await query.answer()
+        await query.message.answer(text, reply_markup=menu)
+
+    dispatcher = Dispatcher(storage=MemoryStorage())
+    dispatcher.include_router(router)
+    return dispatcher
+
+
+@dataclass
+class PeerMoney:
+    line: CreditLine
+    bot: Bot = field(default_factory=lambda: Bot(TOKEN, session=MemorySession()))
+
+    def __post_init__(self) -> None:
+        self.dispatcher = peer_money_dispatcher(self.line)
+        self.loans = 0
+
+    async def round(self, users: list[int]) -> float:
+        tokens = {}
+        for user in users:  # not measured: each user at the disclosure of a new drawdown
+            key = StorageKey(bot_id=BOT_ID, chat_id=user, user_id=user)
+            data = await self.dispatcher.storage.get_data(key)
+            screen = data.get("screen", 0) + 3  # menu, amount, term
+            amount_fen = int(DRAWDOWN) * 100
+            await self.dispatcher.storage.set_data(
+                key, {**data, "amount_fen": amount_fen, "term_months": TERM_MONTHS, "screen": screen,
+                      "loans": data.get("loans", [])},
+            )  # fmt: skip
+            await self.dispatcher.storage.set_state(key, Borrow.disclosure)
+            tokens[user] = f"{screen}:confirm"
+        rate = await answered_every_update(
+            self.bot, drive(self.dispatcher, self.bot, confirms(self.bot, tokens)), len(users), 1
+        )
+        for user in users:
+            key = StorageKey(bot_id=BOT_ID, chat_id=user, user_id=user)
+            assert await self.dispatcher.storage.get_state(key) == Borrow.home.state
+        return rate
+
+
+class OursMoney:
+    """Borrowers onboarded through the real conversation (approved, credit line, home menu);
+    each round takes everyone to a new drawdown's disclosure, then measures the Confirms."""
+
+    def __init__(self, folder: Path) -> None:
+        from tests.flows.harness import Clock, Harness  # the tests' chat driver, not shipped
+
+        self.path = folder / "money.db"
+        self.harness = Harness(self.path, Clock(datetime.now(UTC)))
+        self.people: dict[int, Any] = {}
+        self.ours: Ours | None = None
+
+    async def prepare(self, user_ids: list[int]) -> CreditLine:
+        from tests.flows.harness import onboard
+
+        invite = await self.harness.invite(uses=len(user_ids), days=1)
+        for n, user in enumerate(user_ids):
+            person = self.harness.person(user)
+            await onboard(person, invite, id_sequence=f"{n:03d}", phone=f"+86 138 {n:04d} 8000")
+            self.people[user] = person
+        await self.harness.close()
+        self.ours = Ours(self.path, migrate=False)
+        self.harness.engine = self.ours.engine  # from now on the people talk to ours
+        store = self.ours.engine.store
+        assert isinstance(store, SqlStore)
+        session = await store.load_session("telegram", user_ids[0])
+        assert session is not None and session.user_id is not None
+        line = await store.credit_line(session.user_id)
+        assert line is not None
+        return line
+
+    async def round(self, users: list[int]) -> float:
+        assert self.ours is not None
+        for user in users:  # not measured: each user at the disclosure of a new drawdown
+            person = self.people[user]
+            await person.command("menu")
+            await person.press("Borrow")
+            await person.say(DRAWDOWN)
+            await person.press(f"{TERM_MONTHS} months")
+        tokens = {user: self.people[user].button("Confirm") for user in users}
+        loans = await self.ours.count("loans")
+        rate = await answered_every_update(
+            self.ours.bot,
+            drive(self.ours.dispatcher, self.ours.bot, confirms(self.ours.bot, tokens)),
+            len(users),
+            1,
+        )
+        assert await self.ours.count("loans") - loans == len(users), "a drawdown was not committed"
+        return rate
+
+    async def close(self) -> None:
+        if self.ours is not None:
+            await self.ours.close()
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def table(rows: list[tuple[str, float]], cpu: list[float] | None = None) -> str:
+    """Ratios against the first row; `cpu`: each row's CPU seconds per step, when measured."""
+    against = rows[0][1]
     lines = [f"{'stack':<58} {'steps/s':>9} {'µs/step':>9} {'vs peer':>8}"]
-    for name, rate in rows:
-        lines.append(f"{name:<58} {rate:>9,.0f} {1e6 / rate:>9,.0f} {rate / peer:>7.2f}x")
+    if cpu:
+        lines[0] += f" {'CPU µs/step':>12}"
+    for n, (name, rate) in enumerate(rows):
+        line = f"{name:<58} {rate:>9,.0f} {1e6 / rate:>9,.0f} {rate / against:>7.2f}x"
+        lines.append(line + (f" {cpu[n] * 1e6:>12,.0f}" if cpu else ""))
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Compared:
+    peer: float  # steps/s, median
+    ours: float
+    peer_cpu: float  # CPU seconds per step, median
+    our_cpu: float
+
+
+async def compare(
+    peer: Side, peer_users: list[int], ours: Side, our_users: list[int], repeats: int
+) -> Compared:
+    """Medians of alternating runs, so a noisy moment hurts both alike."""
+    await peer.round(peer_users[:5])  # warm-up: imports, caches, first connections
+    await ours.round(our_users[:5])
+    peer_rates, our_rates, peer_cpu, our_cpu = [], [], [], []
+    for _ in range(repeats):
+        peer_rates.append(await peer.round(peer_users))
+        peer_cpu.append(CPU_PER_STEP[-1])
+        our_rates.append(await ours.round(our_users))
+        our_cpu.append(CPU_PER_STEP[-1])
+    median = statistics.median
+    return Compared(median(peer_rates), median(our_rates), median(peer_cpu), median(our_cpu))
 
 
 async def main() -> None:
     peer_users = list(range(10_001, 10_001 + USERS))
-    our_users = [user + 100_000 for user in peer_users]
+    warm_users = [user + 100_000 for user in peer_users]
+    cold_users = [user + 200_000 for user in peer_users]
+    money_users = [user + 300_000 for user in peer_users]
+    verdicts = []
     with tempfile.TemporaryDirectory() as folder:
-        peer, ours = Peer(peer_users), Ours(Path(folder))
-        await ours.prepare(our_users)
-        await peer.round(peer_users[:5])  # warm-up: imports, caches, first connections
-        await ours.round(our_users[:5])
-        peer_rates, our_rates = [], []
-        for _ in range(REPEATS):  # alternate, so a noisy moment hurts both alike
-            peer_rates.append(await peer.round(peer_users))
-            our_rates.append(await ours.round(our_users))
-        await peer.close()
-        await ours.close()
-    peer_rate, our_rate = statistics.median(peer_rates), statistics.median(our_rates)
-    print(
-        f"Conversation step: {USERS} concurrent users x {ROUNDS} steps, median of {REPEATS} alternating runs"
-    )
-    print(
-        table(
-            [
-                ("plain aiogram, in-memory FSM (peer)", peer_rate),
-                ("ChatLend: aiogram -> engine -> SQLite, 1 tx/update", our_rate),
-            ]
+        warm, cold = Ours(Path(folder) / "warm.db"), Ours(Path(folder) / "cold.db", cache_size=0)
+        money = OursMoney(Path(folder))
+        await warm.prepare(warm_users)
+        await cold.prepare(cold_users)
+        line = await money.prepare(money_users)
+        print(
+            f"Conversation steps: {USERS} concurrent users; SQLite WAL, synchronous=FULL;"
+            f" medians of alternating runs"
         )
-    )
-    verdict = "met" if our_rate >= peer_rate else "NOT met"
-    print(f"target: ours >= peer steps/s ... {verdict} ({our_rate / peer_rate:.2f}x)")
+        rows = (
+            (f"one-trip step, warm cache: {ROUNDS} steps a user, {REPEATS} runs", Peer(),
+             peer_users, warm, warm_users, "ChatLend: aiogram -> engine -> SQLite, warm cache",
+             "plain aiogram, in-memory FSM (peer)", REPEATS),
+            (f"one-trip step, cold cache: {ROUNDS} steps a user, {REPEATS} runs", Peer(),
+             peer_users, cold, cold_users, "ChatLend: the same, every session read",
+             "plain aiogram, in-memory FSM (peer)", REPEATS),
+            (f"money step, the Confirm of a {DRAWDOWN} yuan drawdown: one a user,"
+             f" {MONEY_REPEATS} runs", PeerMoney(line), [u + 1 for u in peer_users], money,
+             money_users, "ChatLend: reads, loan + ledger + outbox, 1 tx",
+             "plain aiogram, in-memory FSM, same lending code (peer)", MONEY_REPEATS),
+        )  # fmt: skip
+        for title, peer, peers, ours, users, label, peer_label, repeats in rows:
+            got = await compare(peer, peers, ours, users, repeats)
+            print(f"\n{title}")
+            print(
+                table([(peer_label, got.peer), (label, got.ours)], cpu=[got.peer_cpu, got.our_cpu])
+            )
+            verdicts.append((title.partition(":")[0], got.ours / got.peer))
+        for side in (warm, cold, money):
+            await side.close()
+    print()
+    for name, ratio in verdicts:
+        print(
+            f"target: ours >= peer, {name} ... {'met' if ratio >= 1 else 'NOT met'} ({ratio:.2f}x)"
+        )
 
 
 def run() -> None:

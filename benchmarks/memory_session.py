@@ -19,6 +19,7 @@ class MemorySession(BaseSession):
     def __init__(self) -> None:
         super().__init__()
         self.calls = 0
+        self.sent = 0  # sendMessage calls: the messages a chat actually shows
         self._message = Message.model_validate(
             {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}, "text": "ok"}
         )
@@ -27,6 +28,8 @@ class MemorySession(BaseSession):
         self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
     ) -> Any:
         self.calls += 1
+        if method.__api_method__ == "sendMessage":
+            self.sent += 1
         return self._message if method.__returning__ is Message else True
 
     async def stream_content(

@@ -222,13 +222,16 @@ class AiogramTransport:
 class ConversationDispatcher(Dispatcher):
     """Hands messages and button presses straight to the transport.
 
-    The engine does all the routing, so aiogram's router chain (observers, filters, middlewares,
-    FSM) would only add time to every update; other update types still go through it.
+    The engine does all the routing, so aiogram's router chain (observers, filters, router
+    middlewares, FSM, error handlers) would only add time to every update; other update types
+    still go through it. Outer middlewares on `dispatcher.update` do run for every update: that
+    is where cross-cutting behaviour (logging, metrics, tracing) goes, besides the engine.
     """
 
     def __init__(self, transport: AiogramTransport) -> None:
         super().__init__(disable_fsm=True)
         self.transport = transport
+        self._own_outer = len(self.update.outer_middleware)  # aiogram's errors and user context
         self.include_router(transport.router)
 
     async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
@@ -238,11 +241,17 @@ class ConversationDispatcher(Dispatcher):
             # Shortcuts such as query.answer() need the bot mounted on every nested object, and
             # only a round trip through the model does that (polling and webhooks mount it).
             update = Update.model_validate(update.model_dump(), context={"bot": bot})
+        if len(self.update.outer_middleware) > self._own_outer:
+            # Someone added an outer middleware: run the chain of them all, as aiogram would.
+            data = {"dispatcher": self, **self.workflow_data, **kwargs, "bot": bot}
+            return await self.update.wrap_outer_middleware(self._to_transport, update, data)
+        return await self._to_transport(update)
+
+    async def _to_transport(self, update: Update, **_: Any) -> None:
         if update.message is not None:
             await self.transport.on_message(update.message, update)
         elif update.callback_query is not None:
             await self.transport.on_callback(update.callback_query, update)
-        return None
 
 
 def build_dispatcher(transport: AiogramTransport) -> Dispatcher:

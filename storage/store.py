@@ -91,6 +91,11 @@ class TxStore:
         self.tx = tx
         self.vault = vault
         self.erased = False  # personal data was erased: scrub the database file after commit
+        # Reads a step repeats (a Confirm and the home screen after it both want the credit
+        # line and the loans) are answered once: nothing is written before the commit, so the
+        # second read inside this transaction could only return the same rows.
+        self._lines: dict[int, CreditLine | None] = {}
+        self._loans: dict[int, list[Loan]] = {}
 
     # -- the engine's side ----------------------------------------------------------------
 
@@ -282,19 +287,25 @@ class TxStore:
         return self._taken("phone_hash", user_id, phone)
 
     async def credit_line(self, user_id: int) -> CreditLine | None:
-        row = self.tx.one("SELECT * FROM credit_lines WHERE user_id = :user", user=user_id)
-        if row is None:
-            return None
-        return CreditLine(
-            row.limit_fen,
-            Decimal(row.daily_rate),
-            Decimal(row.apr),
-            row.grade,
-            optional_day(row.valid_until),
-        )
+        if user_id not in self._lines:
+            row = self.tx.one("SELECT * FROM credit_lines WHERE user_id = :user", user=user_id)
+            self._lines[user_id] = (
+                None
+                if row is None
+                else CreditLine(
+                    row.limit_fen,
+                    Decimal(row.daily_rate),
+                    Decimal(row.apr),
+                    row.grade,
+                    optional_day(row.valid_until),
+                )
+            )
+        return self._lines[user_id]
 
     async def loans(self, user_id: int) -> list[Loan]:
-        return load_loans(self.tx, user_id)
+        if user_id not in self._loans:
+            self._loans[user_id] = load_loans(self.tx, user_id)
+        return list(self._loans[user_id])
 
     async def inviter_standing(self, inviter: str, today: date) -> InviterStanding | None:
         if not inviter.startswith("user:") or not inviter[5:].isdigit():

@@ -134,6 +134,24 @@ async def test_contact_carries_whose_contact_it_is(stack, conversation):
     ]
 
 
+async def test_an_outer_middleware_on_the_dispatcher_sees_messages_and_presses(stack, conversation):
+    # Messages and presses skip aiogram's router chain; an outer middleware is how an operator
+    # adds logging or metrics to every update, so it must still run, around the conversation.
+    _, dispatcher, _ = stack
+    seen: list[tuple[int, int]] = []
+
+    async def count(handler: Any, update: Any, data: dict[str, Any]) -> Any:
+        seen.append((update.update_id, len(conversation.events)))
+        result = await handler(update, data)
+        seen.append((update.update_id, len(conversation.events)))
+        return result
+
+    dispatcher.update.outer_middleware(count)
+    await feed(stack, fakes.text_update("hello", update_id=11))
+    await feed(stack, fakes.callback_update("1:ok", update_id=12))
+    assert seen == [(11, 0), (11, 1), (12, 1), (12, 2)]
+
+
 async def test_sticker_is_unsupported(stack, conversation):
     await feed(stack, fakes.sticker_update())
     assert conversation.events[0].payload == Unsupported("sticker")
