@@ -90,7 +90,7 @@ def frozen_notice(locale: str, days_past_due: int) -> Reply:
     t = texts(locale)
     return Reply(
         _(
-            "Your credit line is frozen because a repayment is {days} days overdue: no new drawdowns for now. Repay what is overdue (/repay) and it unfreezes by itself at the next close of business.",
+            "Your credit line is frozen because a repayment is {days} days overdue: no new drawdowns for now. Repay what is overdue (/repay) and it unfreezes at once.",
             t,
             days=days_past_due,
         )

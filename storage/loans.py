@@ -74,9 +74,13 @@ def insert_loan(
     return True
 
 
-def insert_entries(tx: Tx, loan_id: str, entries: Iterable[Entry], now: datetime) -> None:
+def insert_entries(
+    tx: Tx, loan_id: str, entries: Iterable[Entry], now: datetime,
+    days_past_due: int | None = None,
+) -> None:  # fmt: skip
     """Posts entries whose key is new; an entry posted before is skipped (idempotency). The
-    loan's position takes in exactly the entries posted, in the same transaction."""
+    loan's position takes in exactly the entries posted, in the same transaction, and the
+    days past due the caller worked out after them, when it did."""
     row = tx.one(
         "SELECT balances FROM loan_positions WHERE loan_id = :loan"
         + (" FOR UPDATE" if tx.postgres else ""),
@@ -86,11 +90,12 @@ def insert_entries(tx: Tx, loan_id: str, entries: Iterable[Entry], now: datetime
     if row is not None and posted:
         position = position_from_json(row.balances).plus(posted)
         tx.execute(
-            # A repayment can cure a loan: days past due are only known again at the next close
-            # of business, but a loan no longer active is no longer late.
+            # A repayment can cure a loan: a loan no longer active is no longer late, and an
+            # active one is as late as the caller found (else as the last close of business).
             "UPDATE loan_positions SET balances = :balances, status = :status, updated_at = :now,"
-            " days_past_due = CASE WHEN :active THEN days_past_due ELSE 0 END"
+            " days_past_due = CASE WHEN :active THEN COALESCE(:dpd, days_past_due) ELSE 0 END"
             " WHERE loan_id = :loan",
+            dpd=days_past_due,
             balances=position_to_json(position),
             status=status_of(position),
             active=status_of(position) == "active",
