@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from flows.events import Reply
+from flows.events import Button, Reply
+from flows.global_buttons import repay_button
 from flows.i18n import Texts, texts
 from flows.reminder_plan import BEFORE, DUE, OVERDUE
 from lending import servicing
@@ -76,14 +77,32 @@ def reminder(locale: str, kind: str, loans: Sequence[Loan], today: date) -> Repl
     """One message for all of a borrower's loans, headed by the most urgent reminder; None
     when nothing is owed any more (paid meanwhile)."""
     t = texts(locale)
-    body = [line for loan in loans for line in _loan_lines(t, loan, today)]
-    if not body:
+    owed = [(loan, lines) for loan in loans if (lines := _loan_lines(t, loan, today))]
+    if not owed:
         return None
-    lines = [_headline(t, kind), *body]
+    lines = [_headline(t, kind), *(line for _loan, body in owed for line in body)]
     lines.append(
-        _("Send /repay to pay now (early repayment is free). /reminders sets the hour.", t)
+        _(
+            "Tap Repay (or send /repay) to pay now; early repayment is free. /reminders sets the hour.",
+            t,
+        )
     )
-    return Reply("\n".join(lines))
+    return Reply("\n".join(lines), buttons=_repay_buttons(t, [loan for loan, _lines in owed]))
+
+
+def _repay_buttons(t: Texts, loans: Sequence[Loan]) -> tuple[tuple[Button, ...], ...]:
+    """A Repay button per loan owed, each opening the repay flow for its loan from any screen."""
+    if len(loans) == 1:
+        return ((repay_button(_("Repay", t), loans[0].loan_id),),)
+    return tuple(
+        (
+            repay_button(
+                _("Repay the loan of {amount}", t, amount=t.money(loan.schedule.principal_fen)),
+                loan.loan_id,
+            ),
+        )
+        for loan in loans
+    )
 
 
 def frozen_notice(locale: str, days_past_due: int) -> Reply:
