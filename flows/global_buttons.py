@@ -13,7 +13,6 @@ from __future__ import annotations
 from flows.context import StepContext
 from flows.events import Button
 from flows.states import CUSTOMER_STATES, State
-from flows.steps.base import expired
 
 GLOBAL = "g"  # in place of the screen number
 REPAY = "repay:"
@@ -28,6 +27,8 @@ def is_global(token: str) -> bool:
 
 
 async def on_global_button(ctx: StepContext, choice: str) -> None:
+    from flows.steps.base import expired  # the steps' notices make these buttons
+
     if choice.startswith(REPAY):
         await _repay(ctx, choice.removeprefix(REPAY))
     else:
@@ -35,7 +36,8 @@ async def on_global_button(ctx: StepContext, choice: str) -> None:
 
 
 async def _repay(ctx: StepContext, loan_id: str) -> None:
-    from flows.steps.home import line_and_loans  # the steps import this module's buttons
+    from flows.steps.base import expired
+    from flows.steps.home import line_and_loans  # the steps' notices make these buttons
 
     if ctx.session.state not in CUSTOMER_STATES or ctx.session.user_id is None:
         await expired(ctx)

@@ -6,6 +6,7 @@ from datetime import date
 
 from flows.context import StepContext
 from flows.i18n import N_
+from flows.notices import overdue_notice
 from flows.ports import CreditLine
 from flows.session import UserStatus
 from flows.states import State
@@ -75,6 +76,8 @@ class Home(Step):
                 apr=ctx.t.percent(line.apr),
             ),
         ]
+        # Overdue loans first thing under the line: what is late and how to put it right.
+        lines += [n for loan in loans if (n := overdue_notice(ctx.t, loan, ctx.today))]
         if ctx.session.status is UserStatus.FROZEN:
             lines.append(
                 ctx._("Your credit line is frozen: no new drawdowns. You can still repay.")

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 from flows.events import ButtonPress, Reply
-from tests.flows.harness import Harness, Person
 from storage.codec import reply_from_json
+from tests.flows.harness import Harness, Person
 from tests.servicing.conftest import borrower, local, next_day
 
 
@@ -133,7 +133,7 @@ async def test_after_payoff_the_button_has_expired(bot: Harness) -> None:
 
 
 async def test_before_a_credit_line_the_button_does_nothing(bot: Harness) -> None:
-    person = await borrower(bot)
+    await borrower(bot)
     token = tokens(await overdue_reminder(bot))[0]
     stranger = bot.person(777)
     await stranger.command("start", await bot.invite())  # onboarding, no credit line yet
