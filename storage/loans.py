@@ -199,14 +199,13 @@ def _schedule(row: Row, instalments: Sequence[Instalment]) -> Schedule:
 
 def instalments_where(tx: Tx, where: str, **params: Any) -> dict[str, list[Instalment]]:
     found: dict[str, list[Instalment]] = defaultdict(list)
-    for row in tx.all(
-        "SELECT i.* FROM instalments i JOIN loans l ON l.id = i.loan_id"
+    for loan_id, number, due, principal, interest in tx.tuples(
+        "SELECT i.loan_id, i.number, i.due_date, i.principal_fen, i.interest_fen"
+        " FROM instalments i JOIN loans l ON l.id = i.loan_id"
         f" WHERE {where} ORDER BY i.loan_id, i.number",
         **params,
     ):
-        found[row.loan_id].append(
-            Instalment(row.number, day(row.due_date), row.principal_fen, row.interest_fen)
-        )
+        found[loan_id].append(Instalment(number, day(due), principal, interest))
     return found
 
 
