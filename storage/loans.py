@@ -237,6 +237,28 @@ def load_loans(tx: Tx, user_id: int) -> list[Loan]:
     return [stored_loan(row, instalments[row.id]) for row in rows]
 
 
+def load_loans_of(tx: Tx, user_ids: Sequence[int]) -> dict[int, list[Loan]]:
+    """`load_loans` for many people in two queries (the reminder sweep's batch). PostgreSQL
+    locks the positions in user order, the order every batch job takes them in."""
+    if not user_ids:
+        return {}
+    params = {f"u{i}": user for i, user in enumerate(user_ids)}
+    placeholders = ", ".join(f":{name}" for name in params)
+    rows = tx.all(
+        "SELECT l.*, p.balances, p.closed_through AS position_through FROM loans l"
+        f" JOIN loan_positions p ON p.loan_id = l.id WHERE l.user_id IN ({placeholders})"
+        " ORDER BY l.user_id, l.created_at, l.id" + (" FOR UPDATE OF p" if tx.postgres else ""),
+        **params,
+    )
+    if not rows:
+        return {}
+    instalments = instalments_where(tx, f"l.user_id IN ({placeholders})", **params)
+    found: dict[int, list[Loan]] = defaultdict(list)
+    for row in rows:
+        found[row.user_id].append(stored_loan(row, instalments[row.id]))
+    return found
+
+
 def load_ledger(tx: Tx, user_id: int) -> list[Loan]:
     """A person's loans rebuilt from every ledger entry (the source of truth), for checks."""
     loan_rows = tx.all(
