@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flows.events import Button, Reply
 from flows.global_buttons import repay_button
@@ -56,7 +56,7 @@ def overdue_of(loan: Loan, today: date) -> Overdue | None:
         principal_fen=sum(s.principal_fen for s in late),
         interest_fen=sum(s.interest_fen for s in late),
         penalty_fen=sum(s.penalty_fen for s in late),
-        total_fen=servicing.amount_due(loan, today),
+        total_fen=servicing.owed_by(loan, today),  # the loan is brought up to today
         days_past_due=servicing.days_past_due(loan, today),
     )
 
@@ -79,7 +79,14 @@ def overdue_notice(t: Texts, loan: Loan, today: date) -> str | None:
 
 
 def _loan_lines(t: Texts, loan: Loan, today: date) -> list[str]:
-    now = prepare(loan, today)[0]
+    # Closed through yesterday (the nightly job's mark), the loan reads as it stands today: what
+    # bringing it forward would add (today's interest accrual) changes no figure shown here.
+    closed = loan.closed_through
+    now = (
+        loan
+        if closed is not None and closed >= today - timedelta(days=1)
+        else prepare(loan, today)[0]
+    )
     if now.status != "active":
         return []
     head = _(
@@ -111,7 +118,8 @@ def _loan_lines(t: Texts, loan: Loan, today: date) -> list[str]:
         + _(
             "{amount} due on {date}.",
             t,
-            amount=t.money(servicing.amount_due(now, due.due_date)),
+            # Nothing is overdue (else the branch above), so no penalty can accrue by then.
+            amount=t.money(servicing.owed_by(now, due.due_date)),
             date=t.date(due.due_date),
         )
     ]

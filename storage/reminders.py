@@ -267,7 +267,7 @@ def _paid(loan: Loan, number: int, today: date) -> bool:
     instalment = loan.schedule.instalments[number - 1]
     if loan.position.states(loan.schedule)[number - 1].settled:
         return True
-    return servicing.amount_due(loan, max(today, instalment.due_date)) == 0
+    return servicing.owed_by(loan, max(today, instalment.due_date)) == 0
 
 
 def sweep(
