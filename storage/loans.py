@@ -252,7 +252,15 @@ def load_loans_of(tx: Tx, user_ids: Sequence[int]) -> dict[int, list[Loan]]:
     )
     if not rows:
         return {}
-    instalments = instalments_where(tx, f"l.user_id IN ({placeholders})", **params)
+    # By the loans' own keys: the primary key index hands them over in order, no sort.
+    ids = {f"l{i}": row.id for i, row in enumerate(rows)}
+    instalments: dict[str, list[Instalment]] = defaultdict(list)
+    for loan_id, number, due, principal, interest in tx.tuples(
+        "SELECT loan_id, number, due_date, principal_fen, interest_fen FROM instalments"
+        f" WHERE loan_id IN ({', '.join(':' + name for name in ids)}) ORDER BY loan_id, number",
+        **ids,
+    ):
+        instalments[loan_id].append(Instalment(number, day(due), principal, interest))
     found: dict[int, list[Loan]] = defaultdict(list)
     for row in rows:
         found[row.user_id].append(stored_loan(row, instalments[row.id]))
