@@ -100,8 +100,10 @@ def enqueue_many(
         for i, message in enumerate(part):
             params[f"c{i}"], params[f"p{i}"] = message.chat_id, message.platform
             params[f"y{i}"], params[f"k{i}"] = reply_to_json(message.reply), message.dedupe_key
-            params[f"n{i}"] = message.not_before or now
-            values.append(f"(:c{i}, :p{i}, :y{i}, 'pending', 0, :n{i}, NULL, :k{i}, :now)")
+            not_before = ":now"  # one bound timestamp for the lot, unless a row has its own
+            if message.not_before is not None:
+                params[f"n{i}"], not_before = message.not_before, f":n{i}"
+            values.append(f"(:c{i}, :p{i}, :y{i}, 'pending', 0, {not_before}, NULL, :k{i}, :now)")
         for row in tx.all(
             "INSERT INTO outbox (chat_id, platform, payload, status, attempts, not_before,"
             " lease_until, dedupe_key, created_at) VALUES " + ", ".join(values) +

@@ -246,13 +246,17 @@ def _claim_days(tx: Tx, days: Sequence[tuple[int, date, int]]) -> set[tuple[int,
     claimed: set[tuple[int, date]] = set()
     for start in range(0, len(days), CHUNK):
         chunk = days[start : start + CHUNK]
-        values = ", ".join(f"(:u{i}, :d{i}, :r{i})" for i in range(len(chunk)))
         params: dict[str, object] = {}
+        days_named: dict[date, str] = {}  # a batch spans a day or two: each bound once
+        values = []
         for i, (user, today, reminder_id) in enumerate(chunk):
-            params[f"u{i}"], params[f"d{i}"], params[f"r{i}"] = user, today, reminder_id
+            name = days_named.setdefault(today, f"d{len(days_named)}")
+            params[name], params[f"u{i}"], params[f"r{i}"] = today, user, reminder_id
+            values.append(f"(:u{i}, :{name}, :r{i})")
         for row in tx.all(
-            f"INSERT INTO reminder_days (user_id, local_day, reminder_id) VALUES {values}"
-            " ON CONFLICT DO NOTHING RETURNING user_id, local_day",
+            "INSERT INTO reminder_days (user_id, local_day, reminder_id) VALUES "
+            + ", ".join(values)
+            + " ON CONFLICT DO NOTHING RETURNING user_id, local_day",
             **params,
         ):
             claimed.add((row.user_id, day(row.local_day)))
