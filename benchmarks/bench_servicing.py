@@ -23,6 +23,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -33,6 +34,7 @@ from flows.engine import Engine
 from flows.events import Command, Event
 from flows.steps.home import as_of
 from lending import close_of_business as cob
+from lending.position import Position
 from lending.schedule import RepaymentMethod, build_schedule
 from lending.servicing import Loan, disburse, open_loan, repay, run_day
 from storage import Database, PiiVault, SqlStore
@@ -247,7 +249,9 @@ async def close_of_business(n: int = 100_000) -> None:
 
 
 def _peer_catch_up(loan: Loan, through: date) -> Loan:
-    """The old way: after each posting the loan re-adds every entry it holds."""
+    """The old way: after each posting the loan re-adds every entry it holds (only the
+    overdue principal-days counted so far are carried, as the penalty rule needs them)."""
+    empty = Position.empty(len(loan.schedule.instalments))
     day = loan.schedule.start
     while day <= through:
         for step in (cob._accrual, cob._apply_credit, cob._penalty):
@@ -256,6 +260,8 @@ def _peer_catch_up(loan: Loan, through: date) -> Loan:
             made = step(loan, day)
             if made is not None:
                 loan = loan.with_entries([made])
+        counted = loan.position.counted_through(loan.schedule, day).principal_days
+        loan = replace(loan, opening=empty.with_principal_days(counted))
         day += timedelta(days=1)
     return loan
 
@@ -267,16 +273,18 @@ def catch_up() -> None:
     )
     loan = open_loan("L", schedule)
     loan = loan.with_entries([disburse(loan, start, "d")])
-    begin = time.perf_counter()
+    begin, cpu = time.perf_counter(), time.process_time()
     ours = run_day(loan, TODAY - timedelta(days=1))
-    mine = time.perf_counter() - begin
+    mine, mine_cpu = time.perf_counter() - begin, time.process_time() - cpu
     begin = time.perf_counter()
     peer = _peer_catch_up(loan, TODAY - timedelta(days=1))
     theirs = time.perf_counter() - begin
-    assert ours.loan.position == peer.position
+    # Every balance alike (a loan held in memory recounts its principal-days from its entries).
+    assert ours.loan.position.with_principal_days(()) == peer.position.with_principal_days(())
     print(
         f"One loan's 400-day catch-up (never repaid, {len(ours.entries)} entries): ours"
-        f" {mine * 1000:.0f} ms, peer {theirs * 1000:.0f} ms ({theirs / mine:.0f}x)"
+        f" {mine * 1000:.0f} ms (CPU {mine_cpu * 1000:.0f} ms), peer {theirs * 1000:.0f} ms"
+        f" ({theirs / mine:.0f}x)"
     )
 
 

@@ -22,6 +22,7 @@ from bot.acknowledgement import note_committed, note_failed
 from bot.rendering import Markup, can_edit, fits_toast, markup_for, plan_messages
 from bot.send_budget import Priority, SendBudget
 from flows.events import ButtonPress, Conversation, Document, Event, Outgoing
+from flows.global_buttons import is_global
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -217,7 +218,9 @@ async def _send_document(sender: Sender, chat_id: int, document: Document) -> No
 
 
 def _note_keyboard(keyboards: LiveKeyboards, chat_id: int, message_id: int, markup: Markup) -> None:
-    if markup.kind == "inline":
+    # Buttons that work from any screen (a reminder's Repay) are not retired with a screen.
+    lasting = all(is_global(b.token) for row in markup.buttons for b in row)
+    if markup.kind == "inline" and not lasting:
         keyboards.shown(chat_id, message_id)
     else:
         keyboards.gone(chat_id, message_id)

@@ -1,8 +1,9 @@
 """The scripted demo: the whole borrower journey typed into the console, once per language,
 then the loan's life with the clock moved a day at a time (nightly close of business and the
 10:00 reminder sweep each day): the first instalment paid ahead (its reminders never come), the
-3-day, 1-day and due-day reminders of the second, a missed payment, an overdue reminder with
-penalty, a repayment that cures it, and the payoff that closes the loan.
+3-day, 1-day and due-day reminders of the second, a missed payment and the home screen's
+overdue notice, an overdue reminder with penalty whose Repay button opens the repayment that
+cures it, and the payoff that closes the loan.
 
 Edit `DEMO_SCRIPT` to follow the flows: one console input per line, `{invite}` is replaced by
 a fresh invite code, `#N` presses the N-th button on screen, `##` presses the
@@ -67,7 +68,9 @@ DEMO_SCRIPT: list[str] = [
 
 # Days after the drawdown -> what the borrower types that day, after the 10:00 reminders.
 LIFE_SCRIPT: dict[int, list[str]] = {
-    64: ["/repay", "#1", "#1"],  # 3 days late: pays what is overdue, penalty included
+    62: ["/menu"],  # a day late: the home screen says what is overdue and how to repay
+    # 3 days late: the reminder's Repay button, then pays what is overdue, penalty included
+    64: ["#1", "#1", "#1"],
     65: ["/repay", "#2", "#1", "/loans"],  # pays the rest off: the loan closes
 }
 LIFE_DAYS = 65
@@ -112,6 +115,7 @@ async def _live(
         await jobs.close_of_business()
         await jobs.reminder_sweep()
         mark = len(out)  # the session writes into `out`
+        session.sender.begin_turn()  # the day's reminder buttons are #1, #2...
         await session.flush_outbox()
         await _type(session, out, LIFE_SCRIPT.get(day, []))
         if len(out) > mark:

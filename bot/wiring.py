@@ -24,6 +24,7 @@ def flow_config(settings: Settings) -> FlowConfig:
         default_timezone=settings.default_timezone,
         phone_regions=settings.accepted_phone_regions,
         aml_retention_years=settings.aml_retention_years,
+        freeze_after_dpd=settings.freeze_after_days_past_due,
     )
 
 

@@ -72,6 +72,14 @@ class PostEntries:
     loan_id: str
     entries: tuple[Entry, ...]
     closed_through: date | None = None
+    # The loan's days past due after these entries (a repayment can cure it at once).
+    days_past_due: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LiftArrearsFreeze:
+    """A repayment cured the borrower: the freeze close of business put on their line for
+    days past due is lifted in the repayment's own transaction (an operator's never is)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +293,7 @@ Change = (
     | RecordDecision
     | OpenLoan
     | PostEntries
+    | LiftArrearsFreeze
     | Audit
     | Reschedule
     | EraseAccount

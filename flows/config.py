@@ -22,5 +22,8 @@ class FlowConfig:
     phone_regions: tuple[str, ...] = ("CN",)
     # Anti-money-laundering retention: records kept this many years after the last repayment.
     aml_retention_years: int = 5
+    # FREEZE_AFTER_DAYS_PAST_DUE: close of business freezes a line at this many days past due;
+    # a repayment that brings every loan below it lifts that freeze at once.
+    freeze_after_dpd: int = 30
     operator_ids: frozenset[int] = frozenset()  # OPERATOR_IDS; admins may grant more in chat
     bot_username: str | None = None  # for invite deep links (t.me/<bot>?start=<code>)

@@ -4,9 +4,11 @@ of their credit line. Pure wording, in their language, numbers and dates by Babe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
-from flows.events import Reply
+from flows.events import Button, Reply
+from flows.global_buttons import repay_button
 from flows.i18n import Texts, texts
 from flows.reminder_plan import BEFORE, DUE, OVERDUE
 from lending import servicing
@@ -32,65 +34,134 @@ def _headline(t: Texts, kind: str) -> str:
     return _("Your repayment is overdue. Days past due: {days}.", t, days=days)
 
 
+@dataclass(frozen=True, slots=True)
+class Overdue:
+    """What a loan owes late, during day `today`: the sums of its overdue instalments."""
+
+    principal_fen: int
+    interest_fen: int
+    penalty_fen: int
+    total_fen: int  # what makes the loan current again
+    days_past_due: int
+
+
+def overdue_of(loan: Loan, today: date) -> Overdue | None:
+    """None unless some instalment of this (brought-up-to-today) loan is overdue."""
+    if loan.status != "active":
+        return None
+    late = [s for s in servicing.states(loan) if s.is_overdue(today)]
+    if not late:
+        return None
+    return Overdue(
+        principal_fen=sum(s.principal_fen for s in late),
+        interest_fen=sum(s.interest_fen for s in late),
+        penalty_fen=sum(s.penalty_fen for s in late),
+        total_fen=servicing.owed_by(loan, today),  # the loan is brought up to today
+        days_past_due=servicing.days_past_due(loan, today),
+    )
+
+
+def overdue_notice(t: Texts, loan: Loan, today: date) -> str | None:
+    """The overdue notice of /loans and the home screen: what is late, for how long, how to
+    repay."""
+    late = overdue_of(loan, today)
+    if late is None:
+        return None
+    return _(
+        "Overdue by {days} days: principal {principal}, interest {interest}, penalty {penalty}. Pay {total} to be current: tap Repay or send /repay.",
+        t,
+        days=late.days_past_due,
+        principal=t.money(late.principal_fen),
+        interest=t.money(late.interest_fen),
+        penalty=t.money(late.penalty_fen),
+        total=t.money(late.total_fen),
+    )
+
+
 def _loan_lines(t: Texts, loan: Loan, today: date) -> list[str]:
-    now = prepare(loan, today)[0]
+    # Closed through yesterday (the nightly job's mark), the loan reads as it stands today: what
+    # bringing it forward would add (today's interest accrual) changes no figure shown here.
+    closed = loan.closed_through
+    now = (
+        loan
+        if closed is not None and closed >= today - timedelta(days=1)
+        else prepare(loan, today)[0]
+    )
     if now.status != "active":
         return []
-    lines = []
-    overdue = [s for s in servicing.states(now) if s.is_overdue(today)]
-    due = servicing.next_due(now, today)
     head = _(
         "Loan of {amount} from {date}:",
         t,
         amount=t.money(loan.schedule.principal_fen),
         date=t.date(loan.schedule.start),
     )
-    if overdue:
-        lines.append(
+    late = overdue_of(now, today)
+    if late is not None:
+        return [
             head
             + " "
             + _(
                 "overdue principal {principal}, interest {interest}, penalty {penalty}; pay {total} to be current.",
                 t,
-                principal=t.money(sum(s.principal_fen for s in overdue)),
-                interest=t.money(sum(s.interest_fen for s in overdue)),
-                penalty=t.money(sum(s.penalty_fen for s in overdue)),
-                total=t.money(servicing.amount_due(now, today)),
+                principal=t.money(late.principal_fen),
+                interest=t.money(late.interest_fen),
+                penalty=t.money(late.penalty_fen),
+                total=t.money(late.total_fen),
             )
+        ]
+    due = servicing.next_due(now, today)
+    if due is None:
+        return []
+    return [
+        head
+        + " "
+        + _(
+            "{amount} due on {date}.",
+            t,
+            # Nothing is overdue (else the branch above), so no penalty can accrue by then.
+            amount=t.money(servicing.owed_by(now, due.due_date)),
+            date=t.date(due.due_date),
         )
-    elif due is not None:
-        lines.append(
-            head
-            + " "
-            + _(
-                "{amount} due on {date}.",
-                t,
-                amount=t.money(servicing.amount_due(now, due.due_date)),
-                date=t.date(due.due_date),
-            )
-        )
-    return lines
+    ]
 
 
 def reminder(locale: str, kind: str, loans: Sequence[Loan], today: date) -> Reply | None:
     """One message for all of a borrower's loans, headed by the most urgent reminder; None
     when nothing is owed any more (paid meanwhile)."""
     t = texts(locale)
-    body = [line for loan in loans for line in _loan_lines(t, loan, today)]
-    if not body:
+    owed = [(loan, lines) for loan in loans if (lines := _loan_lines(t, loan, today))]
+    if not owed:
         return None
-    lines = [_headline(t, kind), *body]
+    lines = [_headline(t, kind), *(line for _loan, body in owed for line in body)]
     lines.append(
-        _("Send /repay to pay now (early repayment is free). /reminders sets the hour.", t)
+        _(
+            "Tap Repay (or send /repay) to pay now; early repayment is free. /reminders sets the hour.",
+            t,
+        )
     )
-    return Reply("\n".join(lines))
+    return Reply("\n".join(lines), buttons=_repay_buttons(t, [loan for loan, _lines in owed]))
+
+
+def _repay_buttons(t: Texts, loans: Sequence[Loan]) -> tuple[tuple[Button, ...], ...]:
+    """A Repay button per loan owed, each opening the repay flow for its loan from any screen."""
+    if len(loans) == 1:
+        return ((repay_button(_("Repay", t), loans[0].loan_id),),)
+    return tuple(
+        (
+            repay_button(
+                _("Repay the loan of {amount}", t, amount=t.money(loan.schedule.principal_fen)),
+                loan.loan_id,
+            ),
+        )
+        for loan in loans
+    )
 
 
 def frozen_notice(locale: str, days_past_due: int) -> Reply:
     t = texts(locale)
     return Reply(
         _(
-            "Your credit line is frozen because a repayment is {days} days overdue: no new drawdowns for now. Repay what is overdue (/repay) and it unfreezes by itself at the next close of business.",
+            "Your credit line is frozen because a repayment is {days} days overdue: no new drawdowns for now. Repay what is overdue (/repay) and it unfreezes at once.",
             t,
             days=days_past_due,
         )

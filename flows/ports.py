@@ -271,6 +271,10 @@ class Repository(Protocol):
 
     async def freeze_reason(self, user_id: int) -> str | None: ...
 
+    async def frozen_for_arrears(self, user_id: int) -> bool:
+        """Close of business froze this line for days past due (lifted when cured)."""
+        ...
+
     async def audit_entries(
         self, target_user_id: int | None, action: str | None, limit: int
     ) -> list[AuditEntry]:

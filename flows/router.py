@@ -5,6 +5,7 @@ from __future__ import annotations
 from flows.commands import COMMANDS, unknown_command
 from flows.context import StepContext
 from flows.events import ButtonPress, Command, SharedContact, Text, Unsupported
+from flows.global_buttons import GLOBAL, on_global_button
 from flows.language import LANGUAGE_CHOICE, choose_language
 from flows.operators.access import SCREEN_ROLES, Staff, allows, role_of
 from flows.operators.commands import OPERATOR_COMMANDS
@@ -42,7 +43,9 @@ async def route(ctx: StepContext) -> None:
                 await handler(ctx, arg)
         case ButtonPress(token=token):
             screen, _, choice = token.partition(":")
-            if screen != str(ctx.session.screen):
+            if screen == GLOBAL:
+                await on_global_button(ctx, choice)
+            elif screen != str(ctx.session.screen):
                 await expired(ctx)
             elif choice.startswith(LANGUAGE_CHOICE):
                 await choose_language(ctx, choice.removeprefix(LANGUAGE_CHOICE))

@@ -145,7 +145,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         for state in (*BORROW_ORDER, *REPAY_ORDER)
     ),
     *(
-        Transition(state, State.REPAY_AMOUNT, "/repay")
+        Transition(state, State.REPAY_AMOUNT, "/repay or a reminder's Repay")
         for state in (*BORROW_ORDER, State.REPAY_CONFIRM)
     ),
     Transition(State.BORROW_AMOUNT, State.HOME, "nothing available to borrow"),
@@ -173,7 +173,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         for state in (State.HOME, *BORROW_ORDER, *REPAY_ORDER)
     ),
     Transition(State.REMINDERS, State.HOME, "done, /cancel or /menu"),
-    Transition(State.REMINDERS, State.REPAY_AMOUNT, "/repay"),
+    Transition(State.REMINDERS, State.REPAY_AMOUNT, "/repay or a reminder's Repay"),
 )
 
 # Staff (admins and operators) work in their own states; the router lets only staff in.

@@ -10,7 +10,7 @@ figure exactly on the due date and is what "interest only for days used" means o
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -205,9 +205,30 @@ class Position:
         for index, inst in enumerate(schedule.instalments):
             if inst.due_date < day and index < len(self.principal):
                 days[index] += self.principal[index]
-        return replace(self, principal_days=tuple(days))
+        return self.with_principal_days(tuple(days))
+
+    def with_principal_days(self, days: tuple[int, ...]) -> Position:
+        # Spelled out rather than dataclasses.replace: close of business calls this for every
+        # loan every night, and replace's field introspection was a tenth of that job.
+        return Position(
+            self.principal,
+            self.interest,
+            self.penalty,
+            self.accrued,
+            self.credit_fen,
+            self.kinds,
+            self.latest,
+            self.penalty_charged,
+            days,
+        )
 
     def states(self, schedule: Schedule) -> tuple[InstalmentState, ...]:
+        instalments = schedule.instalments
+        n = len(instalments)
+        columns = (self.principal, self.interest, self.penalty, self.accrued)
+        if all(len(column) >= n for column in columns):
+            return tuple(map(InstalmentState, instalments, *columns))
+
         def at(column: tuple[int, ...], i: int) -> int:
             return column[i] if i < len(column) else 0  # instalments a reschedule added
 

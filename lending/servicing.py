@@ -241,6 +241,23 @@ def amount_due(loan: Loan, on: date) -> int:
     return max(owed - balances(prepared).credit_fen, 0)
 
 
+def owed_by(loan: Loan, on: date) -> int:
+    """`amount_due(loan, on)` read from the position as it stands, without bringing the loan
+    forward to `on` (a few additions instead of a catch-up). Interest accrual and applying
+    held credit change both sides of it alike, so it equals amount_due whenever no penalty
+    can accrue before `on`: the loan is brought up to `on` already, or nothing before `on` is
+    overdue. In every case it is zero exactly when amount_due is (held credit that covers
+    everything settles overdue principal before it earns penalty)."""
+    if loan.status != "active":
+        return 0
+    owed = sum(
+        s.principal_fen + s.interest_unsettled_fen + s.penalty_fen
+        for s in states(loan)
+        if s.due_date <= on
+    )
+    return max(owed - balances(loan).credit_fen, 0)
+
+
 def days_past_due(loan: Loan, on: date) -> int:
     """Days since the oldest unsettled due date, as seen during day `on`."""
     if loan.status != "active":

@@ -185,7 +185,8 @@ def release_cured(
     tx: Tx, night: date, now: datetime, rules: ServicingRules | None = None
 ) -> list[int]:
     """After a night is closed: every borrower this job froze whose loans are no longer that
-    late (repaid, or caught up) is unfrozen and told. An operator's freeze is never lifted."""
+    late (caught up some other way than a repayment, which lifts it at once) is unfrozen and
+    told. An operator's freeze is never lifted."""
     rules = rules or ServicingRules()
     cured = tx.all(
         "SELECT f.user_id, c.locale, c.chat_id, u.platform FROM servicing_freezes f"
@@ -195,10 +196,24 @@ def release_cured(
         threshold=rules.freeze_after_dpd,
     )
     for row in cured:
-        tx.execute("DELETE FROM servicing_freezes WHERE user_id = :user", user=row.user_id)
-        _set_status(tx, row.user_id, "frozen", "active")
-        _tell(tx, row, unfrozen_notice(row.locale), f"unfreeze:{row.user_id}:{night}", now)
+        if lift_arrears_freeze(tx, row.user_id):
+            _tell(tx, row, unfrozen_notice(row.locale), f"unfreeze:{row.user_id}:{night}", now)
     return [row.user_id for row in cured]
+
+
+def arrears_frozen(tx: Tx, user_id: int) -> bool:
+    found = tx.scalar("SELECT 1 FROM servicing_freezes WHERE user_id = :user", user=user_id)
+    return found is not None
+
+
+def lift_arrears_freeze(tx: Tx, user_id: int) -> bool:
+    """Drop this job's freeze of the person; the line opens unless an operator froze it too.
+    False when there was none (lifted already)."""
+    if not tx.execute("DELETE FROM servicing_freezes WHERE user_id = :user", user=user_id):
+        return False
+    if tx.scalar("SELECT 1 FROM account_freezes WHERE user_id = :user", user=user_id) is None:
+        _set_status(tx, user_id, "frozen", "active")
+    return True
 
 
 def _set_status(tx: Tx, user_id: int, before: str, after: str) -> None:

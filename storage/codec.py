@@ -7,9 +7,13 @@ from typing import Any
 
 from flows.events import Button, Reply
 
+# One encoder for every reply: json.dumps with options builds a new encoder on each call,
+# most of the cost of a short reply (a reminder sweep serialises thousands).
+_REPLY_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
 
 def reply_to_json(reply: Reply) -> str:
-    return json.dumps(
+    return _REPLY_ENCODER.encode(
         {
             "text": reply.text,
             "buttons": [[[b.label, b.token] for b in row] for row in reply.buttons],
@@ -18,8 +22,7 @@ def reply_to_json(reply: Reply) -> str:
             "edit": reply.edit,
             "toast": reply.toast,
             "new_screen": reply.new_screen,
-        },
-        ensure_ascii=False,
+        }
     )
 
 

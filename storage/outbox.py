@@ -87,6 +87,33 @@ def enqueue(tx: Tx, message: OutboxMessage, now: datetime, leased: bool) -> int 
     return None if outbox_id is None else int(outbox_id)
 
 
+def enqueue_many(
+    tx: Tx, messages: Sequence[OutboxMessage], now: datetime, chunk: int = 500
+) -> dict[str, int]:
+    """Pending rows for `messages` (each with a dedupe key), a few multi-row statements for the
+    lot; returns the new rows' ids by dedupe key (a key already queued is left out)."""
+    ids: dict[str, int] = {}
+    for start in range(0, len(messages), chunk):
+        part = messages[start : start + chunk]
+        params: dict[str, object] = {"now": now}
+        values = []
+        for i, message in enumerate(part):
+            params[f"c{i}"], params[f"p{i}"] = message.chat_id, message.platform
+            params[f"y{i}"], params[f"k{i}"] = reply_to_json(message.reply), message.dedupe_key
+            not_before = ":now"  # one bound timestamp for the lot, unless a row has its own
+            if message.not_before is not None:
+                params[f"n{i}"], not_before = message.not_before, f":n{i}"
+            values.append(f"(:c{i}, :p{i}, :y{i}, 'pending', 0, {not_before}, NULL, :k{i}, :now)")
+        for row in tx.all(
+            "INSERT INTO outbox (chat_id, platform, payload, status, attempts, not_before,"
+            " lease_until, dedupe_key, created_at) VALUES " + ", ".join(values) +
+            " ON CONFLICT DO NOTHING RETURNING id, dedupe_key",
+            **params,
+        ):  # fmt: skip
+            ids[row.dedupe_key] = int(row.id)
+    return ids
+
+
 def backlog(tx: Tx) -> tuple[int, datetime | None]:
     """How many rows wait to be sent, and when the oldest of them was queued (for monitoring)."""
     row = tx.one(

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flows.notices import reminder
 from flows.ports import OutboxMessage
 from flows.reminder_plan import (
+    DEFAULT_HOUR,
     Candidate,
     Preferences,
     ReminderPolicy,
@@ -30,8 +32,8 @@ from flows.reminder_plan import (
 )
 from lending import servicing
 from lending.servicing import Loan
-from storage.loans import load_loans
-from storage.outbox import enqueue
+from storage.loans import load_loans_of
+from storage.outbox import enqueue_many
 from storage.sql import Row, Tx, day
 
 
@@ -138,72 +140,127 @@ def mark_reachable(tx: Tx, user_id: int) -> None:
     tx.execute("DELETE FROM unreachable_users WHERE user_id = :user", user=user_id)
 
 
-def _sweep_one(
-    tx: Tx, user_id: int, rows: Sequence[Row], now: datetime, policy: ReminderPolicy,
-    report: SweepReport,
-) -> None:  # fmt: skip
-    person = tx.one(
-        "SELECT c.chat_id, c.locale, c.timezone, u.platform,"
-        " (SELECT 1 FROM unreachable_users x WHERE x.user_id = u.id) AS unreachable"
-        " FROM conversations c JOIN users u ON u.id = c.user_id WHERE c.user_id = :user",
-        user=user_id,
+@dataclass(slots=True)
+class _Batch:
+    """What one sweep decided, written at the end in a few statements."""
+
+    status: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    deferred: list[dict[str, object]] = field(default_factory=list)
+    # (user, today, reminder id, the message and where it goes, the ids it covers)
+    messages: list[tuple[int, date, int, OutboxMessage, tuple[int, ...]]] = field(
+        default_factory=list
     )
-    ids = [row.id for row in rows]
-    if person is None or person.unreachable:
-        _set(tx, ids, "unreachable", now)
-        report.unreachable += len(ids)
-        return
-    quiet = quiet_until(now, person.timezone, policy)
-    if quiet is not None:
-        tx.executemany(
-            "UPDATE reminders SET due_at = :due WHERE id = :id",
-            [{"due": quiet, "id": i} for i in ids],
+
+
+def _people(tx: Tx, users: Sequence[int]) -> dict[int, Row]:
+    placeholders, params = _in(users, "u")
+    return {
+        row.user_id: row
+        for row in tx.all(
+            "SELECT c.user_id, c.chat_id, c.locale, c.timezone, u.platform,"
+            " (SELECT 1 FROM unreachable_users x WHERE x.user_id = u.id) AS unreachable,"
+            " r.hour, r.three_day_notice"
+            " FROM conversations c JOIN users u ON u.id = c.user_id"
+            " LEFT JOIN reminder_preferences r ON r.user_id = c.user_id"
+            f" WHERE c.user_id IN ({placeholders})",
+            **params,
         )
-        report.deferred += len(ids)
-        return
-    today = now.astimezone(ZoneInfo(person.timezone)).date()
-    loans = {loan.loan_id: loan for loan in load_loans(tx, user_id)}
+    }
+
+
+def _in(values: Sequence[object], prefix: str) -> tuple[str, dict[str, object]]:
+    params = {f"{prefix}{i}": value for i, value in enumerate(values)}
+    return ", ".join(f":{name}" for name in params), params
+
+
+def _decide(
+    user_id: int, rows: Sequence[Row], person: Row, loans: Sequence[Loan], now: datetime,
+    batch: _Batch,
+) -> None:  # fmt: skip
+    """One awake borrower's due reminders -> at most one message, the rest settled."""
+    today = now.astimezone(_zone(person.timezone)).date()
+    by_id = {loan.loan_id: loan for loan in loans}
     candidates = []
     for row in rows:
-        loan = loans.get(row.loan_id)
+        loan = by_id.get(row.loan_id)
         settled = loan is None or _paid(loan, row.instalment, today)
         candidates.append(
             Candidate(row.id, row.loan_id, row.instalment, row.kind, day(row.local_day), settled)
         )
-    verdict = choose(candidates, today, preferences(tx, user_id))
-    _set(tx, verdict.dropped, "dropped", now)
-    report.dropped += len(verdict.dropped)
+    prefs = Preferences(
+        DEFAULT_HOUR if person.hour is None else person.hour,
+        True if person.three_day_notice is None else bool(person.three_day_notice),
+    )
+    verdict = choose(candidates, today, prefs)
+    batch.status["dropped"] += verdict.dropped
     if verdict.send is None:
         return
     best = verdict.send
-    message = reminder(person.locale, best.kind, list(loans.values()), today)
-    first_today = message is not None and tx.execute(
-        "INSERT INTO reminder_days (user_id, local_day, reminder_id) VALUES (:user, :day, :id)"
-        " ON CONFLICT DO NOTHING",
-        user=user_id,
-        day=today,
-        id=best.reminder_id,
-    )
-    if not first_today or message is None:
-        # Already reminded today (or nothing owed after all): today's message covered this.
-        _set(tx, [best.reminder_id, *verdict.covered], "covered", now)
-        report.covered += 1 + len(verdict.covered)
+    message = reminder(person.locale, best.kind, loans, today)
+    if message is None:  # nothing owed after all: nothing to say
+        batch.status["covered"] += [best.reminder_id, *verdict.covered]
         return
-    outbox_id = enqueue(
-        tx,
-        OutboxMessage(person.chat_id, person.platform, message, f"reminder:{best.reminder_id}"),
-        now,
-        leased=False,
+    outbox = OutboxMessage(person.chat_id, person.platform, message, f"reminder:{best.reminder_id}")
+    batch.messages.append((user_id, today, best.reminder_id, outbox, verdict.covered))
+
+
+def _write(tx: Tx, batch: _Batch, now: datetime, report: SweepReport) -> None:
+    """The batch's decisions in a few statements. A borrower's day is claimed in
+    reminder_days (its key refuses a second message that day, even from another scheduler)
+    before their message is queued; the outbox row and the 'sent' mark share this
+    transaction."""
+    first = _claim_days(tx, [(user, today, best) for user, today, best, _, _ in batch.messages])
+    queued = [item for item in batch.messages if (item[0], item[1]) in first]
+    for user, today, best, _, covered in batch.messages:
+        if (user, today) not in first:  # reminded today already: that message covered this
+            batch.status["covered"] += [best, *covered]
+    outbox_ids = enqueue_many(tx, [item[3] for item in queued], now)
+    sent = []
+    for _, _, best, message, covered in queued:
+        outbox_id = outbox_ids.get(message.dedupe_key or "")
+        if outbox_id is None:  # its row exists: queued by an earlier sweep that crashed?
+            batch.status["covered"].append(best)
+        else:
+            sent.append({"outbox": outbox_id, "now": now, "id": best})
+        batch.status["covered"] += covered
+    tx.executemany(
+        "UPDATE reminders SET status = 'sent', outbox_id = :outbox, updated_at = :now"
+        " WHERE id = :id",
+        sent,
     )
-    tx.execute(
-        "UPDATE reminders SET status = 'sent', outbox_id = :outbox, updated_at = :now WHERE id = :id",
-        outbox=outbox_id,
-        now=now,
-        id=best.reminder_id,
-    )
-    _set(tx, verdict.covered, "covered", now)
-    report.sent += 1
-    report.covered += len(verdict.covered)
+    for status, ids in batch.status.items():
+        _set(tx, ids, status, now)
+    tx.executemany("UPDATE reminders SET due_at = :due WHERE id = :id", batch.deferred)
+    report.sent += len(sent)
+    report.covered += len(batch.status.get("covered", ()))
+    report.dropped += len(batch.status.get("dropped", ()))
+    report.unreachable += len(batch.status.get("unreachable", ()))
+    report.deferred += len(batch.deferred)
+
+
+CHUNK = 500  # rows per multi-row statement, well inside both drivers' parameter limits
+
+
+def _claim_days(tx: Tx, days: Sequence[tuple[int, date, int]]) -> set[tuple[int, date]]:
+    """Insert (user, local day) for each would-be message; returns the pairs that were new."""
+    claimed: set[tuple[int, date]] = set()
+    for start in range(0, len(days), CHUNK):
+        chunk = days[start : start + CHUNK]
+        params: dict[str, object] = {}
+        days_named: dict[date, str] = {}  # a batch spans a day or two: each bound once
+        values = []
+        for i, (user, today, reminder_id) in enumerate(chunk):
+            name = days_named.setdefault(today, f"d{len(days_named)}")
+            params[name], params[f"u{i}"], params[f"r{i}"] = today, user, reminder_id
+            values.append(f"(:u{i}, :{name}, :r{i})")
+        for row in tx.all(
+            "INSERT INTO reminder_days (user_id, local_day, reminder_id) VALUES "
+            + ", ".join(values)
+            + " ON CONFLICT DO NOTHING RETURNING user_id, local_day",
+            **params,
+        ):
+            claimed.add((row.user_id, day(row.local_day)))
+    return claimed
 
 
 def _paid(loan: Loan, number: int, today: date) -> bool:
@@ -214,20 +271,48 @@ def _paid(loan: Loan, number: int, today: date) -> bool:
     instalment = loan.schedule.instalments[number - 1]
     if loan.position.states(loan.schedule)[number - 1].settled:
         return True
-    return servicing.amount_due(loan, max(today, instalment.due_date)) == 0
+    return servicing.owed_by(loan, max(today, instalment.due_date)) == 0
 
 
 def sweep(
     tx: Tx, now: datetime, limit: int = 1000, policy: ReminderPolicy | None = None
 ) -> SweepReport:
-    """One batch of the reminders due at `now`, in this transaction."""
+    """One batch of the reminders due at `now`, in this transaction: a few reads for the whole
+    batch (who, their loans), the rules per borrower, a few writes."""
     policy = policy or ReminderPolicy()
     report = SweepReport()
     by_user: dict[int, list[Row]] = defaultdict(list)
     for row in _due(tx, now, limit):
         by_user[row.user_id].append(row)
+    if not by_user:
+        return report
     # In user order: two sweepers (or a sweep and close of business) then take each borrower's
     # row locks in the same order, so they wait for each other instead of deadlocking.
-    for user_id in sorted(by_user):
-        _sweep_one(tx, user_id, by_user[user_id], now, policy, report)
+    users = sorted(by_user)
+    people = _people(tx, users)
+    batch = _Batch()
+    awake = []
+    quiet: dict[str, datetime | None] = {}
+    for user_id in users:
+        ids = [row.id for row in by_user[user_id]]
+        person = people.get(user_id)
+        if person is None or person.unreachable:
+            batch.status["unreachable"] += ids
+            continue
+        zone = person.timezone
+        if zone not in quiet:
+            quiet[zone] = quiet_until(now, zone, policy)
+        if quiet[zone] is not None:
+            batch.deferred += [{"due": quiet[zone], "id": i} for i in ids]
+            continue
+        awake.append(user_id)
+    loans = load_loans_of(tx, awake)
+    for user_id in awake:
+        _decide(user_id, by_user[user_id], people[user_id], loans.get(user_id, []), now, batch)
+    _write(tx, batch, now, report)
     return report
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)

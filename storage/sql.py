@@ -30,7 +30,7 @@ class Cursor(Protocol):
 
     def execute(self, sql: str, params: Any = ...) -> Any: ...
 
-    def executemany(self, sql: str, params_seq: Any) -> Any: ...
+    def executemany(self, sql: str, params: Any) -> Any: ...
 
     def fetchone(self) -> Any: ...
 
@@ -85,11 +85,28 @@ class Tx:
         return int(self._cursor.rowcount)
 
     def executemany(self, sql: str, rows: Sequence[dict[str, Any]]) -> None:
-        """One driver call for all rows: the statement is prepared once."""
-        if rows:
-            self._cursor.executemany(
-                _pyformat(sql) if self.postgres else sql, [self._bound(dict(r)) for r in rows]
-            )
+        """One statement for many rows, through the driver's own executemany: sqlite3 steps
+        one prepared statement; psycopg pipelines the rows (one round trip, not one a row)."""
+        if not rows:
+            return
+        # A batch repeats the same few dates and timestamps (the night, now): each is
+        # converted once per call, not once per row.
+        memo: dict[Any, Any] = {}
+
+        def bind(value: Any) -> Any:
+            if type(value) in _PLAIN:
+                return value
+            key = (type(value), value)  # True == Decimal(1): the type keeps them apart
+            try:
+                return memo[key]
+            except KeyError:
+                memo[key] = bound = self._bind(value)
+                return bound
+            except TypeError:  # unhashable: converted as it is
+                return self._bind(value)
+
+        bound = [{name: bind(value) for name, value in row.items()} for row in rows]
+        self._cursor.executemany(_pyformat(sql) if self.postgres else sql, bound)
 
     def _rows(self) -> list[Row]:
         names = [column[0] for column in self._cursor.description]
@@ -98,6 +115,12 @@ class Tx:
     def all(self, sql: str, **params: Any) -> list[Row]:
         self.execute(sql, **params)
         return self._rows()
+
+    def tuples(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        """Rows as the driver returns them, by position: for bulk reads (a batch's instalments)
+        where building a Row per record would cost more than the query."""
+        self.execute(sql, **params)
+        return [tuple(values) for values in self._cursor.fetchall()]
 
     def one(self, sql: str, **params: Any) -> Row | None:
         rows = self.all(sql, **params)

@@ -21,6 +21,7 @@ from flows.changes import (
     DecideReview,
     EraseAccount,
     GrantOperator,
+    LiftArrearsFreeze,
     OpenLoan,
     OpenTicket,
     PostEntries,
@@ -73,6 +74,7 @@ from storage import audit as audit_log
 from storage import broadcasts, drawdown_reviews, operators, privacy, reviews, stats, tickets
 from storage import outbox as outbox_rows
 from storage import reminders as reminder_rows
+from storage.close_of_business import arrears_frozen, lift_arrears_freeze
 from storage.codec import dumps, reply_from_json, reply_to_json
 from storage.database import Database
 from storage.loans import insert_entries, load_loans, set_closed_through
@@ -204,8 +206,10 @@ class TxStore:
             case OpenLoan():
                 drawdown_reviews.open_loan(tx, user_id, change, now)
             case PostEntries():
-                insert_entries(tx, change.loan_id, change.entries, now)
+                insert_entries(tx, change.loan_id, change.entries, now, change.days_past_due)
                 set_closed_through(tx, change.loan_id, change.closed_through)
+            case LiftArrearsFreeze():
+                lift_arrears_freeze(tx, user_id)
             case Audit():
                 _audit(tx, f"user:{user_id}", change.action, change.detail, now)
             case Reschedule():
@@ -348,6 +352,9 @@ class TxStore:
 
     async def freeze_reason(self, user_id: int) -> str | None:
         return operators.freeze_reason(self.tx, user_id)
+
+    async def frozen_for_arrears(self, user_id: int) -> bool:
+        return arrears_frozen(self.tx, user_id)
 
     async def audit_entries(
         self, target_user_id: int | None, action: str | None, limit: int

@@ -6,6 +6,7 @@ from datetime import date
 
 from flows.context import StepContext
 from flows.i18n import N_
+from flows.notices import overdue_notice
 from flows.ports import CreditLine
 from flows.session import UserStatus
 from flows.states import State
@@ -92,6 +93,8 @@ class Home(Step):
                 apr=ctx.t.percent(line.apr),
             ),
         ]
+        # Overdue loans first thing under the line: what is late and how to put it right.
+        lines += [n for loan in loans if (n := overdue_notice(ctx.t, loan, ctx.today))]
         waiting = await ctx.store.pending_drawdown(ctx.session.user_id or 0)
         if waiting is not None:
             lines.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flows.context import StepContext
+from flows.notices import overdue_notice
 from flows.steps.home import line_and_loans
 from lending import servicing
 
@@ -37,15 +38,15 @@ async def show_loans(ctx: StepContext) -> None:
                 left=ctx.t.money(balances.principal_fen),
             )
         )
-        if due is not None:
-            dpd = servicing.days_past_due(loan, ctx.today)
+        late = overdue_notice(ctx.t, loan, ctx.today)
+        if late is not None:
+            lines.append("   " + late)
+        elif due is not None:
             lines.append(
                 ctx._(
                     "   Next payment: {amount} due {date}.",
                     amount=ctx.t.money(servicing.amount_due(loan, due.due_date)),
                     date=ctx.t.date(due.due_date),
                 )
-                if dpd == 0
-                else ctx._("   Overdue by {days} days. Please repay with /repay.", days=dpd)
             )
     ctx.say("\n".join(lines))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flows.changes import Audit, PostEntries, Reschedule
+from flows.changes import Audit, LiftArrearsFreeze, PostEntries, Reschedule
 from flows.context import StepContext
 from flows.i18n import N_
 from flows.payments import sandbox_payment_reference
+from flows.session import UserStatus
 from flows.states import State
 from flows.steps.base import AmountStep, Step, choice_rows
 from flows.steps.home import cancel_to_home, line_and_loans
@@ -290,9 +291,13 @@ class RepayConfirm(Step):
             )
             await ctx.go(State.REPAY_AMOUNT)
             return
-        ctx.changes.append(PostEntries(loan.loan_id, result.entries, result.loan.closed_through))
+        dpd = servicing.days_past_due(result.loan, ctx.today) if not result.closed else 0
+        ctx.changes.append(
+            PostEntries(loan.loan_id, result.entries, result.loan.closed_through, dpd)
+        )
         ctx.changes.append(Audit("repayment", f"loan={loan.loan_id} amount={draft['amount_fen']}"))
         ctx.pending_loans[loan.loan_id] = result.loan
+        cured = await _lift_cured_freeze(ctx)
         ctx.session.answers.pop("draft", None)
         ctx.durable = True
         a = result.allocation
@@ -323,5 +328,31 @@ class RepayConfirm(Step):
                     "Principal left: {amount}.", amount=ctx.t.money(result.balances.principal_fen)
                 )
             )
+        if cured:
+            lines.append(
+                ctx._(
+                    "Thank you: your overdue repayment is settled and your credit line is open again."
+                )
+            )
         ctx.say("\n".join(lines))
         await ctx.go(State.HOME)
+
+
+async def _lift_cured_freeze(ctx: StepContext) -> bool:
+    """The payment just made cured the borrower (every open loan below the freeze threshold):
+    the freeze close of business put on their line for days past due lifts now, in this
+    transaction, not at the next night. An operator's freeze stays."""
+    user = ctx.session.user_id
+    if ctx.session.status is not UserStatus.FROZEN or user is None:
+        return False
+    if not await ctx.store.frozen_for_arrears(user):
+        return False
+    _, loans = await line_and_loans(ctx)  # with this payment (pending_loans)
+    threshold = ctx.config.freeze_after_dpd
+    if any(servicing.days_past_due(loan, ctx.today) >= threshold for loan in loans):
+        return False
+    ctx.changes.append(LiftArrearsFreeze())
+    if await ctx.store.freeze_reason(user) is not None:
+        return False  # frozen by an operator as well: the line stays closed
+    ctx.session.status = UserStatus.ACTIVE
+    return True

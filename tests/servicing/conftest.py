@@ -81,7 +81,8 @@ def first_lines(replies: list[Reply]) -> list[str]:
     return [reply.text.splitlines()[0] for reply in replies]
 
 
-async def repay_due(person: Person) -> None:
+async def repay_due(person: Person) -> list[Reply]:
+    """Pays what is due now; returns the receipt's replies."""
     await person.command("repay")
     await person.press("Pay")
-    await person.press("Confirm")
+    return await person.press("Confirm")

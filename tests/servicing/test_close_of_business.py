@@ -4,7 +4,9 @@ crash, caught up in date order; the persisted position always equals the ledger.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
+from flows.config import FlowConfig
 from flows.session import UserStatus
 from storage.close_of_business import ServicingRules, close_batch
 from storage.loans import load_ledger, load_loans
@@ -80,26 +82,83 @@ async def test_the_position_a_screen_reads_is_the_ledger_added_up(bot: Harness) 
     await assert_positions_match_the_ledger(bot, 1)
 
 
-async def test_the_line_freezes_at_the_threshold_and_unfreezes_when_cured(bot: Harness) -> None:
+async def test_the_line_freezes_at_the_threshold_and_unfreezes_at_the_curing_repayment(
+    tmp_path: Path,
+) -> None:
     rules = ServicingRules(freeze_after_dpd=5)
-    person = await borrower(bot)
-    while local(bot).date() < date(2026, 12, 28):  # 23 Dec + 4 days late, closed through 27th
+    bot = Harness(tmp_path / "bot.db", config=FlowConfig(freeze_after_dpd=5))
+    try:
+        person = await borrower(bot)
+        while local(bot).date() < date(2026, 12, 28):  # 23 Dec + 4 days late, closed thru 27th
+            await next_day(bot, rules)
+        assert await status(bot) is UserStatus.ACTIVE
+        await next_day(bot, rules)  # night of the 28th: 5 days past due
+        assert await status(bot) is UserStatus.FROZEN
+        frozen = await queued(bot, "freeze:")
+        assert len(frozen) == 1 and "5 days overdue" in frozen[0].text
+        assert "/repay" in frozen[0].text
+        home = await person.command("menu")
+        assert "frozen" in home[-1].text
         await next_day(bot, rules)
-    assert await status(bot) is UserStatus.ACTIVE
-    await next_day(bot, rules)  # night of the 28th: 5 days past due
-    assert await status(bot) is UserStatus.FROZEN
-    frozen = await queued(bot, "freeze:")
-    assert len(frozen) == 1 and "5 days overdue" in frozen[0].text and "/repay" in frozen[0].text
-    home = await person.command("menu")
-    assert "frozen" in home[-1].text
-    await next_day(bot, rules)
-    assert len(await queued(bot, "freeze:")) == 1  # told once
-    await repay_due(person)
-    assert await status(bot) is UserStatus.FROZEN  # until the next close of business
-    await next_day(bot, rules)
-    assert await status(bot) is UserStatus.ACTIVE
-    told = await queued(bot, "unfreeze:")
-    assert len(told) == 1 and "open again" in told[0].text
+        assert len(await queued(bot, "freeze:")) == 1  # told once
+        receipt = await repay_due(person)
+        # Lifted by the repayment itself, in its transaction, and the borrower is told so.
+        assert await status(bot) is UserStatus.ACTIVE
+        assert any("open again" in reply.text for reply in receipt)
+        home = await person.command("menu")
+        assert "frozen" not in home[-1].text
+        await person.press("Borrow")  # a drawdown is open to them again
+        assert "frozen" not in (await person.say("500"))[-1].text
+        await person.command("menu")
+        await next_day(bot, rules)
+        assert await status(bot) is UserStatus.ACTIVE
+        assert await queued(bot, "unfreeze:") == []  # told once, in the receipt
+        await assert_positions_match_the_ledger(bot, 1)
+    finally:
+        await bot.close()
+
+
+async def test_a_repayment_that_leaves_the_borrower_past_the_threshold_keeps_the_freeze(
+    tmp_path: Path,
+) -> None:
+    rules = ServicingRules(freeze_after_dpd=5)
+    bot = Harness(tmp_path / "bot.db", config=FlowConfig(freeze_after_dpd=5))
+    try:
+        person = await borrower(bot)
+        while local(bot).date() < date(2026, 12, 30):
+            await next_day(bot, rules)
+        assert await status(bot) is UserStatus.FROZEN
+        await person.command("repay")
+        receipt = await person.say("1")  # one yuan: still 6 days late
+        receipt = await person.press("Confirm")
+        assert await status(bot) is UserStatus.FROZEN
+        assert not any("open again" in reply.text for reply in receipt)
+    finally:
+        await bot.close()
+
+
+async def test_an_operators_freeze_stays_when_the_borrower_cures_arrears(tmp_path: Path) -> None:
+    rules = ServicingRules(freeze_after_dpd=5)
+    bot = Harness(tmp_path / "bot.db", config=FlowConfig(freeze_after_dpd=5))
+    try:
+        person = await borrower(bot)
+        while local(bot).date() < date(2026, 12, 29):
+            await next_day(bot, rules)
+        assert await status(bot) is UserStatus.FROZEN
+        await bot.db.run(
+            lambda tx: tx.execute(
+                "INSERT INTO account_freezes (user_id, reason, frozen_by, frozen_at)"
+                " VALUES (1, 'fraud check', 9, :now)",
+                now=bot.clock(),
+            )
+        )
+        receipt = await repay_due(person)
+        assert await status(bot) is UserStatus.FROZEN
+        assert not any("open again" in reply.text for reply in receipt)
+        await next_day(bot, rules)
+        assert await status(bot) is UserStatus.FROZEN
+    finally:
+        await bot.close()
 
 
 async def test_an_operators_freeze_is_not_lifted_by_the_job(bot: Harness) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from bot.delivery import EditRejected, LiveKeyboards, RetryLater, deliver_replies
 from bot.rendering import Markup
 from flows.events import Button, Event, Outgoing, Reply, Text
+from flows.global_buttons import repay_button
 from tests.transport.fakes import USER_ID, FakeConversation
 
 MENU = ((Button("Borrow", "1:borrow"),),)
@@ -63,3 +64,12 @@ async def test_a_keyboard_that_cannot_be_removed_never_holds_up_the_reply() -> N
     # The flood-limited one is tried again with the next screen; the vanished one is not.
     await say(sender, Reply("Then", new_screen=True))
     assert sender.removed == [1]
+
+
+async def test_a_reminders_repay_button_stays_when_the_screen_changes() -> None:
+    sender = FakeSender()
+    reminder = Reply("Due today", buttons=((repay_button("Repay", "abc123"),),))
+    await say(sender, reminder)  # message 1: works from any screen
+    await say(sender, Reply("Menu", buttons=MENU, new_screen=True))  # message 2
+    await say(sender, Reply("How much?", buttons=MENU, new_screen=True))
+    assert sender.removed == [2]
