@@ -160,15 +160,6 @@ class AiogramTransport:
         await handle_and_deliver(self.conversation, self.sender, event)
 
     async def on_callback(self, query: CallbackQuery, event_update: Update) -> None:
-        # A pressed keyboard is spent: take it off the message so it cannot be tapped again.
-        # (A stale tap is refused by the engine anyway; this keeps the chat honest to look at.)
-        if isinstance(query.message, Message) and query.message.reply_markup is not None:
-            try:
-                await query.message.edit_reply_markup(reply_markup=None)
-                self.sender.keyboards.gone(query.message.chat.id, query.message.message_id)
-            except TelegramAPIError as error:
-                log.debug("keyboard removal failed: %s", _reason(error))
-
         async def answer(text: str | None) -> bool:
             # Until answered, the client shows a spinner on the button.
             try:
@@ -182,7 +173,10 @@ class AiogramTransport:
         if event is None:
             await answer(None)
             return
-        await handle_and_deliver(self.conversation, self.sender, event, answer)
+        shown = isinstance(query.message, Message) and query.message.reply_markup is not None
+        await handle_and_deliver(
+            self.conversation, self.sender, event, answer, keyboard_shown=shown
+        )
 
     async def set_command_menus(self, admin_ids: Iterable[int] = ()) -> None:
         for entry in plan_menus(self.conversation, admin_ids):

@@ -19,7 +19,6 @@ from telegram import (
     BotCommand,
     BotCommandScopeChat,
     BotCommandScopeDefault,
-    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -137,13 +136,6 @@ class PTBSender:
             )
 
 
-async def _answer(query: CallbackQuery, toast: str | None) -> None:
-    try:
-        await query.answer(toast)
-    except TelegramError as error:
-        log.debug("callback answer failed: %s", _reason(error))
-
-
 class PTBTransport:
     def __init__(self, conversation: Conversation, application: Application) -> None:
         self.conversation = conversation
@@ -162,14 +154,6 @@ class PTBTransport:
         query = update.callback_query
         if query is None:
             return
-        # A pressed keyboard is spent: take it off the message so it cannot be tapped again.
-        message = query.message
-        if message is not None and getattr(message, "reply_markup", None) is not None:
-            try:
-                await query.edit_message_reply_markup(reply_markup=None)
-                self.sender.keyboards.gone(message.chat.id, message.message_id)
-            except TelegramError as error:
-                log.debug("keyboard removal failed: %s", _reason(error))
 
         async def answer(text: str | None) -> bool:
             # Until answered, the client shows a spinner on the button.
@@ -184,7 +168,10 @@ class PTBTransport:
         if event is None:
             await answer(None)
             return
-        await handle_and_deliver(self.conversation, self.sender, event, answer)
+        shown = getattr(query.message, "reply_markup", None) is not None
+        await handle_and_deliver(
+            self.conversation, self.sender, event, answer, keyboard_shown=shown
+        )
 
     async def set_command_menus(self, admin_ids: Iterable[int] = ()) -> None:
         for entry in plan_menus(self.conversation, admin_ids):

@@ -201,6 +201,10 @@ class BotAPIServer:
         self._pending.append(self._sent_updates[update_id])
         self._changed.set()
 
+    def pressed_message(self, update_id: int) -> int:
+        """The message whose button the update `update_id` pressed."""
+        return int(self._sent_updates[update_id]["callback_query"]["message"]["message_id"])
+
     @property
     def pending_ids(self) -> list[int]:
         return [update["update_id"] for update in self._pending]
