@@ -41,7 +41,7 @@ from aiogram.types import (
 
 from bot import polling, webhook
 from bot.acknowledgement import Acknowledger
-from bot.broadcast_telegram import start_broadcasts
+from bot.broadcast_telegram import LibraryBroadcastApi, start_broadcasts
 from bot.commands_menu import plan_menus
 from bot.delivery import (
     LiveKeyboards,
@@ -140,6 +140,16 @@ class AiogramSender:
             )
 
 
+def broadcast_api(bot: Bot) -> LibraryBroadcastApi:
+    async def send(chat_id: int, text: str) -> int:
+        return (await bot.send_message(chat_id, text, parse_mode=None)).message_id
+
+    async def edit(chat_id: int, message_id: int, text: str) -> None:
+        await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, parse_mode=None)
+
+    return LibraryBroadcastApi(send, edit, ERRORS)
+
+
 class AiogramTransport:
     """Binds one Conversation to one aiogram Bot; `router` is what the dispatcher runs."""
 
@@ -198,7 +208,7 @@ class AiogramTransport:
     async def start_background(self, admin_ids: Iterable[int] = ()) -> None:
         await self.set_command_menus(admin_ids)
         self._outbox = start_outbox_loop(self.conversation, self.sender, platform=PLATFORM)
-        self._broadcasts = start_broadcasts(self.conversation, self.bot)
+        self._broadcasts = start_broadcasts(self.conversation, broadcast_api(self.bot))
 
     async def stop_background(self) -> None:
         await stop_task(self._outbox)

@@ -39,6 +39,7 @@ from telegram.request import BaseRequest
 
 from bot import polling, webhook
 from bot.acknowledgement import Acknowledger
+from bot.broadcast_telegram import LibraryBroadcastApi, start_broadcasts
 from bot.commands_menu import plan_menus
 from bot.delivery import (
     LiveKeyboards,
@@ -136,12 +137,25 @@ class PTBSender:
             )
 
 
+def broadcast_api(application: Application) -> LibraryBroadcastApi:
+    bot = application.bot
+
+    async def send(chat_id: int, text: str) -> int:
+        return (await bot.send_message(chat_id, text, parse_mode=None)).message_id
+
+    async def edit(chat_id: int, message_id: int, text: str) -> None:
+        await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, parse_mode=None)
+
+    return LibraryBroadcastApi(send, edit, ERRORS)
+
+
 class PTBTransport:
     def __init__(self, conversation: Conversation, application: Application) -> None:
         self.conversation = conversation
         self.application = application
         self.sender = PTBSender(application)
         self._outbox: asyncio.Task[None] | None = None
+        self._broadcasts: asyncio.Task[None] | None = None
         application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self.on_message))
         application.add_handler(CallbackQueryHandler(self.on_callback))
 
@@ -192,10 +206,13 @@ class PTBTransport:
     async def start_background(self, admin_ids: Iterable[int] = ()) -> None:
         await self.set_command_menus(admin_ids)
         self._outbox = start_outbox_loop(self.conversation, self.sender, platform=PLATFORM)
+        self._broadcasts = start_broadcasts(self.conversation, broadcast_api(self.application))
 
     async def stop_background(self) -> None:
         await stop_task(self._outbox)
         self._outbox = None
+        await stop_task(self._broadcasts)
+        self._broadcasts = None
 
 
 def build_application(

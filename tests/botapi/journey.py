@@ -66,7 +66,7 @@ TRANSPORTS = [
 ]
 
 
-def journey_settings(directory: Path, locale: str) -> Settings:
+def journey_settings(directory: Path, locale: str, **more: Any) -> Settings:
     url = f"sqlite:///{directory / 'journey.db'}"
     migrated(url)  # as `python run_bot.py migrate` leaves it
     return load_settings(
@@ -74,6 +74,7 @@ def journey_settings(directory: Path, locale: str) -> Settings:
         database_url=url,
         pii_key=PII_KEY,
         default_locale=locale,
+        **more,
     )
 
 
@@ -95,9 +96,12 @@ async def running_bot(
             port=port,
             path="/hook",
             api_base=server.base,
+            admin_ids=settings.admin_ids,
         )
     else:
-        runner = transport.module.run_polling(conversation, server.token, server.base)
+        runner = transport.module.run_polling(
+            conversation, server.token, server.base, admin_ids=settings.admin_ids
+        )
     task = asyncio.create_task(runner)
     ready = "setWebhook" if transport.webhook else "getUpdates"
     try:
