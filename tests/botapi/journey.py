@@ -156,9 +156,13 @@ async def running_bot(
         await close(conversation)
 
 
+def _db(engine: Engine) -> Any:
+    return engine.store.db  # type: ignore[attr-defined]  # the SQL store of build_conversation
+
+
 async def _outbox_waiting(engine: Engine, now: datetime) -> int:
     return int(
-        await engine.store.db.run(
+        await _db(engine).run(
             lambda tx: tx.scalar(
                 "SELECT count(*) FROM outbox WHERE status IN ('pending', 'leased')"
                 " AND not_before <= :now",
@@ -178,7 +182,7 @@ async def outbox_sent(engine: Engine, timeout: float = 30.0) -> None:
 
 
 async def _first_planned_reminder(engine: Engine) -> datetime | None:
-    due = await engine.store.db.run(
+    due = await _db(engine).run(
         lambda tx: tx.scalar("SELECT min(due_at) FROM reminders WHERE status = 'planned'")
     )
     if due is None:
@@ -188,7 +192,10 @@ async def _first_planned_reminder(engine: Engine) -> datetime | None:
 
 
 async def remind(
-    engine: Engine, settings: Settings, clock: JourneyClock, deliver: Callable[[], Awaitable[None]]
+    engine: Engine,
+    settings: Settings,
+    clock: JourneyClock,
+    deliver: Callable[[], Awaitable[object]],
 ) -> None:
     """The bot's clock moves day by day, with the nightly close of business that plans
     reminders, until one is planned; then to its moment, where the reminder sweep runs and
