@@ -45,7 +45,8 @@ def catalog_texts(locale: str) -> Iterator[str]:
                 continue
             ids = message.id if isinstance(message.id, tuple) else (message.id,)
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
-            for text in [s for s in strings if s] or list(ids):
+            shown: list[str] = [str(s) for s in strings if s] or [str(i) for i in ids]
+            for text in shown:
                 fields = {f for _, f, _, _ in string.Formatter().parse(text) if f}
                 yield text.format_map({field: _fill(field) for field in fields})
 
