@@ -277,12 +277,9 @@ async def run_polling(
         log.info("polling as @%s", me.username)
         # getUpdates is refused while a webhook is set; pending updates are kept.
         await bot.delete_webhook(drop_pending_updates=False)
-        await transport.start_background(admin_ids)
-        try:
-            await polling.poll(fetch, lambda update: update.update_id, process, acknowledger)
-        finally:
-            await acknowledger.drain()
-            await transport.stop_background()
+        await polling.serve(
+            fetch, lambda update: update.update_id, process, acknowledger, transport, admin_ids
+        )
     finally:
         await bot.session.close()
 
@@ -311,18 +308,10 @@ async def run_webhook(
     async def process(update: dict[str, Any]) -> None:
         await dispatcher.feed_raw_update(bot, update)
 
-    handler = webhook.webhook_handler(secret, process, acknowledger)
     try:
-        async with webhook.listening(host, port, path, handler, add_routes):
-            # No deleteWebhook on restart: updates that arrived meanwhile are still delivered.
-            await bot.set_webhook(
-                url, secret_token=secret, allowed_updates=list(polling.ALLOWED_UPDATES)
-            )
-            await transport.start_background(admin_ids)
-            try:
-                await asyncio.Event().wait()
-            finally:
-                await acknowledger.drain()
-                await transport.stop_background()
+        await webhook.serve(
+            bot, transport, process, url=url, secret=secret, host=host, port=port, path=path,
+            admin_ids=admin_ids, acknowledger=acknowledger, add_routes=add_routes,
+        )  # fmt: skip
     finally:
         await bot.session.close()

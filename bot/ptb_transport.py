@@ -262,14 +262,14 @@ async def run_polling(
         log.info("polling as @%s (python-telegram-bot)", application.bot.username)
         # getUpdates is refused while a webhook is set; pending updates are kept.
         await application.bot.delete_webhook(drop_pending_updates=False)
-        await transport.start_background(admin_ids)
-        try:
-            await polling.poll(
-                fetch, lambda update: update.update_id, application.process_update, acknowledger
-            )
-        finally:
-            await acknowledger.drain()
-            await transport.stop_background()
+        await polling.serve(
+            fetch,
+            lambda update: update.update_id,
+            application.process_update,
+            acknowledger,
+            transport,
+            admin_ids,
+        )
 
 
 async def run_webhook(
@@ -297,15 +297,8 @@ async def run_webhook(
     async def process(data: dict[str, Any]) -> None:
         await application.process_update(Update.de_json(data, application.bot))
 
-    handler = webhook.webhook_handler(secret, process, acknowledger)
-    async with application, webhook.listening(host, port, path, handler, add_routes):
-        # No deleteWebhook on restart: updates that arrived meanwhile are still delivered.
-        await application.bot.set_webhook(
-            url, secret_token=secret, allowed_updates=list(polling.ALLOWED_UPDATES)
-        )
-        await transport.start_background(admin_ids)
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await acknowledger.drain()
-            await transport.stop_background()
+    async with application:
+        await webhook.serve(
+            application.bot, transport, process, url=url, secret=secret, host=host, port=port,
+            path=path, admin_ids=admin_ids, acknowledger=acknowledger, add_routes=add_routes,
+        )  # fmt: skip
