@@ -17,6 +17,7 @@ from tests.botapi.journey import TRANSPORTS, Transport, journey_settings, runnin
 from tests.botapi.server import BotAPIServer
 
 ADMIN = 9001
+OPERATOR = 9002
 PEOPLE = [(6001, "en"), (6002, "zh_CN"), (6003, "en")]
 NOTICE_EN, NOTICE_ZH = "Maintenance tonight", "今晚系统维护"
 
@@ -65,18 +66,23 @@ async def until(condition, timeout: float = 30.0) -> None:
 
 async def broadcast_and_menus(transport: Transport, directory: Path) -> None:
     directory.mkdir()
-    settings = journey_settings(directory, "en", admin_ids=(ADMIN,))
+    settings = journey_settings(directory, "en", admin_ids=(ADMIN,), operator_ids=(OPERATOR,))
     await admit(settings, PEOPLE)
     async with BotAPIServer(chat_rate=100, chat_burst=100) as server:
         admin = TelegramUser(server, ADMIN)  # opened the chat: a chat-scoped menu can be set
+        TelegramUser(server, OPERATOR)
         people = [TelegramUser(server, user_id, locale[:2]) for user_id, locale in PEOPLE]
         async with running_bot(server, transport, settings):
             # The menus: the admin's own chat has the admin commands, in both languages;
             # everyone else's default menu has none.
-            await until(lambda: len(server.commands) == 4)  # set after setWebhook
+            await until(lambda: len(server.commands) == 6)  # set after setWebhook
+            # The menus per role: the admin's own chat has the admin commands, the operator's
+            # the operator's, in both languages; everyone else's default menu has none.
             for language in ("en", "zh"):
                 assert {"freeze", "broadcast"} <= set(server.menu(language, chat_id=ADMIN))
-                assert "freeze" not in server.menu(language), transport.name
+                operator_menu = server.menu(language, chat_id=OPERATOR)
+                assert "stats" in operator_menu and "freeze" not in operator_menu
+                assert "stats" not in server.menu(language), transport.name
             admin.send("/broadcast")
             await admin.settled()
             admin.send(f"{NOTICE_EN}\n---\n{NOTICE_ZH}")
