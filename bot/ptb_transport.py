@@ -51,6 +51,7 @@ from bot.delivery import (
     start_outbox_loop,
     stop_task,
 )
+from bot.ptb_aiohttp import AiohttpRequest
 from bot.rendering import Markup, event_from_callback, event_from_message, inline_rows
 from flows.events import Conversation, Document
 
@@ -232,14 +233,14 @@ def build_application(
     api_base: str | None = None,
     request: BaseRequest | None = None,
 ) -> Application:
-    """`request` replaces PTB's HTTP client (tests pass a recording one). No Updater: polling
-    and the webhook are ours (see the module docstring)."""
+    """`request` replaces our HTTP client (bot/ptb_aiohttp.py; tests pass a recording one).
+    No Updater: polling and the webhook are ours (see the module docstring)."""
     builder = ApplicationBuilder().token(token).updater(None)
     if api_base:
         builder = builder.base_url(f"{api_base}/bot").base_file_url(f"{api_base}/file/bot")
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    return builder.build()
+        return builder.request(request).get_updates_request(request).build()
+    return builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(1)).build()
 
 
 def _quiet_httpx() -> None:
