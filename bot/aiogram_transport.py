@@ -41,7 +41,7 @@ from aiogram.types import (
 
 from bot import polling, webhook
 from bot.acknowledgement import Acknowledger
-from bot.broadcast_telegram import start_broadcasts
+from bot.broadcast_telegram import LibraryBroadcastApi, start_broadcasts
 from bot.commands_menu import plan_menus
 from bot.delivery import (
     LiveKeyboards,
@@ -51,8 +51,9 @@ from bot.delivery import (
     start_outbox_loop,
     stop_task,
 )
-from bot.menus_telegram import start_staff_menus
+from bot.menus_telegram import AiogramMenuApi
 from bot.rendering import Markup, event_from_callback, event_from_message, inline_rows
+from bot.staff_menus import start_staff_menus
 from flows.events import Conversation, Document
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,16 @@ class AiogramSender:
             )
 
 
+def broadcast_api(bot: Bot) -> LibraryBroadcastApi:
+    async def send(chat_id: int, text: str) -> int:
+        return (await bot.send_message(chat_id, text, parse_mode=None)).message_id
+
+    async def edit(chat_id: int, message_id: int, text: str) -> None:
+        await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, parse_mode=None)
+
+    return LibraryBroadcastApi(send, edit, ERRORS)
+
+
 class AiogramTransport:
     """Binds one Conversation to one aiogram Bot; `router` is what the dispatcher runs."""
 
@@ -162,15 +173,6 @@ class AiogramTransport:
         await handle_and_deliver(self.conversation, self.sender, event)
 
     async def on_callback(self, query: CallbackQuery, event_update: Update) -> None:
-        # A pressed keyboard is spent: take it off the message so it cannot be tapped again.
-        # (A stale tap is refused by the engine anyway; this keeps the chat honest to look at.)
-        if isinstance(query.message, Message) and query.message.reply_markup is not None:
-            try:
-                await query.message.edit_reply_markup(reply_markup=None)
-                self.sender.keyboards.gone(query.message.chat.id, query.message.message_id)
-            except TelegramAPIError as error:
-                log.debug("keyboard removal failed: %s", _reason(error))
-
         async def answer(text: str | None) -> bool:
             # Until answered, the client shows a spinner on the button.
             try:
@@ -184,7 +186,10 @@ class AiogramTransport:
         if event is None:
             await answer(None)
             return
-        await handle_and_deliver(self.conversation, self.sender, event, answer)
+        shown = isinstance(query.message, Message) and query.message.reply_markup is not None
+        await handle_and_deliver(
+            self.conversation, self.sender, event, answer, keyboard_shown=shown
+        )
 
     async def set_command_menus(self, admin_ids: Iterable[int] = ()) -> None:
         for entry in plan_menus(self.conversation, admin_ids):
@@ -206,9 +211,11 @@ class AiogramTransport:
     async def start_background(self, admin_ids: Iterable[int] = ()) -> None:
         await self.set_command_menus(admin_ids)
         self._outbox = start_outbox_loop(self.conversation, self.sender, platform=PLATFORM)
-        self._broadcasts = start_broadcasts(self.conversation, self.bot)
+        self._broadcasts = start_broadcasts(self.conversation, broadcast_api(self.bot))
         # Staff menus follow roles granted and revoked in the chat (and across restarts).
-        self._staff_menus = start_staff_menus(self.conversation, self.bot, admin_ids)
+        self._staff_menus = start_staff_menus(
+            self.conversation, AiogramMenuApi(self.bot), admin_ids
+        )
 
     async def stop_background(self) -> None:
         await stop_task(self._outbox)
@@ -288,12 +295,9 @@ async def run_polling(
         log.info("polling as @%s", me.username)
         # getUpdates is refused while a webhook is set; pending updates are kept.
         await bot.delete_webhook(drop_pending_updates=False)
-        await transport.start_background(admin_ids)
-        try:
-            await polling.poll(fetch, lambda update: update.update_id, process, acknowledger)
-        finally:
-            await acknowledger.drain()
-            await transport.stop_background()
+        await polling.serve(
+            fetch, lambda update: update.update_id, process, acknowledger, transport, admin_ids
+        )
     finally:
         await bot.session.close()
 
@@ -322,18 +326,10 @@ async def run_webhook(
     async def process(update: dict[str, Any]) -> None:
         await dispatcher.feed_raw_update(bot, update)
 
-    handler = webhook.webhook_handler(secret, process, acknowledger)
     try:
-        async with webhook.listening(host, port, path, handler, add_routes):
-            # No deleteWebhook on restart: updates that arrived meanwhile are still delivered.
-            await bot.set_webhook(
-                url, secret_token=secret, allowed_updates=list(polling.ALLOWED_UPDATES)
-            )
-            await transport.start_background(admin_ids)
-            try:
-                await asyncio.Event().wait()
-            finally:
-                await acknowledger.drain()
-                await transport.stop_background()
+        await webhook.serve(
+            bot, transport, process, url=url, secret=secret, host=host, port=port, path=path,
+            admin_ids=admin_ids, acknowledger=acknowledger, add_routes=add_routes,
+        )  # fmt: skip
     finally:
         await bot.session.close()

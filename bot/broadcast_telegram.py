@@ -1,56 +1,54 @@
-"""The broadcast sender's view of Telegram through aiogram, and its start-up beside a transport."""
+"""The broadcast sender's view of Telegram, for either library, and its start-up beside a
+transport. Each transport passes its own send and edit calls and how its library spells
+Telegram's refusals (`PlatformErrors`), so this module imports neither library."""
 
 from __future__ import annotations
 
 import asyncio
-
-from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 
 from bot import delivery
 from bot.broadcast import BroadcastRunner
-from bot.delivery import RetryLater
+from bot.delivery import PlatformErrors, RetryLater
 from bot.send_budget import BudgetLimits, Rejected, SendBudget, ServerTrouble, Unreachable
 from flows.events import Conversation
 
+SendText = Callable[[int, str], Awaitable[int]]
+EditText = Callable[[int, int, str], Awaitable[None]]
 
-class AiogramBroadcastApi:
-    """Plain text on purpose: nothing an admin types can break or smuggle in formatting, and
-    the preview in the chat is exactly what recipients see."""
 
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+@contextmanager
+def _broadcast_errors(errors: PlatformErrors, *, editing: bool = False) -> Iterator[None]:
+    try:
+        yield
+    except errors.retry_after as error:
+        raise RetryLater(errors.retry_seconds(error)) from None
+    except errors.forbidden as error:
+        if editing:
+            raise Rejected(errors.message(error)) from None
+        raise Unreachable(errors.message(error)) from None
+    except errors.bad_request as error:  # before `transient`: PTB's BadRequest is a NetworkError
+        raise Rejected(errors.message(error)) from None
+    except errors.transient as error:
+        raise ServerTrouble(type(error).__name__) from None
+
+
+class LibraryBroadcastApi:
+    """`BroadcastApi` over one library. Plain text on purpose (the calls pass no parse mode):
+    nothing an admin types can break or smuggle in formatting, and the preview in the chat is
+    exactly what recipients see."""
+
+    def __init__(self, send: SendText, edit: EditText, errors: PlatformErrors) -> None:
+        self._send, self._edit, self.errors = send, edit, errors
 
     async def send_text(self, chat_id: int, text: str) -> int:
-        try:
-            message = await self.bot.send_message(chat_id, text, parse_mode=None)
-        except TelegramRetryAfter as error:
-            raise RetryLater(float(error.retry_after)) from None
-        except TelegramForbiddenError as error:
-            raise Unreachable(error.message) from None
-        except TelegramBadRequest as error:
-            raise Rejected(error.message) from None
-        except (TelegramServerError, TelegramNetworkError) as error:
-            raise ServerTrouble(type(error).__name__) from None
-        return message.message_id
+        with _broadcast_errors(self.errors):
+            return await self._send(chat_id, text)
 
     async def edit_text(self, chat_id: int, message_id: int, text: str) -> None:
-        try:
-            await self.bot.edit_message_text(
-                text, chat_id=chat_id, message_id=message_id, parse_mode=None
-            )
-        except TelegramRetryAfter as error:
-            raise RetryLater(float(error.retry_after)) from None
-        except (TelegramForbiddenError, TelegramBadRequest) as error:
-            raise Rejected(error.message) from None
-        except (TelegramServerError, TelegramNetworkError) as error:
-            raise ServerTrouble(type(error).__name__) from None
+        with _broadcast_errors(self.errors, editing=True):
+            await self._edit(chat_id, message_id, text)
 
 
 def install_budget(broadcast_rate: float) -> SendBudget:
@@ -60,7 +58,9 @@ def install_budget(broadcast_rate: float) -> SendBudget:
     return budget
 
 
-def start_broadcasts(conversation: Conversation, bot: Bot) -> asyncio.Task[None] | None:
+def start_broadcasts(
+    conversation: Conversation, api: LibraryBroadcastApi
+) -> asyncio.Task[None] | None:
     """Run broadcasts beside the transport, on the installed budget; None without a database
     (a scripted conversation in tests) or without a budget."""
     from flows.engine import Engine
@@ -71,5 +71,5 @@ def start_broadcasts(conversation: Conversation, bot: Bot) -> asyncio.Task[None]
         isinstance(conversation, Engine) and isinstance(conversation.store, SqlStore)
     ):
         return None
-    runner = BroadcastRunner(conversation.store.db, AiogramBroadcastApi(bot), budget)
+    runner = BroadcastRunner(conversation.store.db, api, budget)
     return asyncio.create_task(runner.run_forever(), name="broadcasts")

@@ -21,7 +21,7 @@ from typing import Any, Protocol, TypeVar
 from bot.acknowledgement import note_committed, note_failed
 from bot.rendering import Markup, can_edit, fits_toast, markup_for, plan_messages
 from bot.send_budget import Priority, SendBudget
-from flows.events import ButtonPress, Conversation, Document, Event, Outgoing
+from flows.events import ButtonPress, Conversation, Document, Event, Outgoing, Replay
 from flows.global_buttons import is_global
 
 log = logging.getLogger(__name__)
@@ -277,8 +277,10 @@ async def deliver_replies(
     if answer_press is not None and await answer_press(toast.reply.text if toast else None):
         if toast is not None and toast.outbox_id is not None:
             await conversation.mark_delivered(toast.outbox_id)
-    else:
+    elif not isinstance(outgoing, Replay):
         toast = None  # not shown: it goes to the chat like any other reply
+    # A replayed toast that Telegram no longer takes (the press was answered the first time)
+    # stays a toast: the chat does not get a message the first delivery never showed.
     edit_target = event.payload.message_id if isinstance(event.payload, ButtonPress) else None
     if any(item.reply.new_screen for item in outgoing):
         await retire_keyboards(sender, event.chat_id)
@@ -300,12 +302,29 @@ def _toast_for(event: Event, outgoing: Sequence[Outgoing]) -> Outgoing | None:
     return None
 
 
+async def take_off_pressed_keyboard(sender: Sender, event: Event) -> None:
+    """A pressed keyboard is spent: take it off its message so it cannot be tapped again.
+    (A stale tap is refused by the engine anyway; this keeps the chat honest to look at.)"""
+    if not isinstance(event.payload, ButtonPress) or event.payload.message_id is None:
+        return
+    message_id = event.payload.message_id
+    try:
+        await sender.remove_keyboard(event.chat_id, message_id)
+        sender.keyboards.gone(event.chat_id, message_id)
+    except (DeliveryError, EditRejected, RetryLater, Unreachable) as error:
+        log.debug("keyboard removal failed: %s", error)
+
+
 async def handle_and_deliver(
     conversation: Conversation,
     sender: Sender,
     event: Event,
     answer_press: AnswerPress | None = None,
+    *,
+    keyboard_shown: bool = False,
 ) -> None:
+    """`keyboard_shown`: the pressed message still showed its buttons when pressed; they are
+    taken off, unless the press is a redelivery (the first delivery took them off)."""
     try:
         outgoing = await conversation.handle(event)
     except BaseException as error:
@@ -314,6 +333,8 @@ async def handle_and_deliver(
             await answer_press(None)
         raise
     try:
+        if keyboard_shown and not isinstance(outgoing, Replay):
+            await take_off_pressed_keyboard(sender, event)
         await deliver_replies(conversation, sender, event, outgoing, answer_press)
     finally:
         # Acknowledged to Telegram only now: a crash before this point makes Telegram deliver

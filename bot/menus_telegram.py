@@ -1,15 +1,9 @@
-"""Staff menus through aiogram, and their reconcile loop beside the aiogram transports."""
+"""Staff menus through aiogram (the reconcile loop itself is bot.staff_menus.start_staff_menus)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterable
-
 from aiogram import Bot
 from aiogram.types import BotCommand, BotCommandScopeChat
-
-from bot.staff_menus import StaffMenus
-from flows.events import Conversation
 
 
 class AiogramMenuApi:
@@ -29,21 +23,3 @@ class AiogramMenuApi:
         await self.bot.delete_my_commands(
             scope=BotCommandScopeChat(chat_id=chat_id), language_code=language_code
         )
-
-
-def start_staff_menus(
-    conversation: Conversation, bot: Bot, admin_ids: Iterable[int]
-) -> asyncio.Task[None] | None:
-    """None without a database (a scripted conversation in tests)."""
-    from flows.engine import Engine
-    from storage import SqlStore
-
-    if not (isinstance(conversation, Engine) and isinstance(conversation.store, SqlStore)):
-        return None
-    menus = StaffMenus(
-        conversation.store.db,
-        AiogramMenuApi(bot),
-        admin_ids,
-        conversation.config.operator_ids,
-    )
-    return asyncio.create_task(menus.run_forever(), name="staff-menus")

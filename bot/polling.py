@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import partial
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from bot.acknowledgement import Acknowledger, next_offset
 
@@ -23,6 +23,32 @@ MAX_BACKOFF_SECONDS = 5.0
 ALLOWED_UPDATES = ("message", "callback_query")
 
 U = TypeVar("U")
+
+
+class Background(Protocol):
+    """What a transport runs beside its updates (menus, outbox, broadcasts)."""
+
+    async def start_background(self, admin_ids: Iterable[int] = ()) -> None: ...
+
+    async def stop_background(self) -> None: ...
+
+
+async def serve(
+    fetch: Callable[[int | None], Awaitable[Sequence[U]]],
+    update_id: Callable[[U], int],
+    process: Callable[[U], Awaitable[None]],
+    acknowledger: Acknowledger,
+    transport: Background,
+    admin_ids: Iterable[int],
+) -> None:
+    """Both libraries' polling mode: the transport's background work beside `poll`, and on
+    cancellation the updates in flight finished before it stops."""
+    await transport.start_background(admin_ids)
+    try:
+        await poll(fetch, update_id, process, acknowledger)
+    finally:
+        await acknowledger.drain()
+        await transport.stop_background()
 
 
 async def poll(

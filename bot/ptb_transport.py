@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
@@ -19,7 +20,6 @@ from telegram import (
     BotCommand,
     BotCommandScopeChat,
     BotCommandScopeDefault,
-    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -37,9 +37,11 @@ from telegram.ext import (
     filters,
 )
 from telegram.request import BaseRequest
+from telegram.warnings import PTBUserWarning
 
 from bot import polling, webhook
 from bot.acknowledgement import Acknowledger
+from bot.broadcast_telegram import LibraryBroadcastApi, start_broadcasts
 from bot.commands_menu import plan_menus
 from bot.delivery import (
     LiveKeyboards,
@@ -49,10 +51,18 @@ from bot.delivery import (
     start_outbox_loop,
     stop_task,
 )
+from bot.ptb_aiohttp import AiohttpRequest
 from bot.rendering import Markup, event_from_callback, event_from_message, inline_rows
+from bot.staff_menus import start_staff_menus
 from flows.events import Conversation, Document
 
 log = logging.getLogger(__name__)
+
+# PTB suggests send_message whenever do_api_request names a method it has; PTBSender.send
+# calls it that way on purpose (see there).
+warnings.filterwarnings(
+    "ignore", message=r"Please use 'Bot\.send_message'", category=PTBUserWarning
+)
 
 PLATFORM = "telegram"
 
@@ -105,11 +115,15 @@ class PTBSender:
         self.keyboards = LiveKeyboards()
 
     async def send(self, chat_id: int, text: str, markup: Markup) -> int | None:
+        # Through do_api_request: the answer stays JSON. `send_message` would build a Message
+        # of it (frozen objects, every field set one by one), a third of a step's CPU here, for
+        # the one field delivery needs.
         with neutral_errors(ERRORS):
-            sent = await self.application.bot.send_message(
-                chat_id, text, reply_markup=to_markup(markup)
+            sent = await self.application.bot.do_api_request(
+                "send_message",
+                api_kwargs={"chat_id": chat_id, "text": text, "reply_markup": to_markup(markup)},
             )
-        return sent.message_id
+        return int(sent["message_id"])
 
     async def remove_keyboard(self, chat_id: int, message_id: int) -> None:
         with neutral_errors(ERRORS, editing=True):
@@ -137,11 +151,37 @@ class PTBSender:
             )
 
 
-async def _answer(query: CallbackQuery, toast: str | None) -> None:
-    try:
-        await query.answer(toast)
-    except TelegramError as error:
-        log.debug("callback answer failed: %s", _reason(error))
+def broadcast_api(application: Application) -> LibraryBroadcastApi:
+    bot = application.bot
+
+    async def send(chat_id: int, text: str) -> int:
+        return (await bot.send_message(chat_id, text, parse_mode=None)).message_id
+
+    async def edit(chat_id: int, message_id: int, text: str) -> None:
+        await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, parse_mode=None)
+
+    return LibraryBroadcastApi(send, edit, ERRORS)
+
+
+class PtbMenuApi:
+    """Chat-scoped staff menus through PTB (bot.staff_menus.MenuApi)."""
+
+    def __init__(self, application: Application) -> None:
+        self.bot = application.bot
+
+    async def set_chat_menu(
+        self, chat_id: int, commands: list[tuple[str, str]], language_code: str | None
+    ) -> None:
+        await self.bot.set_my_commands(
+            [BotCommand(name, text) for name, text in commands],
+            scope=BotCommandScopeChat(chat_id),
+            language_code=language_code,
+        )
+
+    async def delete_chat_menu(self, chat_id: int, language_code: str | None) -> None:
+        await self.bot.delete_my_commands(
+            scope=BotCommandScopeChat(chat_id), language_code=language_code
+        )
 
 
 class PTBTransport:
@@ -150,6 +190,8 @@ class PTBTransport:
         self.application = application
         self.sender = PTBSender(application)
         self._outbox: asyncio.Task[None] | None = None
+        self._broadcasts: asyncio.Task[None] | None = None
+        self._staff_menus: asyncio.Task[None] | None = None
         application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self.on_message))
         application.add_handler(CallbackQueryHandler(self.on_callback))
 
@@ -162,14 +204,6 @@ class PTBTransport:
         query = update.callback_query
         if query is None:
             return
-        # A pressed keyboard is spent: take it off the message so it cannot be tapped again.
-        message = query.message
-        if message is not None and getattr(message, "reply_markup", None) is not None:
-            try:
-                await query.edit_message_reply_markup(reply_markup=None)
-                self.sender.keyboards.gone(message.chat.id, message.message_id)
-            except TelegramError as error:
-                log.debug("keyboard removal failed: %s", _reason(error))
 
         async def answer(text: str | None) -> bool:
             # Until answered, the client shows a spinner on the button.
@@ -184,7 +218,10 @@ class PTBTransport:
         if event is None:
             await answer(None)
             return
-        await handle_and_deliver(self.conversation, self.sender, event, answer)
+        shown = getattr(query.message, "reply_markup", None) is not None
+        await handle_and_deliver(
+            self.conversation, self.sender, event, answer, keyboard_shown=shown
+        )
 
     async def set_command_menus(self, admin_ids: Iterable[int] = ()) -> None:
         for entry in plan_menus(self.conversation, admin_ids):
@@ -205,10 +242,16 @@ class PTBTransport:
     async def start_background(self, admin_ids: Iterable[int] = ()) -> None:
         await self.set_command_menus(admin_ids)
         self._outbox = start_outbox_loop(self.conversation, self.sender, platform=PLATFORM)
+        self._broadcasts = start_broadcasts(self.conversation, broadcast_api(self.application))
+        # Staff menus follow roles granted and revoked in the chat (and across restarts).
+        self._staff_menus = start_staff_menus(
+            self.conversation, PtbMenuApi(self.application), admin_ids
+        )
 
     async def stop_background(self) -> None:
-        await stop_task(self._outbox)
-        self._outbox = None
+        for task in (self._outbox, self._broadcasts, self._staff_menus):
+            await stop_task(task)
+        self._outbox = self._broadcasts = self._staff_menus = None
 
 
 def build_application(
@@ -216,14 +259,14 @@ def build_application(
     api_base: str | None = None,
     request: BaseRequest | None = None,
 ) -> Application:
-    """`request` replaces PTB's HTTP client (tests pass a recording one). No Updater: polling
-    and the webhook are ours (see the module docstring)."""
+    """`request` replaces our HTTP client (bot/ptb_aiohttp.py; tests pass a recording one).
+    No Updater: polling and the webhook are ours (see the module docstring)."""
     builder = ApplicationBuilder().token(token).updater(None)
     if api_base:
         builder = builder.base_url(f"{api_base}/bot").base_file_url(f"{api_base}/file/bot")
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    return builder.build()
+        return builder.request(request).get_updates_request(request).build()
+    return builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(1)).build()
 
 
 def _quiet_httpx() -> None:
@@ -258,14 +301,14 @@ async def run_polling(
         log.info("polling as @%s (python-telegram-bot)", application.bot.username)
         # getUpdates is refused while a webhook is set; pending updates are kept.
         await application.bot.delete_webhook(drop_pending_updates=False)
-        await transport.start_background(admin_ids)
-        try:
-            await polling.poll(
-                fetch, lambda update: update.update_id, application.process_update, acknowledger
-            )
-        finally:
-            await acknowledger.drain()
-            await transport.stop_background()
+        await polling.serve(
+            fetch,
+            lambda update: update.update_id,
+            application.process_update,
+            acknowledger,
+            transport,
+            admin_ids,
+        )
 
 
 async def run_webhook(
@@ -293,15 +336,8 @@ async def run_webhook(
     async def process(data: dict[str, Any]) -> None:
         await application.process_update(Update.de_json(data, application.bot))
 
-    handler = webhook.webhook_handler(secret, process, acknowledger)
-    async with application, webhook.listening(host, port, path, handler, add_routes):
-        # No deleteWebhook on restart: updates that arrived meanwhile are still delivered.
-        await application.bot.set_webhook(
-            url, secret_token=secret, allowed_updates=list(polling.ALLOWED_UPDATES)
-        )
-        await transport.start_background(admin_ids)
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await acknowledger.drain()
-            await transport.stop_background()
+    async with application:
+        await webhook.serve(
+            application.bot, transport, process, url=url, secret=secret, host=host, port=port,
+            path=path, admin_ids=admin_ids, acknowledger=acknowledger, add_routes=add_routes,
+        )  # fmt: skip

@@ -16,6 +16,7 @@ from functools import partial
 from typing import Protocol
 
 from bot.commands_menu import MENU_LANGUAGES
+from flows.events import Conversation
 from flows.menu import command_menu
 from flows.operators.access import Role
 from storage import staff_menus
@@ -105,3 +106,17 @@ class StaffMenus:
             except Exception:
                 log.exception("staff menus not reconciled")
             await asyncio.sleep(every)
+
+
+def start_staff_menus(
+    conversation: Conversation, api: MenuApi, admin_ids: Iterable[int]
+) -> asyncio.Task[None] | None:
+    """The reconcile loop beside a transport, on either library; None without a database (a
+    scripted conversation in tests)."""
+    from flows.engine import Engine
+    from storage import SqlStore
+
+    if not (isinstance(conversation, Engine) and isinstance(conversation.store, SqlStore)):
+        return None
+    menus = StaffMenus(conversation.store.db, api, admin_ids, conversation.config.operator_ids)
+    return asyncio.create_task(menus.run_forever(), name="staff-menus")

@@ -9,16 +9,18 @@ commit) makes Telegram deliver it again.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from bot.acknowledgement import Acknowledger
+from bot.polling import ALLOWED_UPDATES, Background
 
 log = logging.getLogger(__name__)
 
@@ -75,3 +77,39 @@ async def listening(
         yield
     finally:
         await runner.cleanup()
+
+
+class SetsWebhook(Protocol):
+    """aiogram's Bot and PTB's Bot spell setWebhook the same way."""
+
+    async def set_webhook(
+        self, url: str, *, secret_token: str, allowed_updates: list[str]
+    ) -> Any: ...
+
+
+async def serve(
+    bot: SetsWebhook,
+    transport: Background,
+    process: Process,
+    *,
+    url: str,
+    secret: str,
+    host: str,
+    port: int,
+    path: str,
+    admin_ids: Iterable[int],
+    acknowledger: Acknowledger,
+    add_routes: Callable[[web.Application], None] | None,
+) -> None:
+    """Both libraries' webhook mode: listen, setWebhook, run the transport's background work,
+    and on cancellation finish the updates in flight before stopping it."""
+    handler = webhook_handler(secret, process, acknowledger)
+    async with listening(host, port, path, handler, add_routes):
+        # No deleteWebhook on restart: updates that arrived meanwhile are still delivered.
+        await bot.set_webhook(url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES))
+        await transport.start_background(admin_ids)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await acknowledger.drain()
+            await transport.stop_background()

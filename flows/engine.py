@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from flows.config import FlowConfig
 from flows.context import StepContext
-from flows.events import ButtonPress, Event, Outgoing, Reply
+from flows.events import ButtonPress, Event, Outgoing, Replay, Reply
 from flows.i18n import N_, locale_for, texts
 from flows.menu import command_menu
 from flows.pacing import mark_new_screen, merge, record
@@ -149,9 +149,9 @@ class Engine:
                         lambda uow, cached=cached: self._step(uow, event, cached)  # type: ignore[misc]
                     )
                 except Replayed as replay:
-                    return [
+                    return Replay(
                         Outgoing(event.chat_id, r, None, event.platform) for r in replay.replies
-                    ]
+                    )
                 except (StaleSession, ChangeRefused):
                     # Another process (or an operator) moved this user on: read again, redo.
                     self._cache.drop(key)

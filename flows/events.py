@@ -110,13 +110,20 @@ class Outgoing:
     platform: str = field(default="telegram")
 
 
+class Replay(list[Outgoing]):
+    """What a redelivered update (same platform and update id) answered the first time.
+    Delivered as it was, toast included, and nothing else happens: the update's own effects
+    (a spent keyboard taken off, a toast that became a chat message) happened then."""
+
+
 class Conversation(Protocol):
     """What a transport needs from the engine. Transports hold nothing else of the bot's."""
 
     async def handle(self, event: Event) -> list[Outgoing]:
         """Process one event in one transaction; return what to send, in order.
 
-        A replayed event (same platform and update id) returns []. Replies with an `outbox_id`
+        A replayed event (same platform and update id) returns a `Replay` of the replies kept
+        for it (empty when they were outbox rows: the outbox resends those). Replies with an `outbox_id`
         must be acknowledged with `mark_delivered` after the platform accepted them.
         """
         ...

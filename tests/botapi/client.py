@@ -67,6 +67,13 @@ class TelegramUser:
         message_id, button = buttons[number - 1]
         return self._press(message_id, self.chat.messages[message_id].text, button)
 
+    def press_label(self, label: str) -> int:
+        """Press the button with this label among those the bot showed last."""
+        for number, (_, button) in enumerate(self.keyboard(), start=1):
+            if button["text"] == label:
+                return self.press_number(number)
+        raise AssertionError(f"no button {label!r} on screen")
+
     def _message(self, shown: str, **content: Any) -> int:
         self.keyboard()
         self._turn_start = len(self.chat.touched)

@@ -201,6 +201,10 @@ class BotAPIServer:
         self._pending.append(self._sent_updates[update_id])
         self._changed.set()
 
+    def pressed_message(self, update_id: int) -> int:
+        """The message whose button the update `update_id` pressed."""
+        return int(self._sent_updates[update_id]["callback_query"]["message"]["message_id"])
+
     @property
     def pending_ids(self) -> list[int]:
         return [update["update_id"] for update in self._pending]
@@ -434,6 +438,8 @@ class BotAPIServer:
     async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._target(params)
         document = params.get("document")
+        if isinstance(document, str) and document.startswith("attach://"):
+            document = params.get(document.removeprefix("attach://"))  # a part of the upload
         caption = params.get("caption") or ""
         if document is None:
             raise TelegramError(400, "Bad Request: there is no document in the request")
@@ -449,7 +455,16 @@ class BotAPIServer:
         )
         message = chat.new_message(True, caption, params.get("reply_markup"))
         chat.transcript.append(f"< (document {name}, {size} bytes) {caption}".rstrip())
-        return {**self._message_json(chat, message), "document": {"file_name": name}}
+        file_id = f"BQACAgIAAx{message.message_id}"
+        return {
+            **self._message_json(chat, message),
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": f"AgAD{message.message_id}",
+                "file_name": name,
+                "file_size": size,
+            },
+        }
 
     def _editable(self, params: dict[str, Any]) -> tuple[Chat, Message]:
         chat = self._target(params)

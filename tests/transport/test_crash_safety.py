@@ -22,8 +22,7 @@ from tests.databases import migrated
 
 PEOPLE = 100  # one full getUpdates batch
 # "fetched": the kill lands this long after a polling batch was handed out, while it is being
-# processed (100 first steps take a few hundred ms). The polling loop is shared code, so this
-# runs on one library; "acknowledged" runs on all four.
+# processed (100 first steps take a few hundred ms). Both run on both libraries.
 KILL_AFTER_FETCH_SECONDS = 0.05
 
 MODES = [
@@ -31,6 +30,7 @@ MODES = [
     pytest.param(False, True, "acknowledged", id="aiogram-webhook"),
     pytest.param(True, False, "acknowledged", id="ptb-polling"),
     pytest.param(True, True, "acknowledged", id="ptb-webhook"),
+    pytest.param(False, False, "fetched", id="aiogram-polling-mid-batch"),
     pytest.param(True, False, "fetched", id="ptb-polling-mid-batch"),
 ]
 

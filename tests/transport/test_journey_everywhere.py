@@ -5,11 +5,13 @@ message, keyboards included, and Telegram accepted every call the bot made."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from tests.botapi.journey import (
+    ADMIN_ID,
     JOURNEY,
     TRANSPORTS,
     Transport,
@@ -34,7 +36,16 @@ async def play(transport: Transport, directory: Path, locale: str) -> list[str]:
         assert server.refused == [], transport.name  # Telegram accepted every call
         # The command menu, per language.
         assert "help" in server.menu("zh") and "help" in server.menu("en"), transport.name
-        return transcript
+        assert "freeze" in server.menu("zh", chat_id=ADMIN_ID), transport.name
+    with sqlite3.connect(directory / "journey.db") as db:
+        # Two loans, the second the largest over the longest term; one reminder sent; the
+        # account was frozen and unfrozen by the admin.
+        loans = db.execute("SELECT principal_fen, term_months FROM loans ORDER BY created_at")
+        assert loans.fetchall() == [(500_000, 6), (4_000_000, 12)], transport.name
+        assert db.execute("SELECT count(*) FROM reminders WHERE status = 'sent'").fetchone()[0]
+        actions = db.execute("SELECT action, result FROM operator_audit ORDER BY id").fetchall()
+        assert actions == [("freeze", "ok"), ("unfreeze", "ok")], transport.name
+    return transcript
 
 
 def fresh(path: Path) -> Path:
@@ -55,3 +66,6 @@ async def test_one_journey_reads_the_same_on_every_transport(tmp_path, locale, t
     assert bot_side(reference) == console
     # The journey went all the way: a loan was paid out, a repayment received.
     assert len([line for line in reference if line.startswith("<")]) > len(JOURNEY)
+    # The data export arrived as a document; the admin was answered in their own chat.
+    assert any(line.startswith("< (document chatlend-my-data-") for line in reference)
+    assert len([line for line in reference if line.startswith("admin<")]) == 2

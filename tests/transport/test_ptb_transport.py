@@ -187,3 +187,20 @@ async def test_a_toast_reply_answers_the_button_press_instead_of_a_message(
     [answer] = request_.named("answerCallbackQuery")
     assert answer["text"] == "Already done"
     assert request_.named("sendMessage") == []
+
+
+async def test_staff_menus_through_ptb_are_scoped_to_their_chat_and_language(app, request_):
+    """The staff-menu loop's adapter on PTB: a role's menu reaches that chat only."""
+    from bot.ptb_transport import PtbMenuApi
+
+    application, _ = app
+    api = PtbMenuApi(application)
+    await api.set_chat_menu(9002, [("review", "Review queue")], "zh")
+    await api.delete_chat_menu(9002, None)
+    [published] = request_.named("setMyCommands")
+    assert published["scope"] == {"type": "chat", "chat_id": 9002}
+    assert published["language_code"] == "zh"
+    assert [c["command"] for c in published["commands"]] == ["review"]
+    [deleted] = request_.named("deleteMyCommands")
+    assert deleted["scope"] == {"type": "chat", "chat_id": 9002}
+    assert "language_code" not in deleted
