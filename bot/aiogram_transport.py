@@ -45,10 +45,12 @@ from bot.broadcast_telegram import start_broadcasts
 from bot.commands_menu import plan_menus
 from bot.delivery import (
     LiveKeyboards,
+    OutboxLoop,
     PlatformErrors,
     handle_and_deliver,
     neutral_errors,
     start_outbox_loop,
+    stop_outbox,
     stop_task,
 )
 from bot.rendering import Markup, event_from_callback, event_from_message, inline_rows
@@ -150,7 +152,7 @@ class AiogramTransport:
         self.router = Router(name="conversation")
         self.router.message.register(self.on_message)
         self.router.callback_query.register(self.on_callback)
-        self._outbox: asyncio.Task[None] | None = None
+        self._outbox: OutboxLoop | None = None
         self._broadcasts: asyncio.Task[None] | None = None
 
     async def on_message(self, message: Message, event_update: Update) -> None:
@@ -207,7 +209,7 @@ class AiogramTransport:
         self._broadcasts = start_broadcasts(self.conversation, self.bot)
 
     async def stop_background(self) -> None:
-        await stop_task(self._outbox)
+        await stop_outbox(self._outbox)
         self._outbox = None
         await stop_task(self._broadcasts)
         self._broadcasts = None

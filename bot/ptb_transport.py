@@ -43,11 +43,12 @@ from bot.acknowledgement import Acknowledger
 from bot.commands_menu import plan_menus
 from bot.delivery import (
     LiveKeyboards,
+    OutboxLoop,
     PlatformErrors,
     handle_and_deliver,
     neutral_errors,
     start_outbox_loop,
-    stop_task,
+    stop_outbox,
 )
 from bot.rendering import Markup, event_from_callback, event_from_message, inline_rows
 from flows.events import Conversation, Document
@@ -149,7 +150,7 @@ class PTBTransport:
         self.conversation = conversation
         self.application = application
         self.sender = PTBSender(application)
-        self._outbox: asyncio.Task[None] | None = None
+        self._outbox: OutboxLoop | None = None
         application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self.on_message))
         application.add_handler(CallbackQueryHandler(self.on_callback))
 
@@ -207,7 +208,7 @@ class PTBTransport:
         self._outbox = start_outbox_loop(self.conversation, self.sender, platform=PLATFORM)
 
     async def stop_background(self) -> None:
-        await stop_task(self._outbox)
+        await stop_outbox(self._outbox)
         self._outbox = None
 
 

@@ -11,6 +11,7 @@ Outbox delivery is the transports' own loop (bot/delivery.py), not a job here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta
@@ -107,6 +108,8 @@ class ServicingScheduler:
         self.scheduler = AsyncIOScheduler(timezone=self.zone)
         self._nightly: list[tuple[str, Job]] = [("close_of_business", jobs.close_of_business)]
         self._sweep_seconds = settings.reminder_sweep_seconds
+        self._running: set[asyncio.Task[object]] = set()
+        self._stopped: asyncio.Task[None] | None = None
 
     def add_nightly(self, name: str, job: Job) -> None:
         """Another nightly job (e.g. retention), run after close of business's slot."""
@@ -116,7 +119,7 @@ class ServicingScheduler:
         settings = self.jobs.settings
         for index, (name, job) in enumerate(self._nightly):
             self.scheduler.add_job(
-                _logged(name, job),
+                self._logged(name, job),
                 CronTrigger(
                     hour=settings.close_of_business_hour,
                     minute=(settings.close_of_business_minute + 5 * index) % 60,
@@ -135,7 +138,7 @@ class ServicingScheduler:
                 next_run_time=datetime.now(self.zone) if name == "close_of_business" else None,
             )
         self.scheduler.add_job(
-            _logged("reminder_sweep", self.jobs.reminder_sweep),
+            self._logged("reminder_sweep", self.jobs.reminder_sweep),
             IntervalTrigger(seconds=self._sweep_seconds),
             id="reminder_sweep",
             # Each sweep sends everything due by now, so piled-up runs (a blocked loop) are one
@@ -146,21 +149,35 @@ class ServicingScheduler:
         )
         self.scheduler.start()
 
-    async def stop(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+    def stop(self) -> asyncio.Task[None]:
+        """No new runs; the task ends when the runs in progress have finished (a close of
+        business cut off mid-batch would only be redone, but a sweep's reminders should reach
+        the outbox before its last flush). Every call returns the same task."""
+        if self._stopped is None:
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
+            self._stopped = asyncio.create_task(self._finish_runs(), name="scheduler-stop")
+        return self._stopped
 
+    async def _finish_runs(self) -> None:
+        if self._running:
+            await asyncio.wait(set(self._running))
 
-def _logged(name: str, job: Job) -> Job:
-    async def run() -> None:
-        try:
-            await job()
-        except Exception:
-            # The next run retries: every job works from what the database says is left.
-            log.exception("%s failed", name)
+    def _logged(self, name: str, job: Job) -> Job:
+        async def run() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.add(task)
+            try:
+                await job()
+            except Exception:
+                # The next run retries: every job works from what the database says is left.
+                log.exception("%s failed", name)
+            finally:
+                self._running.discard(task)  # type: ignore[arg-type]
 
-    run.__name__ = name
-    return run
+        run.__name__ = name
+        return run
 
 
 def start_servicing(conversation: object, settings: Settings) -> ServicingScheduler | None:

@@ -114,3 +114,33 @@ async def test_another_nightly_job_can_be_registered(bot: Harness) -> None:
         assert ran == ["retention"]
     finally:
         await scheduler.stop()
+
+
+async def test_stopping_waits_for_the_run_in_progress_and_starts_no_other(bot: Harness) -> None:
+    from bot.scheduler import ServicingScheduler
+
+    runs: list[str] = []
+    release = asyncio.Event()
+
+    async def slow_job() -> None:
+        runs.append("started")
+        await release.wait()
+        runs.append("finished")
+
+    settings = load_settings(env_file=None)
+    scheduler = ServicingScheduler(ServicingJobs(bot.store, settings, bot.clock))
+    scheduler.add_nightly("slow", slow_job)
+    scheduler.start()
+    job = scheduler.scheduler.get_job("slow")
+    assert job is not None
+    running = asyncio.create_task(job.func())
+    await asyncio.sleep(0.05)
+    stopped = scheduler.stop()
+    await asyncio.sleep(0.1)
+    assert not stopped.done()  # the shutdown waits: the run is not cut off mid-way
+    assert not scheduler.scheduler.running  # and no new run can start
+    release.set()
+    await asyncio.wait_for(stopped, 5)
+    assert runs == ["started", "finished"]
+    assert scheduler.stop() is stopped
+    await running
