@@ -174,7 +174,7 @@ class ServicingScheduler:
                 # The next run retries: every job works from what the database says is left.
                 log.exception("%s failed", name)
             finally:
-                self._running.discard(task)  # type: ignore[arg-type]
+                self._running.discard(task)
 
         run.__name__ = name
         return run
