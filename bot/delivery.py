@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
+from bot import metrics
 from bot.acknowledgement import note_committed, note_failed
 from bot.rendering import Markup, can_edit, fits_toast, markup_for, plan_messages
 from bot.send_budget import Priority, SendBudget
@@ -145,16 +146,48 @@ def use_budget(budget: SendBudget | None) -> None:
     _budget = budget
 
 
+_PATHS = {
+    Priority.INTERACTIVE: "reply",
+    Priority.REMINDER: "outbox",
+    Priority.BROADCAST: "broadcast",
+}
+
+
+def send_result(error: BaseException | None) -> str:
+    """The result class of one platform call, as the sends metric counts it."""
+    if error is None:
+        return "ok"
+    if isinstance(error, RetryLater):
+        return "429"
+    if isinstance(error, Unreachable):
+        return "5xx"
+    if isinstance(error, EditRejected):
+        return "400"
+    reason = error.reason if isinstance(error, DeliveryError) else ""
+    if reason.startswith("blocked or not allowed"):
+        return "403"
+    if "BadRequest" in reason:
+        return "400"
+    return "other"
+
+
 def _paced(chat_id: int, call: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[T]]:
+    """Through the budget (when installed), and counted: every send and edit of a reply or an
+    outbox row passes here."""
+
     async def paced() -> T:
-        if _budget is None:
-            return await call()
-        await _budget.acquire(chat_id, _priority.get())
+        priority = _priority.get()
+        if _budget is not None:
+            await _budget.acquire(chat_id, priority)
         try:
-            return await call()
-        except RetryLater as wait:
-            _budget.retry_after(wait.seconds)  # Telegram throttles the bot: everyone waits
+            result = await call()
+        except Exception as error:
+            metrics.count_send(_PATHS[priority], send_result(error))
+            if _budget is not None and isinstance(error, RetryLater):
+                _budget.retry_after(error.seconds)  # Telegram throttles the bot: everyone waits
             raise
+        metrics.count_send(_PATHS[priority], "ok")
+        return result
 
     return paced
 

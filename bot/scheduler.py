@@ -22,6 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import metrics
 from bot.settings import Settings
 from flows.engine import Clock, utc_now
 from flows.reminder_plan import ReminderPolicy
@@ -95,6 +96,7 @@ class ServicingJobs:
             )
             for name in names:
                 setattr(total, name, getattr(total, name) + getattr(report, name))
+            metrics.count_job_message("reminder", report.sent)
             # Every row read is settled or moved past now, so a short batch was the last.
             if sum(getattr(report, name) for name in names) < SWEEP_BATCH:
                 return total
