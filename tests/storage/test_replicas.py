@@ -15,13 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from flows.engine import Engine
 from flows.events import Event, Outgoing, Reply
 from flows.ports import OutboxMessage
 from storage import Database, PiiVault, SqlStore
-from storage.database import _connect_postgres
 from storage.outbox import lease_due
 from storage.sql import Tx
 from tests.flows.harness import TEST_PII_KEY, Harness, Person, onboard
@@ -235,7 +235,7 @@ async def test_outbox_senders_skip_rows_another_is_claiming(tmp_path: Path) -> N
         OutboxMessage(7, "telegram", Reply(f"reminder {n}"), f"reminder:{n}") for n in range(10)
     ]
     await bot.store.enqueue(messages, NOW)
-    first, second = _connect_postgres(bot.url), _connect_postgres(bot.url)
+    first, second = (psycopg.connect(bot.url, autocommit=True) for _ in range(2))
     try:
         a, b = first.cursor(), second.cursor()
         a.execute("BEGIN")
