@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,7 @@ from flows.engine import Clock, utc_now
 from flows.reminder_plan import ReminderPolicy
 from storage import SqlStore
 from storage.close_of_business import NightsReport, ServicingRules, close_through
+from storage.leases import run_once_per_period
 from storage.reminders import SweepReport, sweep
 from storage.retention import RetentionCounts, run_retention
 
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[object]]
 SWEEP_BATCH = 1000
+NIGHTLY_LEASE = timedelta(minutes=30)  # a close of business outliving it is joined, not redone
 
 
 def servicing_rules(settings: Settings) -> ServicingRules:
@@ -121,7 +123,7 @@ class ServicingScheduler:
         settings = self.jobs.settings
         for index, (name, job) in enumerate(self._nightly):
             self.scheduler.add_job(
-                self._logged(name, job),
+                self._logged(name, self._once_per(name, job, self._night, NIGHTLY_LEASE)),
                 CronTrigger(
                     hour=settings.close_of_business_hour,
                     minute=(settings.close_of_business_minute + 5 * index) % 60,
@@ -140,7 +142,17 @@ class ServicingScheduler:
                 next_run_time=datetime.now(self.zone) if name == "close_of_business" else None,
             )
         self.scheduler.add_job(
-            self._logged("reminder_sweep", self.jobs.reminder_sweep),
+            self._logged(
+                "reminder_sweep",
+                self._once_per(
+                    "reminder_sweep",
+                    self.jobs.reminder_sweep,
+                    self._sweep_slot,
+                    # Short: a sweeper that died holds up the next slots only this long (two
+                    # sweeps at once are safe anyway: borrowers are taken with SKIP LOCKED).
+                    timedelta(seconds=2 * self._sweep_seconds),
+                ),
+            ),
             IntervalTrigger(seconds=self._sweep_seconds),
             id="reminder_sweep",
             # Each sweep sends everything due by now, so piled-up runs (a blocked loop) are one
@@ -150,6 +162,25 @@ class ServicingScheduler:
             max_instances=1,
         )
         self.scheduler.start()
+
+    def _night(self, now: datetime) -> str:
+        return now.astimezone(self.zone).date().isoformat()
+
+    def _sweep_slot(self, now: datetime) -> str:
+        slot = int(now.timestamp()) // self._sweep_seconds * self._sweep_seconds
+        return datetime.fromtimestamp(slot, UTC).isoformat(timespec="seconds")
+
+    def _once_per(
+        self, name: str, job: Job, period: Callable[[datetime], str], lease: timedelta
+    ) -> Job:
+        """Every replica's scheduler fires every job; only the first to claim the period (a
+        night, a sweep slot) in job_leases runs it (storage/leases.py)."""
+
+        async def run() -> None:
+            now = self.jobs.clock()
+            await run_once_per_period(self.jobs.store.db, name, period(now), job, now, lease)
+
+        return run
 
     def stop(self) -> asyncio.Task[None]:
         """No new runs; the task ends when the runs in progress have finished (a close of

@@ -85,3 +85,6 @@ async def repay_due(person: Person) -> None:
     await person.command("repay")
     await person.press("Pay")
     await person.press("Confirm")
+
+
+from tests.storage.conftest import any_bot  # noqa: E402, F401  (SQLite, and PostgreSQL when set)
