@@ -119,6 +119,8 @@ async def run(settings: Settings, mode: str, ptb: bool = False) -> None:
     # Close of business and reminders run beside every transport, on the same event loop.
     scheduler = start_servicing(engine, settings)
     stopping = _stop_on_sigterm(readiness, settings.shutdown_deadline_seconds, scheduler)
+    if readiness is not None and scheduler is not None:
+        readiness.watch("scheduler", lambda: scheduler.scheduler.running)
     monitor = None
     if mode != "console":
         from bot import delivery

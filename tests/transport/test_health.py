@@ -130,6 +130,13 @@ async def test_readyz_wants_the_current_schema_live_loops_and_a_short_outbox(
             body = await (await client.get("/readyz")).json()
             assert body["checks"]["loop:outbox"] == "stopped" and not body["ready"]
             readiness.loops.clear()
+            scheduler = {"running": True}
+            readiness.watch("scheduler", lambda: scheduler["running"])
+            assert (await client.get("/readyz")).status == 200
+            scheduler["running"] = False  # APScheduler stopped (or never started)
+            body = await (await client.get("/readyz")).json()
+            assert body["checks"]["loop:scheduler"] == "stopped" and not body["ready"]
+            readiness.watched.clear()
             messages = [OutboxMessage(7, "telegram", Reply("hi"), f"k{n}") for n in range(3)]
             await db.run(lambda tx: enqueue_new(tx, messages, datetime.now(UTC)))
             body = await (await client.get("/readyz")).json()
