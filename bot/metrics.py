@@ -142,6 +142,7 @@ async def refresh_from_database(db: Database) -> int:
     count, oldest, decisions = await db.run(_database_figures)
     OUTBOX_BACKLOG.set(count)
     OUTBOX_OLDEST.set(0 if oldest is None else (datetime.now(UTC) - oldest).total_seconds())
+    DECISIONS.clear()  # an outcome no longer in the database must not keep its old figure
     for outcome, n in decisions:
         DECISIONS.labels(outcome=outcome).set(n)
     return count
