@@ -8,6 +8,7 @@ webhook processes behind a load balancer.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import re
 from collections.abc import Iterator
@@ -254,3 +255,33 @@ async def test_outbox_senders_skip_rows_another_is_claiming(tmp_path: Path) -> N
         second.close()
         await bot.close()
         next(urls, None)
+
+
+class ManyReplicas(Cluster):
+    """Each update to the next replica in turn, all of them at once."""
+
+    def __init__(self, path: Path, url: str, replicas: int) -> None:
+        super().__init__(path, url, replicas, seed=0)
+        self.turn = itertools.count()
+
+    async def deliver(self, event: Event) -> list[Outgoing]:
+        return await self.replicas[next(self.turn) % len(self.replicas)].handle(event)
+
+
+@pytest.mark.postgres
+async def test_one_persons_updates_on_many_replicas_wait_their_turn(
+    pg_urls: tuple[str, str], tmp_path: Path
+) -> None:
+    """A person tapping fast while each update lands on another replica: every update is
+    answered. They queue on the person's lock in the database; resting on the session version
+    alone, all but one would conflict and retry, and the last ones would give up unanswered."""
+    bot = ManyReplicas(tmp_path / "unused.db", pg_urls[0], replicas=8)
+    try:
+        person = bot.person()
+        await person.command("start", await bot.invite())
+        answers = await asyncio.gather(*(person.command("help") for _ in range(16)))
+        assert all(answers), [len(a) for a in answers]
+        session = await bot.store.load_session("telegram", person.user_id)
+        assert session is not None and session.version == 17  # every update saved, once
+    finally:
+        await bot.close()
