@@ -116,14 +116,20 @@ async def run(settings: Settings, mode: str, ptb: bool = False) -> None:
 
     engine = await build_conversation(settings)
     readiness, conversation = _monitored(settings, engine, mode)
-    stopping = _stop_on_sigterm(readiness, settings.shutdown_deadline_seconds)
-    monitor = None
     # Close of business and reminders run beside every transport, on the same event loop.
     scheduler = start_servicing(engine, settings)
+    stopping = _stop_on_sigterm(readiness, settings.shutdown_deadline_seconds, scheduler)
+    if readiness is not None and scheduler is not None:
+        readiness.watch("scheduler", lambda: scheduler.scheduler.running)
+    monitor = None
     if mode != "console":
+        from bot import delivery
         from bot.broadcast_telegram import install_budget
 
         install_budget(settings.broadcast_rate)
+        # At shutdown the outbox goes out last: after the updates in flight and the
+        # scheduler's run in progress (its reminders), within OUTBOX_FLUSH_SECONDS.
+        delivery.flush_at_stop(settings.outbox_flush_seconds, lambda: stop_servicing(scheduler))
     try:
         if readiness is not None and mode in ("polling", "ptb") and settings.monitoring_port:
             from bot.health import start_monitoring_server
@@ -176,10 +182,11 @@ def _monitored(settings: Settings, conversation: Any, mode: str) -> tuple[Any, A
     return readiness, metrics.InstrumentedConversation(conversation, mode)
 
 
-def _stop_on_sigterm(readiness: Any, deadline: float) -> asyncio.Event:
-    """First SIGTERM: report unready, stop taking updates, finish those in flight (the
-    transport's own shutdown), close the database; a process still busy after `deadline`
-    seconds exits anyway. A second SIGTERM exits at once."""
+def _stop_on_sigterm(readiness: Any, deadline: float, scheduler: Any) -> asyncio.Event:
+    """First SIGTERM: report unready, start no new scheduled run, stop taking updates, finish
+    those in flight (the transport's own shutdown, which flushes the outbox last), close the
+    database; a process still busy after `deadline` seconds exits anyway. A second SIGTERM
+    exits at once."""
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     stopping = asyncio.Event()
@@ -192,6 +199,8 @@ def _stop_on_sigterm(readiness: Any, deadline: float) -> asyncio.Event:
         log.info("SIGTERM: shutting down within %.0fs", deadline)
         if readiness is not None:
             readiness.accepting = False
+        if scheduler is not None:
+            scheduler.stop()  # no new run from now on; the one in progress finishes
         loop.call_later(deadline, _deadline_passed)
         if main is not None:
             main.cancel()

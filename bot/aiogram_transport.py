@@ -45,10 +45,12 @@ from bot.broadcast_telegram import LibraryBroadcastApi, start_broadcasts
 from bot.commands_menu import plan_menus
 from bot.delivery import (
     LiveKeyboards,
+    OutboxLoop,
     PlatformErrors,
     handle_and_deliver,
     neutral_errors,
     start_outbox_loop,
+    stop_outbox,
     stop_task,
 )
 from bot.menus_telegram import AiogramMenuApi
@@ -162,7 +164,7 @@ class AiogramTransport:
         self.router = Router(name="conversation")
         self.router.message.register(self.on_message)
         self.router.callback_query.register(self.on_callback)
-        self._outbox: asyncio.Task[None] | None = None
+        self._outbox: OutboxLoop | None = None
         self._broadcasts: asyncio.Task[None] | None = None
         self._staff_menus: asyncio.Task[None] | None = None
 
@@ -218,7 +220,7 @@ class AiogramTransport:
         )
 
     async def stop_background(self) -> None:
-        await stop_task(self._outbox)
+        await stop_outbox(self._outbox)
         self._outbox = None
         await stop_task(self._broadcasts)
         self._broadcasts = None

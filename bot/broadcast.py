@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Protocol
 
+from bot import metrics
 from bot.delivery import RetryLater
 from bot.send_budget import (
     Priority,
@@ -167,19 +168,26 @@ class BroadcastRunner:
             await self.budget.acquire(chat_id, priority, not_before)
             try:
                 await self.api.send_text(chat_id, text)
-                return "sent", None
             except RetryLater as wait:
+                metrics.count_send("broadcast", "429")
                 self.budget.retry_after(wait.seconds)
                 not_before = None
             except ServerTrouble as error:
+                metrics.count_send("broadcast", "5xx")
                 not_before = self.budget_clock() + backoff_seconds(attempt)
                 last = str(error)
                 if attempt > MAX_SERVER_RETRIES:
                     return "failed", f"server error: {last}"
             except Unreachable as error:
+                metrics.count_send("broadcast", "403")
                 return "unreachable", str(error) or "blocked"
             except Rejected as error:
+                metrics.count_send("broadcast", "400")
                 return "failed", str(error) or "rejected"
+            else:
+                metrics.count_send("broadcast", "ok")
+                metrics.count_job_message("broadcast")
+                return "sent", None
         return "failed", "gave up"
 
     def budget_clock(self) -> float:

@@ -22,7 +22,7 @@ from bot.delivery import (
     flush_outbox,
     handle_and_deliver,
     start_outbox_loop,
-    stop_task,
+    stop_outbox,
 )
 from bot.rendering import Markup, parse_text
 from flows.events import (
@@ -260,6 +260,6 @@ async def interactive(
             except ConsoleQuit:
                 break
     finally:
-        await stop_task(outbox)
+        await stop_outbox(outbox)
         if sys.stdout.isatty():
             write("bye")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
+from bot import metrics
 from bot.acknowledgement import note_committed, note_failed
 from bot.rendering import Markup, can_edit, fits_toast, markup_for, plan_messages
 from bot.send_budget import Priority, SendBudget
@@ -31,6 +32,8 @@ T = TypeVar("T")
 # outbox retries it later, so one chat cannot hold a worker for minutes.
 MAX_RETRY_WAIT_SECONDS = 60.0
 OUTBOX_INTERVAL_SECONDS = 1.0
+OUTBOX_BATCH = 50
+FINAL_BATCH = 10  # at shutdown: fewer rows leased at once, fewer left leased if time runs out
 MAX_TOAST_CHARS = 200  # Bot API limit for answerCallbackQuery text
 
 
@@ -144,16 +147,48 @@ def use_budget(budget: SendBudget | None) -> None:
     _budget = budget
 
 
+_PATHS = {
+    Priority.INTERACTIVE: "reply",
+    Priority.REMINDER: "outbox",
+    Priority.BROADCAST: "broadcast",
+}
+
+
+def send_result(error: BaseException | None) -> str:
+    """The result class of one platform call, as the sends metric counts it."""
+    if error is None:
+        return "ok"
+    if isinstance(error, RetryLater):
+        return "429"
+    if isinstance(error, Unreachable):
+        return "5xx"
+    if isinstance(error, EditRejected):
+        return "400"
+    reason = error.reason if isinstance(error, DeliveryError) else ""
+    if reason.startswith("blocked or not allowed"):
+        return "403"
+    if "BadRequest" in reason:
+        return "400"
+    return "other"
+
+
 def _paced(chat_id: int, call: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[T]]:
+    """Through the budget (when installed), and counted: every send and edit of a reply or an
+    outbox row passes here."""
+
     async def paced() -> T:
-        if _budget is None:
-            return await call()
-        await _budget.acquire(chat_id, _priority.get())
+        priority = _priority.get()
+        if _budget is not None:
+            await _budget.acquire(chat_id, priority)
         try:
-            return await call()
-        except RetryLater as wait:
-            _budget.retry_after(wait.seconds)  # Telegram throttles the bot: everyone waits
+            result = await call()
+        except Exception as error:
+            metrics.count_send(_PATHS[priority], send_result(error))
+            if _budget is not None and isinstance(error, RetryLater):
+                _budget.retry_after(error.seconds)  # Telegram throttles the bot: everyone waits
             raise
+        metrics.count_send(_PATHS[priority], "ok")
+        return result
 
     return paced
 
@@ -343,7 +378,10 @@ async def handle_and_deliver(
 
 
 async def flush_outbox(
-    conversation: Conversation, sender: Sender, limit: int = 50, platform: str | None = None
+    conversation: Conversation,
+    sender: Sender,
+    limit: int = OUTBOX_BATCH,
+    platform: str | None = None,
 ) -> int:
     """Send the rows due now; returns how many were taken.
 
@@ -372,24 +410,79 @@ async def _deliver_rows(
         await deliver(conversation, sender, row)
 
 
-async def outbox_loop(
-    conversation: Conversation,
-    sender: Sender,
-    interval: float = OUTBOX_INTERVAL_SECONDS,
-    platform: str | None = None,
-) -> None:
-    """Run until cancelled. A failing sweep is logged and retried on the next tick, so a
-    database hiccup does not stop reminders for good."""
-    while True:
+@dataclass
+class FinalFlush:
+    """What an outbox loop does when it is stopped: wait for `before` (the scheduler's last
+    run, whose reminders then go out too), then send what is due, for at most `seconds`.
+    0 seconds: stop at once (tests, tools); rows left waiting are sent by the next process."""
+
+    seconds: float = 0.0
+    before: Callable[[], Awaitable[object]] | None = None
+
+
+_final_flush = FinalFlush()
+
+
+def flush_at_stop(seconds: float, before: Callable[[], Awaitable[object]] | None = None) -> None:
+    """Set by run_bot from OUTBOX_FLUSH_SECONDS for every outbox loop of the process."""
+    global _final_flush
+    _final_flush = FinalFlush(seconds, before)
+
+
+class OutboxLoop:
+    """Sends due outbox rows every `interval` until stopped. A failing sweep is logged and
+    retried on the next tick, so a database hiccup does not stop reminders for good."""
+
+    def __init__(
+        self,
+        conversation: Conversation,
+        sender: Sender,
+        interval: float = OUTBOX_INTERVAL_SECONDS,
+        platform: str | None = None,
+    ) -> None:
+        self._flush = partial(flush_outbox, conversation, sender, platform=platform)
+        self._interval = interval
+        self._stopping = asyncio.Event()
+        # Named: /readyz looks for a live task called "outbox" (bot/health.py).
+        self.task = asyncio.create_task(self._run(), name="outbox")
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            await self._sweep(OUTBOX_BATCH)
+            # asyncio.wait, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+            # arrives as the event is set, which is exactly what stop() does.
+            stopped = asyncio.ensure_future(self._stopping.wait())
+            try:
+                await asyncio.wait({stopped}, timeout=self._interval)
+            finally:
+                stopped.cancel()
+        # Stopping: the batch in hand was finished above (its rows are leased to us: dropped
+        # now, they would wait out their lease); now the last reminders, then what is due.
+        if _final_flush.before is not None:
+            try:
+                await _final_flush.before()
+            except Exception:
+                log.exception("waiting for the last scheduled run failed")
+        await self._sweep(FINAL_BATCH)
+
+    async def _sweep(self, batch: int) -> None:
         try:
             # A full batch means more may be waiting: go again without sleeping.
-            while await flush_outbox(conversation, sender, platform=platform) >= 50:
+            while await self._flush(limit=batch) >= batch:
                 pass
-        except asyncio.CancelledError:
-            raise
         except Exception:
             log.exception("outbox sweep failed")
-        await asyncio.sleep(interval)
+
+    async def stop(self) -> None:
+        """Flush within FinalFlush.seconds, then cancel whatever is still being sent."""
+        self._stopping.set()
+        if _final_flush.seconds > 0:
+            done, _ = await asyncio.wait({self.task}, timeout=_final_flush.seconds)
+            if not done:
+                log.warning(
+                    "outbox flush cut short by its deadline; the rest waits for the next run"
+                )
+        await stop_task(self.task)
 
 
 def start_outbox_loop(
@@ -397,8 +490,13 @@ def start_outbox_loop(
     sender: Sender,
     interval: float = OUTBOX_INTERVAL_SECONDS,
     platform: str | None = None,
-) -> asyncio.Task[None]:
-    return asyncio.create_task(outbox_loop(conversation, sender, interval, platform), name="outbox")
+) -> OutboxLoop:
+    return OutboxLoop(conversation, sender, interval, platform)
+
+
+async def stop_outbox(loop: OutboxLoop | None) -> None:
+    if loop is not None:
+        await loop.stop()
 
 
 async def stop_task(task: asyncio.Task[None] | None) -> None:

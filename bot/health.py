@@ -31,15 +31,20 @@ DEFAULT_BACKLOG_LIMIT = 1000
 @dataclass
 class Readiness:
     """What /readyz checks. Background loops are found by their task names (the outbox loop
-    is the task named "outbox"; the scheduler adds its own name with `expect`)."""
+    is the task named "outbox"); what is not a task of its own (the scheduler) says whether it
+    runs through `watch`."""
 
     db: Database
     backlog_limit: int = DEFAULT_BACKLOG_LIMIT
     loops: set[str] = field(default_factory=set)
+    watched: dict[str, Callable[[], bool]] = field(default_factory=dict)
     accepting: bool = True  # False once shutdown began: the balancer stops sending updates
 
     def expect(self, *names: str) -> None:
         self.loops.update(names)
+
+    def watch(self, name: str, running: Callable[[], bool]) -> None:
+        self.watched[name] = running
 
     async def check(self) -> dict[str, str]:
         """Each check's result: "ok", or what is wrong (no personal data, no URLs)."""
@@ -58,6 +63,8 @@ class Readiness:
         running = {task.get_name() for task in asyncio.all_tasks() if not task.done()}
         for name in sorted(self.loops):
             checks[f"loop:{name}"] = "ok" if name in running else "stopped"
+        for name, is_running in sorted(self.watched.items()):
+            checks[f"loop:{name}"] = "ok" if is_running() else "stopped"
         return checks
 
 

@@ -16,9 +16,7 @@ from typing import Any, TypeVar
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from bot.delivery import DeliveryError, EditRejected, RetryLater, Sender
 from bot.logging_setup import correlated
-from bot.rendering import Markup
 from flows.events import Event, Outgoing
 from storage.database import Database
 from storage.outbox import backlog
@@ -42,12 +40,14 @@ COMMIT_SECONDS = Histogram(
 )  # fmt: skip
 ERRORS = Counter("chatlend_errors", "Errors logged, by exception type", ["kind"], registry=REGISTRY)
 SENDS = Counter(
-    "chatlend_sends", "Messages handed to the platform, by result (ok, 429, 403, 400, 5xx)",
-    ["result"], registry=REGISTRY,
+    "chatlend_sends", "Calls to the platform that send or edit a message, by path (reply, "
+    "outbox, broadcast) and result (ok, 429, 403, 400, 5xx, other)", ["path", "result"],
+    registry=REGISTRY,
 )  # fmt: skip
 JOB_MESSAGES = Counter(
-    "chatlend_job_messages_sent", "Messages queued by recurring jobs", ["job"], registry=REGISTRY
-)  # job = reminder or broadcast; the scheduler counts them with count_job_message()
+    "chatlend_job_messages_sent", "Reminders the sweep put in the outbox (job=reminder) and "
+    "broadcast messages the platform accepted (job=broadcast)", ["job"], registry=REGISTRY,
+)  # fmt: skip
 OUTBOX_BACKLOG = Gauge(
     "chatlend_outbox_backlog", "Outbox rows waiting to be sent", registry=REGISTRY
 )
@@ -61,8 +61,14 @@ DECISIONS = Gauge(
 
 
 def count_job_message(job: str, count: int = 1) -> None:
-    """For the scheduler's jobs: reminders and broadcasts queued."""
-    JOB_MESSAGES.labels(job=job).inc(count)
+    """Reminders queued by a sweep, broadcast messages sent."""
+    if count:
+        JOB_MESSAGES.labels(job=job).inc(count)
+
+
+def count_send(path: str, result: str) -> None:
+    """Every platform call that sends or edits a message, wherever it comes from."""
+    SENDS.labels(path=path, result=result).inc()
 
 
 class InstrumentedConversation:
@@ -107,43 +113,6 @@ def instrument_database(db: Database) -> None:
     db.run = timed  # type: ignore[method-assign]
 
 
-def send_result(error: BaseException | None) -> str:
-    if error is None:
-        return "ok"
-    if isinstance(error, RetryLater) or "flood wait" in str(error):
-        return "429"
-    if isinstance(error, EditRejected):
-        return "400"
-    reason = error.reason if isinstance(error, DeliveryError) else ""
-    if reason.startswith("blocked or not allowed"):
-        return "403"
-    if "BadRequest" in reason:
-        return "400"
-    return "5xx"
-
-
-class CountingSender:
-    """A Sender that counts each platform call by result."""
-
-    def __init__(self, sender: Sender) -> None:
-        self._sender = sender
-
-    async def send(self, chat_id: int, text: str, markup: Markup) -> None:
-        await self._counted(self._sender.send(chat_id, text, markup))
-
-    async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:
-        await self._counted(self._sender.edit(chat_id, message_id, text, markup))
-
-    @staticmethod
-    async def _counted(call: Any) -> None:
-        try:
-            await call
-        except Exception as error:
-            SENDS.labels(result=send_result(error)).inc()
-            raise
-        SENDS.labels(result="ok").inc()
-
-
 class ErrorCounter(logging.Handler):
     """Counts error records by exception type (or logger name), so errors the engine catches
     and answers politely still show up."""
@@ -173,6 +142,7 @@ async def refresh_from_database(db: Database) -> int:
     count, oldest, decisions = await db.run(_database_figures)
     OUTBOX_BACKLOG.set(count)
     OUTBOX_OLDEST.set(0 if oldest is None else (datetime.now(UTC) - oldest).total_seconds())
+    DECISIONS.clear()  # an outcome no longer in the database must not keep its old figure
     for outcome, n in decisions:
         DECISIONS.labels(outcome=outcome).set(n)
     return count

@@ -45,10 +45,12 @@ from bot.broadcast_telegram import LibraryBroadcastApi, start_broadcasts
 from bot.commands_menu import plan_menus
 from bot.delivery import (
     LiveKeyboards,
+    OutboxLoop,
     PlatformErrors,
     handle_and_deliver,
     neutral_errors,
     start_outbox_loop,
+    stop_outbox,
     stop_task,
 )
 from bot.ptb_aiohttp import AiohttpRequest
@@ -189,7 +191,7 @@ class PTBTransport:
         self.conversation = conversation
         self.application = application
         self.sender = PTBSender(application)
-        self._outbox: asyncio.Task[None] | None = None
+        self._outbox: OutboxLoop | None = None
         self._broadcasts: asyncio.Task[None] | None = None
         self._staff_menus: asyncio.Task[None] | None = None
         application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self.on_message))
@@ -249,9 +251,11 @@ class PTBTransport:
         )
 
     async def stop_background(self) -> None:
-        for task in (self._outbox, self._broadcasts, self._staff_menus):
+        await stop_outbox(self._outbox)
+        self._outbox = None
+        for task in (self._broadcasts, self._staff_menus):
             await stop_task(task)
-        self._outbox = self._broadcasts = self._staff_menus = None
+        self._broadcasts = self._staff_menus = None
 
 
 def build_application(

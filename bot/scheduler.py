@@ -11,9 +11,10 @@ Outbox delivery is the transports' own loop (bot/delivery.py), not a job here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -21,11 +22,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import metrics
 from bot.settings import Settings
 from flows.engine import Clock, utc_now
 from flows.reminder_plan import ReminderPolicy
 from storage import SqlStore
 from storage.close_of_business import NightsReport, ServicingRules, close_through
+from storage.leases import run_once_per_period
 from storage.reminders import SweepReport, sweep
 from storage.retention import RetentionCounts, run_retention
 
@@ -33,6 +36,7 @@ log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[object]]
 SWEEP_BATCH = 1000
+NIGHTLY_LEASE = timedelta(minutes=30)  # a close of business outliving it is joined, not redone
 
 
 def servicing_rules(settings: Settings) -> ServicingRules:
@@ -94,6 +98,7 @@ class ServicingJobs:
             )
             for name in names:
                 setattr(total, name, getattr(total, name) + getattr(report, name))
+            metrics.count_job_message("reminder", report.sent)
             # Every row read is settled or moved past now, so a short batch was the last.
             if sum(getattr(report, name) for name in names) < SWEEP_BATCH:
                 return total
@@ -107,6 +112,8 @@ class ServicingScheduler:
         self.scheduler = AsyncIOScheduler(timezone=self.zone)
         self._nightly: list[tuple[str, Job]] = [("close_of_business", jobs.close_of_business)]
         self._sweep_seconds = settings.reminder_sweep_seconds
+        self._running: set[asyncio.Task[object]] = set()
+        self._stopped: asyncio.Task[None] | None = None
 
     def add_nightly(self, name: str, job: Job) -> None:
         """Another nightly job (e.g. retention), run after close of business's slot."""
@@ -116,7 +123,7 @@ class ServicingScheduler:
         settings = self.jobs.settings
         for index, (name, job) in enumerate(self._nightly):
             self.scheduler.add_job(
-                _logged(name, job),
+                self._logged(name, self._once_per(name, job, self._night, NIGHTLY_LEASE)),
                 CronTrigger(
                     hour=settings.close_of_business_hour,
                     minute=(settings.close_of_business_minute + 5 * index) % 60,
@@ -135,7 +142,17 @@ class ServicingScheduler:
                 next_run_time=datetime.now(self.zone) if name == "close_of_business" else None,
             )
         self.scheduler.add_job(
-            _logged("reminder_sweep", self.jobs.reminder_sweep),
+            self._logged(
+                "reminder_sweep",
+                self._once_per(
+                    "reminder_sweep",
+                    self.jobs.reminder_sweep,
+                    self._sweep_slot,
+                    # Short: a sweeper that died holds up the next slots only this long (two
+                    # sweeps at once are safe anyway: borrowers are taken with SKIP LOCKED).
+                    timedelta(seconds=2 * self._sweep_seconds),
+                ),
+            ),
             IntervalTrigger(seconds=self._sweep_seconds),
             id="reminder_sweep",
             # Each sweep sends everything due by now, so piled-up runs (a blocked loop) are one
@@ -146,21 +163,54 @@ class ServicingScheduler:
         )
         self.scheduler.start()
 
-    async def stop(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+    def _night(self, now: datetime) -> str:
+        return now.astimezone(self.zone).date().isoformat()
 
+    def _sweep_slot(self, now: datetime) -> str:
+        slot = int(now.timestamp()) // self._sweep_seconds * self._sweep_seconds
+        return datetime.fromtimestamp(slot, UTC).isoformat(timespec="seconds")
 
-def _logged(name: str, job: Job) -> Job:
-    async def run() -> None:
-        try:
-            await job()
-        except Exception:
-            # The next run retries: every job works from what the database says is left.
-            log.exception("%s failed", name)
+    def _once_per(
+        self, name: str, job: Job, period: Callable[[datetime], str], lease: timedelta
+    ) -> Job:
+        """Every replica's scheduler fires every job; only the first to claim the period (a
+        night, a sweep slot) in job_leases runs it (storage/leases.py)."""
 
-    run.__name__ = name
-    return run
+        async def run() -> None:
+            now = self.jobs.clock()
+            await run_once_per_period(self.jobs.store.db, name, period(now), job, now, lease)
+
+        return run
+
+    def stop(self) -> asyncio.Task[None]:
+        """No new runs; the task ends when the runs in progress have finished (a close of
+        business cut off mid-batch would only be redone, but a sweep's reminders should reach
+        the outbox before its last flush). Every call returns the same task."""
+        if self._stopped is None:
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
+            self._stopped = asyncio.create_task(self._finish_runs(), name="scheduler-stop")
+        return self._stopped
+
+    async def _finish_runs(self) -> None:
+        if self._running:
+            await asyncio.wait(set(self._running))
+
+    def _logged(self, name: str, job: Job) -> Job:
+        async def run() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.add(task)
+            try:
+                await job()
+            except Exception:
+                # The next run retries: every job works from what the database says is left.
+                log.exception("%s failed", name)
+            finally:
+                self._running.discard(task)
+
+        run.__name__ = name
+        return run
 
 
 def start_servicing(conversation: object, settings: Settings) -> ServicingScheduler | None:

@@ -95,7 +95,10 @@ class Settings(BaseSettings):
     monitoring_port: int | None = Field(default=None, ge=1, le=65535)
     outbox_backlog_limit: int = Field(default=1000, ge=1)  # /readyz fails above it
     log_format: Literal["text", "json"] = "text"
-    # On SIGTERM: how long to finish updates in flight and flush the outbox before exiting.
+    # On SIGTERM: updates in flight are finished, the scheduler's run in progress too, then
+    # the outbox is flushed for at most OUTBOX_FLUSH_SECONDS (rows left wait for the next
+    # process); a process still busy SHUTDOWN_DEADLINE_SECONDS after the signal exits anyway.
+    outbox_flush_seconds: float = Field(default=5.0, ge=0, le=300)
     shutdown_deadline_seconds: float = Field(default=10.0, gt=0, le=300)
     # Servicing (bot/scheduler.py): the nightly close of business runs at this local time in
     # this zone for the day just ended; the reminder sweep every so many seconds.
@@ -266,6 +269,15 @@ class Settings(BaseSettings):
                 )
             self.pii_key = SecretStr(DEV_PII_KEY)
             self.pii_key_is_development = True
+        return self
+
+    @model_validator(mode="after")
+    def _flush_inside_the_deadline(self) -> Settings:
+        if self.outbox_flush_seconds >= self.shutdown_deadline_seconds:
+            raise ValueError(
+                "OUTBOX_FLUSH_SECONDS must be shorter than SHUTDOWN_DEADLINE_SECONDS"
+                " (the flush happens inside the shutdown deadline)"
+            )
         return self
 
     @property

@@ -9,8 +9,8 @@ many statements it needs. An async driver such as aiosqlite hops once per statem
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -79,12 +79,30 @@ def _connect_sqlite(path: str, synchronous: str) -> sqlite3.Connection:
     return connection
 
 
-def _connect_postgres(url: str) -> Any:
-    import psycopg
+POSTGRES_WORKERS = 4  # threads, and pooled connections, running units of work in parallel
+# How long a unit of work waits for a connection (all busy, or the server away) before failing:
+# short enough that /readyz answers "unreachable" and an update is redelivered, not stuck.
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 5.0
 
-    parsed = urlparse(url)
-    conninfo = parsed._replace(scheme="postgresql").geturl()
-    return psycopg.connect(conninfo, autocommit=True)
+
+def _postgres_pool(url: str) -> Any:
+    """psycopg's own pool: it opens connections in the background, replaces broken ones when
+    asked to check them, and reconnects after the server comes back; nothing of ours to keep."""
+    from psycopg_pool import ConnectionPool
+
+    # The pool logs every connection request at INFO: noise at the bot's own INFO level.
+    logging.getLogger("psycopg.pool").setLevel(logging.WARNING)
+    conninfo = urlparse(url)._replace(scheme="postgresql").geturl()
+    return ConnectionPool(
+        conninfo,
+        min_size=1,
+        max_size=POSTGRES_WORKERS,
+        # We issue BEGIN/COMMIT ourselves, so savepoints nest the same way as on SQLite.
+        kwargs={"autocommit": True},
+        timeout=POSTGRES_CONNECT_TIMEOUT_SECONDS,
+        name="chatlend",
+        open=True,
+    )
 
 
 class Database:
@@ -96,60 +114,53 @@ class Database:
         self.is_sqlite = self.kind == "sqlite"
         # SQLite has one writer at a time anyway: one thread owns the one connection and commits
         # what is queued together (storage/writer.py). PostgreSQL takes writers in parallel: a
-        # few threads, each with its own connection, one transaction per unit of work.
-        self._local = threading.local()
-        self._connections: list[Any] = []
-        self._lock = threading.Lock()
+        # few threads, each taking a connection from the pool for one unit of work.
         self._writer = (
             GroupCommitWriter(lambda: _connect_sqlite(sqlite_path(url), sqlite_synchronous))
             if self.is_sqlite
             else None
         )
-        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="db")
-
-    def _connection(self, fresh: bool = False) -> Any:
-        """This worker thread's PostgreSQL connection; a new one when asked or when it broke."""
-        connection = getattr(self._local, "connection", None)
-        if connection is not None and (fresh or connection.closed or connection.broken):
-            with self._lock:
-                self._connections.remove(connection)
-            # Forgotten before reconnecting: if the server is still away, the next unit of
-            # work must try a new connection, not drop this one twice.
-            self._local.connection = None
-            connection.close()
-            connection = None
-        if connection is None:
-            connection = _connect_postgres(self.url)
-            self._local.connection = connection
-            with self._lock:
-                self._connections.append(connection)
-        return connection
-
-    def _begin(self) -> Any:
-        """A cursor inside a new transaction. A connection that died while idle (the server
-        restarted) fails right here, before any work: reconnecting and beginning again is safe."""
-        import psycopg
-
-        try:
-            cursor = self._connection().cursor()
-            cursor.execute("BEGIN")
-        except psycopg.OperationalError:
-            cursor = self._connection(fresh=True).cursor()
-            cursor.execute("BEGIN")
-        return cursor
+        self._pool = None if self.is_sqlite else _postgres_pool(url)
+        self._executor = ThreadPoolExecutor(max_workers=POSTGRES_WORKERS, thread_name_prefix="db")
 
     def _in_transaction(self, work: Callable[[Tx], T]) -> T:
-        cursor = self._begin()
+        import psycopg
+
+        assert self._pool is not None
         try:
+            return self._transaction(work)
+        except _DiedIdle:
+            # The server restarted (or ended our sessions): every idle connection of the pool
+            # is as dead as this one. Have the pool test them all and replace the dead, then
+            # begin once more; nothing of the unit of work ran yet.
+            self._pool.check()
             try:
-                result = work(Tx(cursor, postgres=True))
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
-            cursor.execute("COMMIT")
-            return result
-        finally:
-            cursor.close()
+                return self._transaction(work)
+            except _DiedIdle as died:
+                raise psycopg.OperationalError("the database is unreachable") from died.__cause__
+
+    def _transaction(self, work: Callable[[Tx], T]) -> T:
+        import psycopg
+
+        assert self._pool is not None
+        with self._pool.connection() as connection:
+            cursor = connection.cursor()
+            try:
+                try:
+                    cursor.execute("BEGIN")
+                except psycopg.OperationalError as error:
+                    # Failing at BEGIN, before any work: retrying elsewhere is safe.
+                    raise _DiedIdle from error
+                try:
+                    result = work(Tx(cursor, postgres=True))
+                except BaseException:
+                    if not connection.broken:
+                        cursor.execute("ROLLBACK")
+                    raise
+                cursor.execute("COMMIT")
+                return result
+            finally:
+                cursor.close()
 
     async def run(self, work: Callable[[Tx], T]) -> T:
         if self._writer is not None:
@@ -184,7 +195,9 @@ class Database:
         if self._writer is not None:
             await asyncio.get_running_loop().run_in_executor(None, self._writer.close)
         self._executor.shutdown(wait=True)
-        with self._lock:
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
+        if self._pool is not None:
+            self._pool.close()
+
+
+class _DiedIdle(Exception):
+    """A pooled connection broke while idle: seen at BEGIN, before any of the work ran."""

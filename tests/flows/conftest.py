@@ -13,3 +13,7 @@ async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
     harness = Harness(tmp_path / "bot.db")
     yield harness
     await harness.close()
+
+
+# The same flows on PostgreSQL when TEST_POSTGRES_URL is set (CI sets it), else SQLite only.
+from tests.storage.conftest import any_bot  # noqa: E402, F401

@@ -13,7 +13,8 @@ async def count(bot: Harness, table: str) -> int:
     return int(await bot.db.run(lambda tx: tx.scalar(f"SELECT COUNT(*) FROM {table}")))
 
 
-async def test_invited_person_gets_a_credit_line_borrows_and_repays(bot: Harness) -> None:
+async def test_invited_person_gets_a_credit_line_borrows_and_repays(any_bot: Harness) -> None:
+    bot = any_bot
     person = bot.person()
     decision = await onboard(person, await bot.invite())
 

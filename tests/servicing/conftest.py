@@ -86,3 +86,6 @@ async def repay_due(person: Person) -> list[Reply]:
     await person.command("repay")
     await person.press("Pay")
     return await person.press("Confirm")
+
+
+from tests.storage.conftest import any_bot  # noqa: E402, F401  (SQLite, and PostgreSQL when set)

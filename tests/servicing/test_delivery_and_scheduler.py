@@ -114,3 +114,84 @@ async def test_another_nightly_job_can_be_registered(bot: Harness) -> None:
         assert ran == ["retention"]
     finally:
         await scheduler.stop()
+
+
+async def test_stopping_waits_for_the_run_in_progress_and_starts_no_other(bot: Harness) -> None:
+    from bot.scheduler import ServicingScheduler
+
+    runs: list[str] = []
+    release = asyncio.Event()
+
+    async def slow_job() -> None:
+        runs.append("started")
+        await release.wait()
+        runs.append("finished")
+
+    settings = load_settings(env_file=None)
+    scheduler = ServicingScheduler(ServicingJobs(bot.store, settings, bot.clock))
+    scheduler.add_nightly("slow", slow_job)
+    scheduler.start()
+    job = scheduler.scheduler.get_job("slow")
+    assert job is not None
+    running = asyncio.create_task(job.func())
+    await asyncio.sleep(0.05)
+    stopped = scheduler.stop()
+    await asyncio.sleep(0.1)
+    assert not stopped.done()  # the shutdown waits: the run is not cut off mid-way
+    assert not scheduler.scheduler.running  # and no new run can start
+    release.set()
+    await asyncio.wait_for(stopped, 5)
+    assert runs == ["started", "finished"]
+    assert scheduler.stop() is stopped
+    await running
+
+
+async def test_each_night_and_sweep_slot_runs_in_one_replica(any_bot: Harness) -> None:
+    """Every replica's scheduler fires every job: a night (or a sweep slot) runs once, in the
+    replica that claims it first; the next night runs again."""
+    from bot.scheduler import ServicingScheduler
+    from storage import Database, PiiVault, SqlStore
+    from tests.flows.harness import TEST_PII_KEY
+
+    bot = any_bot
+    settings = load_settings(env_file=None)
+    other_db = Database(bot.url)  # the second replica's own connections
+    other = SqlStore(other_db, PiiVault(TEST_PII_KEY))
+    runs: list[str] = []
+
+    def replica(store: SqlStore, label: str) -> ServicingScheduler:
+        jobs = ServicingJobs(store, settings, bot.clock)
+
+        async def sweep() -> None:
+            await asyncio.sleep(0.05)  # the other replica fires meanwhile
+            runs.append(f"sweep {label}")
+
+        async def nightly() -> None:
+            await asyncio.sleep(0.05)
+            runs.append(f"night {label}")
+
+        jobs.reminder_sweep = sweep  # type: ignore[method-assign, assignment]
+        scheduler = ServicingScheduler(jobs)
+        scheduler.add_nightly("probe", nightly)
+        scheduler.start()
+        return scheduler
+
+    replicas = [replica(bot.store, "a"), replica(other, "b")]
+    try:
+
+        async def fire(job: str) -> None:
+            jobs = [r.scheduler.get_job(job) for r in replicas]
+            await asyncio.gather(*(j.func() for j in jobs if j is not None))
+
+        await fire("probe")
+        await fire("reminder_sweep")
+        await fire("probe")  # the same night again: nothing
+        assert len(runs) == 2, runs
+        bot.clock.advance(days=1)
+        await fire("probe")
+        await fire("reminder_sweep")
+        assert len(runs) == 4, runs
+    finally:
+        for r in replicas:
+            await r.stop()
+        await other_db.close()

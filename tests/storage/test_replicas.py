@@ -8,6 +8,7 @@ webhook processes behind a load balancer.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import re
 from collections.abc import Iterator
@@ -15,13 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from flows.engine import Engine
 from flows.events import Event, Outgoing, Reply
 from flows.ports import OutboxMessage
 from storage import Database, PiiVault, SqlStore
-from storage.database import _connect_postgres
 from storage.outbox import lease_due
 from storage.sql import Tx
 from tests.flows.harness import TEST_PII_KEY, Harness, Person, onboard
@@ -235,7 +236,7 @@ async def test_outbox_senders_skip_rows_another_is_claiming(tmp_path: Path) -> N
         OutboxMessage(7, "telegram", Reply(f"reminder {n}"), f"reminder:{n}") for n in range(10)
     ]
     await bot.store.enqueue(messages, NOW)
-    first, second = _connect_postgres(bot.url), _connect_postgres(bot.url)
+    first, second = (psycopg.connect(bot.url, autocommit=True) for _ in range(2))
     try:
         a, b = first.cursor(), second.cursor()
         a.execute("BEGIN")
@@ -254,3 +255,33 @@ async def test_outbox_senders_skip_rows_another_is_claiming(tmp_path: Path) -> N
         second.close()
         await bot.close()
         next(urls, None)
+
+
+class ManyReplicas(Cluster):
+    """Each update to the next replica in turn, all of them at once."""
+
+    def __init__(self, path: Path, url: str, replicas: int) -> None:
+        super().__init__(path, url, replicas, seed=0)
+        self.turn = itertools.count()
+
+    async def deliver(self, event: Event) -> list[Outgoing]:
+        return await self.replicas[next(self.turn) % len(self.replicas)].handle(event)
+
+
+@pytest.mark.postgres
+async def test_one_persons_updates_on_many_replicas_wait_their_turn(
+    pg_urls: tuple[str, str], tmp_path: Path
+) -> None:
+    """A person tapping fast while each update lands on another replica: every update is
+    answered. They queue on the person's lock in the database; resting on the session version
+    alone, all but one would conflict and retry, and the last ones would give up unanswered."""
+    bot = ManyReplicas(tmp_path / "unused.db", pg_urls[0], replicas=8)
+    try:
+        person = bot.person()
+        await person.command("start", await bot.invite())
+        answers = await asyncio.gather(*(person.command("help") for _ in range(16)))
+        assert all(answers), [len(a) for a in answers]
+        session = await bot.store.load_session("telegram", person.user_id)
+        assert session is not None and session.version == 17  # every update saved, once
+    finally:
+        await bot.close()

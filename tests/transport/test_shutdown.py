@@ -16,7 +16,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from flows.events import Reply
+from flows.ports import OutboxMessage
 from storage import Database, PiiVault, SqlStore
+from storage.outbox import enqueue
 from tests.databases import migrated
 from tests.flows.harness import TEST_PII_KEY
 from tests.transport import fakes
@@ -41,7 +44,7 @@ class SlowBotAPI(FakeBotAPI):
 
 
 @contextlib.asynccontextmanager
-async def bot_process(tmp_path: Path, delay: float) -> Any:
+async def bot_process(tmp_path: Path, delay: float, **settings: str) -> Any:
     fake = SlowBotAPI(delay)
     app = web.Application()
     app.router.add_post("/bot{token}/{method}", fake.handle)
@@ -64,6 +67,8 @@ async def bot_process(tmp_path: Path, delay: float) -> Any:
         "WEBHOOK_PORT": str(hook_port),
         "TELEGRAM_API_BASE": f"http://127.0.0.1:{api_port}",
         "SHUTDOWN_DEADLINE_SECONDS": "5",
+        "OUTBOX_FLUSH_SECONDS": "4",
+        **settings,
     }
     log = (tmp_path / "bot.log").open("wb")
     process = await asyncio.create_subprocess_exec(
@@ -147,9 +152,69 @@ async def test_a_second_sigterm_exits_at_once(tmp_path: Path) -> None:
             await stuck
 
 
+async def queue_notices(db: Database, count: int) -> None:
+    """Notices committed and waiting in the outbox, as a repayment or a reminder leaves them."""
+    now = datetime.now(UTC)
+
+    def enqueue_all(tx: Any) -> None:
+        for n in range(count):
+            notice = OutboxMessage(7000 + n, "telegram", Reply(f"notice {n}"), f"notice-{n}")
+            enqueue(tx, notice, now, leased=False)
+
+    await db.run(enqueue_all)
+
+
+async def outbox_states(db: Database) -> dict[str, int]:
+    rows = await db.run(lambda tx: tx.all("SELECT status, COUNT(*) AS n FROM outbox GROUP BY 1"))
+    return {row.status: int(row.n) for row in rows}
+
+
+async def test_sigterm_flushes_the_outbox_before_exiting(tmp_path: Path) -> None:
+    async with bot_process(tmp_path, delay=0.05) as (process, _http, _base, _inv, db, fake):
+        await queue_notices(db, 30)
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 30)
+        errors = (tmp_path / "bot.log").read_text()
+        states = await outbox_states(db)
+    assert process.returncode == 0, errors
+    assert states == {"sent": 30}, errors
+    received = {int(str(p["chat_id"])) for p in fake.named("sendMessage")}
+    assert received == {7000 + n for n in range(30)}
+
+
+async def test_the_outbox_flush_stops_at_its_deadline_and_keeps_the_rest(tmp_path: Path) -> None:
+    settings = {"OUTBOX_FLUSH_SECONDS": "1", "SHUTDOWN_DEADLINE_SECONDS": "20"}
+    async with bot_process(tmp_path, 0.25, **settings) as (process, _h, _b, _i, db, fake):
+        await queue_notices(db, 60)
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        await asyncio.wait_for(process.wait(), 30)
+        took = time.monotonic() - started
+        errors = (tmp_path / "bot.log").read_text()
+        states = await outbox_states(db)
+    assert process.returncode == 0, errors
+    assert took < 10, errors  # the flush's own deadline, not the 20 s of the whole shutdown
+    sent = len(fake.named("sendMessage"))
+    assert 0 < sent < 60
+    # Nothing lost: what was not sent is still in the outbox for the next process.
+    assert sum(states.values()) == 60
+    assert states.get("sent", 0) >= sent - 1  # the send cut off may have reached Telegram
+
+
+def test_the_flush_must_fit_inside_the_shutdown_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.settings import SettingsError, load_settings
+
+    monkeypatch.setenv("OUTBOX_FLUSH_SECONDS", "10")
+    monkeypatch.setenv("SHUTDOWN_DEADLINE_SECONDS", "10")
+    with pytest.raises(SettingsError, match="OUTBOX_FLUSH_SECONDS"):
+        load_settings(env_file=None)
+
+
 @pytest.mark.parametrize("unused", [None])
 def test_the_deadline_setting_is_read(unused: None, monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.settings import load_settings
 
     monkeypatch.setenv("SHUTDOWN_DEADLINE_SECONDS", "3.5")
-    assert load_settings(env_file=None).shutdown_deadline_seconds == 3.5
+    monkeypatch.setenv("OUTBOX_FLUSH_SECONDS", "2")
+    settings = load_settings(env_file=None)
+    assert (settings.shutdown_deadline_seconds, settings.outbox_flush_seconds) == (3.5, 2)
