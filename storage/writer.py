@@ -5,16 +5,24 @@ its own transaction; the batch shares one BEGIN, one COMMIT and one wake-up of t
 No reply of any unit is released before the COMMIT that makes it durable. When the bot is
 quiet a batch holds one unit; under load it holds what arrived meanwhile, which is what keeps
 the cost of an update flat as the load grows.
+
+Durable against a power cut (`wal_path` given): SQLite commits without waiting for the disk
+(synchronous=NORMAL) and a second thread fsyncs the write-ahead log before any unit of the batch
+is settled. The writer meanwhile runs the next batch, so the disk's wait (~3.5 ms an fsync here)
+overlaps the next batch's work instead of stalling it, and one fsync covers every batch committed
+before it. Settling strictly in commit order keeps the promise of synchronous=FULL: nobody, reader
+or writer, hears of a commit before the log that holds it is on disk.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import queue
 import sqlite3
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from storage.sql import Tx
 
@@ -28,9 +36,15 @@ Outcome = tuple[asyncio.Future[Any], bool, Any]  # future, succeeded, result or 
 
 
 class GroupCommitWriter:
-    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+    """`wal_path`: fsync this write-ahead log before settling (the connection must then run
+    with synchronous=NORMAL, so COMMIT itself does not wait for the disk)."""
+
+    def __init__(
+        self, connect: Callable[[], sqlite3.Connection], wal_path: str | None = None
+    ) -> None:
         self._connect = connect
         self._jobs: queue.SimpleQueue[Job | object] = queue.SimpleQueue()
+        self._syncer = _WalSyncer(wal_path) if wal_path else None
         self._thread = threading.Thread(target=self._loop, name="db-writer", daemon=True)
         self._thread.start()
 
@@ -42,6 +56,8 @@ class GroupCommitWriter:
     def close(self) -> None:
         self._jobs.put(_STOP)
         self._thread.join()
+        if self._syncer is not None:
+            self._syncer.close()
 
     def _next_batch(self) -> tuple[list[Job], bool]:
         first = self._jobs.get()
@@ -69,13 +85,19 @@ class GroupCommitWriter:
                 batch, stop = self._next_batch()
                 if stop:
                     return
+                wrote = False
                 try:
                     if connection is None:
                         connection = self._connect()
+                    changes = connection.total_changes
                     outcomes = self._run_batch(connection.cursor(), batch)
+                    wrote = connection.total_changes != changes
                 except Exception as error:
                     outcomes = [(future, False, error) for _, future in batch]
-                _settle_from_thread(outcomes)
+                if self._syncer is None:
+                    _settle_from_thread(outcomes)
+                else:
+                    self._syncer.settle_after_sync(outcomes, wrote)
         finally:
             if connection is not None:
                 connection.close()
@@ -107,6 +129,74 @@ class GroupCommitWriter:
         finally:
             cursor.close()
         return outcomes
+
+
+class _WalSyncer:
+    """One thread: fsync the write-ahead log, then settle what was committed before the fsync.
+
+    A batch that wrote nothing still waits its turn, so a read never reports a row whose commit
+    is not yet on disk. An fsync that fails leaves the disk's state unknown: that batch and every
+    later one fail (the process should be restarted), rather than a retry that could report a
+    lost commit as durable."""
+
+    def __init__(self, wal_path: str) -> None:
+        self._wal_path = wal_path
+        self._fd: int | None = None
+        self._failed: OSError | None = None
+        self._queue: queue.SimpleQueue[tuple[list[Outcome], bool] | object] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, name="db-wal-sync", daemon=True)
+        self._thread.start()
+
+    def settle_after_sync(self, outcomes: list[Outcome], wrote: bool) -> None:
+        self._queue.put((outcomes, wrote))
+
+    def close(self) -> None:
+        self._queue.put(_STOP)
+        self._thread.join()
+        if self._fd is not None:
+            os.close(self._fd)
+
+    def _loop(self) -> None:
+        while True:
+            waiting: list[Outcome] = []
+            must_sync, stop = False, False
+            item = self._queue.get()
+            while True:
+                if item is _STOP:
+                    stop = True
+                else:
+                    settled, wrote = cast(tuple[list[Outcome], bool], item)
+                    waiting.extend(settled)
+                    must_sync = must_sync or wrote
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            if must_sync and self._failed is None:
+                try:
+                    self._sync()
+                except OSError as error:
+                    self._failed = error
+            if self._failed is not None:
+                waiting = [(future, False, self._failed) for future, _, _ in waiting]
+            _settle_from_thread(waiting)
+            if stop:
+                return
+
+    def _sync(self) -> None:
+        # The log is reused in place (same file) while the writer's connection is open; a new
+        # file only appears if every connection closed, so look again when ours was unlinked.
+        if self._fd is not None and os.fstat(self._fd).st_nlink == 0:
+            os.close(self._fd)
+            self._fd = None
+        if self._fd is None:
+            self._fd = os.open(self._wal_path, os.O_RDONLY)
+            directory = os.open(os.path.dirname(self._wal_path) or ".", os.O_RDONLY)
+            try:
+                os.fsync(directory)  # the log's own name must survive the power cut too
+            finally:
+                os.close(directory)
+        os.fsync(self._fd)
 
 
 def _settle_from_thread(outcomes: list[Outcome]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -72,3 +73,90 @@ async def test_a_batch_that_cannot_commit_reports_every_unit_as_failed(tmp_path:
         assert await writer.run(pay("dave")) == "dave"  # the writer carries on
     finally:
         writer.close()
+
+
+def sqlite_wal(path: Path) -> Callable[[], sqlite3.Connection]:
+    def open_it() -> sqlite3.Connection:
+        connection = connect(path)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+    return open_it
+
+
+async def test_nobody_hears_of_a_commit_before_its_log_is_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Power-cut durability: the unit's caller waits for the fsync of the write-ahead log, and
+    so does a read queued after it (it could otherwise report the row before it is durable)."""
+    disk, synced = threading.Event(), []
+    real_fsync = os.fsync
+
+    def slow_disk(fd: int) -> None:
+        disk.wait(10)
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr("storage.writer.os.fsync", slow_disk)
+    path = tmp_path / "w.db"
+    writer = GroupCommitWriter(sqlite_wal(path), wal_path=f"{path}-wal")
+    try:
+        payout = asyncio.ensure_future(writer.run(pay("erin")))
+        read = asyncio.ensure_future(
+            writer.run(lambda tx: [r.who for r in tx.all("SELECT who FROM paid")])
+        )
+        await asyncio.sleep(0.2)
+        assert not payout.done() and not read.done()  # committed, but not yet on disk
+        disk.set()
+        assert await asyncio.wait_for(payout, 5) == "erin"
+        assert await asyncio.wait_for(read, 5) == ["erin"]
+        assert any(name.endswith("w.db-wal") for name in synced)
+    finally:
+        disk.set()
+        writer.close()
+
+
+async def test_a_failed_fsync_fails_the_batch_and_all_later_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a failed fsync the disk's state is unknown: nobody is told "done"."""
+
+    def broken_disk(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr("storage.writer.os.fsync", broken_disk)
+    path = tmp_path / "w.db"
+    writer = GroupCommitWriter(sqlite_wal(path), wal_path=f"{path}-wal")
+    try:
+        with pytest.raises(OSError):
+            await asyncio.wait_for(writer.run(pay("frank")), 5)
+        with pytest.raises(OSError):
+            await asyncio.wait_for(writer.run(pay("grace")), 5)
+    finally:
+        writer.close()
+
+
+async def test_the_default_database_syncs_its_log_before_answering(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLITE_SYNCHRONOUS=FULL, the default, is the fsync above; NORMAL skips it."""
+    from storage.database import Database
+
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def recording(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr("storage.writer.os.fsync", recording)
+    for name, setting in (("full.db", "FULL"), ("normal.db", "NORMAL")):
+        db = Database(f"sqlite:///{tmp_path / name}", sqlite_synchronous=setting)
+        try:
+            await db.run(lambda tx: tx.execute("CREATE TABLE t (x INTEGER)"))
+            await db.run(lambda tx: tx.execute("INSERT INTO t VALUES (1)"))
+        finally:
+            await db.close()
+    assert any(name.endswith("full.db-wal") for name in synced)
+    assert not any("normal.db" in name for name in synced)
