@@ -17,12 +17,12 @@ import pytest
 from flows.config import FlowConfig
 from flows.context import IllegalTransition, StepContext
 from flows.engine import SOMETHING_WENT_WRONG
-from flows.events import ButtonPress, Command, Event
+from flows.events import ButtonPress, Command, Event, Outgoing, Reply
 from flows.session import Session
 from flows.states import ALLOWED, TRANSITIONS, State
 from flows.steps.onboarding import Intro
 from storage.store import TxStore
-from tests.flows.harness import Harness, onboard, resident_id
+from tests.flows.harness import Harness, Person, onboard, resident_id
 from tests.storage.conftest import postgres_url
 
 
@@ -217,3 +217,64 @@ async def test_a_step_that_skips_the_consents_is_refused_and_commits_nothing(
     assert [r.text for r in replies] == [SOMETHING_WENT_WRONG]
     assert await state_of(bot, person.user_id) is State.INTRO
     assert await consents_recorded(bot) == []
+
+
+class _StopsBeforeSubmit(Person):
+    async def press(self, label_part: str) -> list[Reply]:
+        return [] if label_part == "Submit" else await super().press(label_part)
+
+
+async def test_back_retraces_every_question_the_person_was_asked_in_reverse(bot: Harness) -> None:
+    """Rule: /back is an edge wherever a question follows another. The questions are observed
+    as the person answers them, then /back must walk them back one by one to the introduction
+    (a missing back edge answers "Sorry, something went wrong" and stays put)."""
+    person = _StopsBeforeSubmit(bot, 501)
+    asked: list[State] = []
+    deliver = bot.deliver
+
+    async def deliver_and_note(event: Event) -> list[Outgoing]:
+        out = await deliver(event)
+        state = await state_of(bot, person.user_id)
+        if not asked or asked[-1] is not state:
+            asked.append(state)
+        return out
+
+    bot.deliver = deliver_and_note  # type: ignore[method-assign]
+    await onboard(person, await bot.invite())
+    assert asked[0] is State.INTRO and asked[-1] is State.REVIEW_ANSWERS and len(asked) == 24
+    forward = list(asked)
+    asked.clear()
+    for _ in range(len(forward) + 2):  # bounded: a broken /back must not loop forever
+        if "There is no previous answer" in (await person.command("back"))[-1].text:
+            break
+    assert [State.REVIEW_ANSWERS, *asked] == forward[::-1]
+
+
+async def test_back_retraces_the_borrow_and_repay_questions(bot: Harness) -> None:
+    """Rule: the same for borrowing and repaying: each /back shows the question before."""
+    person = bot.person()
+    await onboard(person, await bot.invite())
+    await person.press("Borrow")
+    await person.say("5000")
+    await person.press("6 months")
+    seen = [await state_of(bot, person.user_id)]
+    for _ in range(3):
+        await person.command("back")
+        seen.append(await state_of(bot, person.user_id))
+    assert seen == [
+        State.BORROW_DISCLOSURE,
+        State.BORROW_TERM,
+        State.BORROW_AMOUNT,
+        State.BORROW_AMOUNT,  # nothing before the amount
+    ]
+    await person.say("5000")
+    await person.press("6 months")
+    await person.press("Confirm")
+    await person.command("repay")
+    await person.say("3000")  # more than is due: how should the rest run?
+    await person.press("Lower instalment")
+    seen = [await state_of(bot, person.user_id)]
+    for _ in range(2):
+        await person.command("back")
+        seen.append(await state_of(bot, person.user_id))
+    assert seen == [State.REPAY_CONFIRM, State.REPAY_PREPAY_CHOICE, State.REPAY_AMOUNT]
