@@ -36,3 +36,12 @@ def test_balances_as_of_a_date_and_rebuilt_from_entries() -> None:
     assert ledger.balance("principal:1", on=DAY) == 1000
     assert ledger.total("principal") == 600
     assert sum(ledger.balances().values()) == 0
+
+
+def test_balances_leave_out_settled_accounts_and_entries_iterate_in_posting_order() -> None:
+    lent = entry("a", DAY, "disbursement", {"principal:1": 1000, "cash": -1000})
+    repaid = entry("b", date(2026, 2, 1), "repayment", {"cash": 1000, "principal:1": -1000})
+    fee = entry("c", date(2026, 2, 1), "fee", {"principal:2": 50, "fee_income": -50})
+    ledger = Ledger.from_entries([lent, repaid, fee])
+    assert ledger.balances() == {"principal:2": 50, "fee_income": -50}
+    assert [item.key for item in ledger] == ["a", "b", "c"]
