@@ -86,3 +86,11 @@ def test_one_fen_of_held_credit_applied_counts_as_applied() -> None:
     item = entry("pay-2", JAN, "credit_applied", {"borrower_credit": 1, "interest:1": -1})
     read = allocation_of(item, SCHEDULE)
     assert (read.from_credit_fen, read.to_credit_fen, read.interest_current_fen) == (1, 0, 1)
+
+
+def test_on_its_due_date_an_instalment_is_current_and_the_rest_is_held() -> None:
+    """Not overdue until the day after: paid on the due date, it is settled as the current
+    instalment (interest, then principal) and nothing goes on to the next one."""
+    states = [state(1, 100_00, 5_00), state(2, 100_00, 0)]
+    settled, left = waterfall(states, 150_00, JAN)
+    assert settled == {"interest:1": 5_00, "principal:1": 100_00} and left == 45_00

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 
+import numpy_financial as npf
 import pytest
 
 import risk
 from lending.apr import daily_rate_apr
+from lending.schedule import RepaymentMethod, build_schedule
 from risk.application import InviterStanding, Outcome, Purpose
 from risk.policy import DEFAULT_POLICY, RiskPolicy
-from risk.pricing import shown_apr
+from risk.pricing import REFERENCE_START
 from tests.risk.factory import context, random_applications, solid, weak
 
 APPS = random_applications(3000)
@@ -22,9 +25,17 @@ def test_solid_borrower_is_approved_with_a_priced_line() -> None:
     assert decision.limit_fen > 0 and decision.limit_fen % 10_000 == 0
     assert DEFAULT_POLICY.min_daily_rate <= decision.daily_rate <= DEFAULT_POLICY.max_daily_rate
     # the APR shown is that of the default offer's real schedule, on the simple basis
-    assert decision.apr == shown_apr(decision.daily_rate, DEFAULT_POLICY)
+    shown = build_schedule(
+        DEFAULT_POLICY.shown_amount_fen,
+        DEFAULT_POLICY.shown_term_months,
+        decision.daily_rate,
+        RepaymentMethod.EQUAL_INSTALLMENT,
+        REFERENCE_START,
+    )
+    flows = [-shown.principal_fen] + [i.total_fen for i in shown.instalments]
+    assert float(decision.apr) == pytest.approx(npf.irr(flows) * 12, abs=1e-9)
     assert abs(decision.apr - daily_rate_apr(decision.daily_rate)) < Decimal("0.002")
-    assert decision.valid_until == context().as_of + __import__("datetime").timedelta(days=30)
+    assert decision.valid_until == context().as_of + timedelta(days=30)
 
 
 def test_weak_borrower_is_declined_with_reasons_and_a_retry_date() -> None:
@@ -174,3 +185,19 @@ def test_car_condition_only_refines_the_car_purpose(car_is_new: bool | None) -> 
     assert low <= scores[None] <= high and low < high
     other = risk.assess(solid(car_is_new=car_is_new), context()).score
     assert other == risk.assess(solid(), context()).score
+
+
+def test_a_policy_decline_offers_nothing_and_carries_no_score() -> None:
+    decision = risk.assess(solid(age=17), context())
+    assert decision.outcome is Outcome.DECLINED and decision.rules_fired == ("P_AGE",)
+    assert (decision.score, decision.grade, decision.limit_fen) == (0, "", 0)
+    assert decision.probability_of_default == 0.0
+    assert decision.daily_rate == Decimal(0) and decision.apr == Decimal(0)
+    assert decision.retry_after_days == DEFAULT_POLICY.retry_after_policy_days == 90
+    assert decision.valid_until == context().as_of + timedelta(days=30)
+
+
+def test_a_score_decline_holds_for_thirty_days_like_an_offer() -> None:
+    decision = risk.assess(weak(), context())
+    assert decision.outcome is Outcome.DECLINED and decision.score > 0
+    assert decision.valid_until == context().as_of + timedelta(days=30)
