@@ -72,3 +72,20 @@ async def test_a_batch_that_cannot_commit_reports_every_unit_as_failed(tmp_path:
         assert await writer.run(pay("dave")) == "dave"  # the writer carries on
     finally:
         writer.close()
+
+
+async def test_closing_finishes_the_queued_work_and_stops_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shutdown lets every unit already queued commit, then the thread ends without an
+    error (a stray exception in the writer thread would be printed on every shutdown)."""
+    crashes: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: crashes.append(args.exc_value))
+    writer = GroupCommitWriter(lambda: connect(tmp_path / "w.db"))
+    units = [asyncio.ensure_future(writer.run(pay(f"p{n}"))) for n in range(5)]
+    await asyncio.sleep(0)
+    await asyncio.to_thread(writer.close)
+    assert await asyncio.gather(*units) == [f"p{n}" for n in range(5)]
+    assert crashes == []
+    with sqlite3.connect(tmp_path / "w.db") as check:
+        assert check.execute("SELECT COUNT(*) FROM paid").fetchone() == (5,)
