@@ -200,4 +200,7 @@ def test_a_policy_decline_offers_nothing_and_carries_no_score() -> None:
 def test_a_score_decline_holds_for_thirty_days_like_an_offer() -> None:
     decision = risk.assess(weak(), context())
     assert decision.outcome is Outcome.DECLINED and decision.score > 0
+    assert decision.grade == DEFAULT_POLICY.declined_grade
+    assert 0.0 < decision.probability_of_default < 1.0
+    assert (decision.limit_fen, decision.daily_rate, decision.apr) == (0, Decimal(0), Decimal(0))
     assert decision.valid_until == context().as_of + timedelta(days=30)
