@@ -3,11 +3,13 @@ duplicate checks, reminder preferences, the audit log."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from flows.events import Reply
+from flows.ports import OutboxMessage
 from risk.application import InviterStanding
-from storage.reminders import Preferences
+from storage.reminders import BLOCKED, Preferences
 from tests.flows.harness import Harness, onboard, resident_id
 from tests.operators.conftest import ADMIN, CONFIG
 
@@ -75,3 +77,26 @@ async def test_the_audit_log_filters_by_account_and_action(tmp_path: Path) -> No
         assert await entries(2, "unfreeze", 10) == []
     finally:
         await bot.close()
+
+
+async def test_a_blocked_chat_makes_its_person_unreachable_and_the_row_final(
+    bot_sqlite: Harness,
+) -> None:
+    bot, now = bot_sqlite, datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    await onboard(bot.person(501), await bot.invite())
+    await onboard(bot.person(502), await bot.invite(), id_sequence="456", phone="+86 139 0013 9000")
+    await bot.store.enqueue(
+        [
+            OutboxMessage(501, "telegram", Reply("due"), "a"),
+            OutboxMessage(502, "telegram", Reply("due"), "b"),
+        ],
+        now,
+    )
+    first, second = await bot.store.due_outbox(now, 10)
+    assert first.outbox_id is not None and second.outbox_id is not None
+    await bot.store.mark_failed(first.outbox_id, f"{BLOCKED}: bot was blocked by the user", now)
+    await bot.store.mark_failed(second.outbox_id, "network down", now)
+    unreachable = await bot.db.run(lambda tx: tx.all("SELECT user_id FROM unreachable_users"))
+    assert [row.user_id for row in unreachable] == [1]
+    later = await bot.store.due_outbox(now + timedelta(minutes=5), 10)
+    assert [o.chat_id for o in later] == [502]  # the blocked row is never retried
