@@ -204,3 +204,23 @@ def test_a_score_decline_holds_for_thirty_days_like_an_offer() -> None:
     assert 0.0 < decision.probability_of_default < 1.0
     assert (decision.limit_fen, decision.daily_rate, decision.apr) == (0, Decimal(0), Decimal(0))
     assert decision.valid_until == context().as_of + timedelta(days=30)
+
+
+def test_good_grades_are_approved_without_reasons_and_the_others_are_told_why() -> None:
+    approved = [
+        d for d in (risk.assess(a, context()) for a in APPS) if d.outcome is Outcome.APPROVED
+    ]
+    quiet = [d for d in approved if d.grade in DEFAULT_POLICY.grades_without_reasons]
+    told = [d for d in approved if d.grade not in DEFAULT_POLICY.grades_without_reasons]
+    assert quiet and told
+    assert all(d.reasons == () for d in quiet)
+    assert all(d.reasons and all(r.code.startswith("F_") for r in d.reasons) for d in told)
+    assert all(0.0 < d.probability_of_default < 1.0 for d in approved)
+
+
+def test_a_line_exactly_at_the_minimum_is_still_offered() -> None:
+    limit = risk.assess(solid(), context()).limit_fen
+    at_minimum = risk.assess(solid(), context(), product=RiskPolicy(min_limit_fen=limit))
+    assert at_minimum.outcome is Outcome.APPROVED and at_minimum.limit_fen == limit
+    above = risk.assess(solid(), context(), product=RiskPolicy(min_limit_fen=limit + 1))
+    assert above.outcome is Outcome.DECLINED and above.reasons[0].code == "L_LIMIT_TOO_LOW"
