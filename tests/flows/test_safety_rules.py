@@ -196,7 +196,7 @@ def test_every_listed_edge_is_allowed_and_every_other_move_is_refused() -> None:
     assert {(State.NEW, State.HOME), (State.CONSENT_ASSESSMENT, State.KYC_NAME)} <= set(forbidden)
     for source, target in forbidden:
         ctx = _context(source)
-        with pytest.raises(IllegalTransition):
+        with pytest.raises(IllegalTransition, match=f"^{source} -> {target}$"):  # for the log
             ctx.move(target)
         assert ctx.session.state is source
 
@@ -278,3 +278,23 @@ async def test_back_retraces_the_borrow_and_repay_questions(bot: Harness) -> Non
         await person.command("back")
         seen.append(await state_of(bot, person.user_id))
     assert seen == [State.REPAY_CONFIRM, State.REPAY_PREPAY_CHOICE, State.REPAY_AMOUNT]
+
+
+async def test_a_new_screen_never_reuses_the_number_of_an_earlier_one(bot: Harness) -> None:
+    """Stale buttons stay stale: screen numbers only grow, through questions, the language
+    menu and /privacy, so no earlier button can come back to life."""
+    person = bot.person()
+    await onboard(person, await bot.invite())
+    await person.command("language")
+    await person.press("English")
+    await person.command("privacy")
+    await person.command("start")
+    await person.press("Borrow")
+    await person.say("5000")
+    numbers = [
+        int(item.reply.buttons[0][0].token.partition(":")[0])
+        for item in person.seen
+        if item.reply.buttons
+    ]
+    assert len(numbers) > 25
+    assert all(later >= earlier for earlier, later in itertools.pairwise(numbers)), numbers
