@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -11,6 +12,7 @@ import risk
 from lending.apr import daily_rate_apr
 from lending.schedule import RepaymentMethod, build_schedule
 from risk.application import InviterStanding, Outcome, Purpose
+from risk.decide import price_table
 from risk.policy import DEFAULT_POLICY, RiskPolicy
 from risk.pricing import REFERENCE_START
 from tests.risk.factory import context, random_applications, solid, weak
@@ -224,3 +226,16 @@ def test_a_line_exactly_at_the_minimum_is_still_offered() -> None:
     assert at_minimum.outcome is Outcome.APPROVED and at_minimum.limit_fen == limit
     above = risk.assess(solid(), context(), product=RiskPolicy(min_limit_fen=limit + 1))
     assert above.outcome is Outcome.DECLINED and above.reasons[0].code == "L_LIMIT_TOO_LOW"
+
+
+def test_a_policy_never_priced_before_gets_its_own_table_once() -> None:
+    """The price table is cached per policy; a new policy (made unique here, since a warm cache
+    would hide the build) is priced under its own top rate, and built only once."""
+    policy = RiskPolicy(
+        max_daily_rate=Decimal("0.0004"), min_limit_fen=50_000 + time.monotonic_ns() % 100_000
+    )
+    table = price_table(risk.SCORECARD, policy)
+    assert (
+        table.top_rate <= Decimal("0.0004") < price_table(risk.SCORECARD, DEFAULT_POLICY).top_rate
+    )
+    assert price_table(risk.SCORECARD, policy) is table
