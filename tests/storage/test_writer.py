@@ -89,3 +89,32 @@ async def test_closing_finishes_the_queued_work_and_stops_cleanly(
     assert crashes == []
     with sqlite3.connect(tmp_path / "w.db") as check:
         assert check.execute("SELECT COUNT(*) FROM paid").fetchone() == (5,)
+
+
+async def test_a_commit_refused_by_the_database_is_rolled_back_and_the_writer_carries_on(
+    tmp_path: Path,
+) -> None:
+    """A deferred constraint fails only at COMMIT, leaving the transaction open: the writer
+    rolls it back, so nothing of the batch lands and the next batch starts afresh."""
+
+    def connect_checked() -> sqlite3.Connection:
+        connection = connect(tmp_path / "w.db")
+        connection.execute("PRAGMA foreign_keys = ON")
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS claim (who TEXT REFERENCES paid (who)"
+            " DEFERRABLE INITIALLY DEFERRED)"
+        )
+        return connection
+
+    def claim_for_nobody(tx: Tx) -> None:
+        tx.execute("INSERT INTO claim (who) VALUES ('nobody')")
+
+    writer = GroupCommitWriter(connect_checked)
+    try:
+        with pytest.raises(sqlite3.IntegrityError):
+            await asyncio.wait_for(writer.run(claim_for_nobody), 5)
+        assert await asyncio.wait_for(writer.run(pay("erin")), 5) == "erin"
+        claims = await writer.run(lambda tx: tx.scalar("SELECT COUNT(*) FROM claim"))
+        assert claims == 0
+    finally:
+        writer.close()
