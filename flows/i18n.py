@@ -49,9 +49,8 @@ def _load_domain(locale: str, domain: str) -> NullTranslations:
     if mo_path.exists() and (
         not po_path.exists() or mo_path.stat().st_mtime >= po_path.stat().st_mtime
     ):
-        with mo_path.open("rb") as handle:
-            return Translations(handle, domain=domain)
-    if po_path.exists():
+        return Translations.load(LOCALES_DIR, [locale], domain)
+    if po_path.exists():  # a fresh checkout before `make` compiled it, or a stale .mo
         import io
 
         with po_path.open("rb") as handle:

@@ -107,3 +107,29 @@ async def test_a_decision_that_lost_the_race_is_refused_at_commit(bot: Harness) 
         await bot.db.run(lambda tx: reviews.decide(tx, decision("approved"), now))
     session = await bot.store.load_session("telegram", 505)
     assert session is not None and session.state is State.DECLINED
+
+
+async def test_a_decision_applies_to_the_applicant_on_the_card_and_no_other(bot: Harness) -> None:
+    """The reason typed after Approve decides the application whose card was shown. If another
+    operator decided it meanwhile, nothing is decided, not even the next one waiting."""
+    first_in_line, next_in_line = bot.person(501), bot.person(502)
+    await onboard(first_in_line, await bot.invite(), answers=BIG_ASK)
+    bot.clock.advance(minutes=1)
+    await onboard(
+        next_in_line,
+        await bot.invite(),
+        answers=BIG_ASK,
+        id_sequence="456",
+        phone="+86 139 0013 9000",
+    )
+    slow, quick = bot.person(OPERATOR), bot.person(ADMIN)
+    await slow.command("review")
+    await slow.press("Approve")
+    await quick.command("review")
+    await quick.press("Decline")
+    await quick.say("too risky")
+    late = await slow.say("looks good")
+    assert "decided this application already" in late[-1].text
+    decided = await bot.db.run(lambda tx: tx.all("SELECT user_id, decision FROM review_decisions"))
+    assert [(row.user_id, row.decision) for row in decided] == [(1, "declined")]
+    assert "Application" in (await slow.command("review"))[-1].text  # the next one still waits

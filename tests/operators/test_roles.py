@@ -89,3 +89,20 @@ async def test_an_admin_grants_and_revokes_the_operator_role_in_the_chat(bot: Ha
     assert ("operator_add", "ok") in actions and ("operator_remove", "ok") in actions
     grants = await bot.db.run(lambda tx: tx.scalar("SELECT COUNT(*) FROM operator_grants"))
     assert grants == 0
+
+
+async def test_a_role_revoked_mid_review_ends_the_review_screen(bot: Harness) -> None:
+    """The router's staff-screen check: once the role is gone, the reason typed on the review
+    screen decides nothing and is answered like any unknown input from a non-operator."""
+    borrower, admin, helper = bot.person(501), bot.person(ADMIN), bot.person(4242)
+    await onboard(
+        borrower, await bot.invite(), answers={"requested_amount_fen": "More than CN¥40,000.00"}
+    )
+    unknown = await helper.command("no_such_command")
+    await admin.command("operator", "add tg:4242")
+    await helper.command("review")
+    await helper.press("Approve")
+    await admin.command("operator", "remove tg:4242")
+    assert await helper.say("income verified by payslip") == unknown
+    decisions = await bot.db.run(lambda tx: tx.scalar("SELECT COUNT(*) FROM review_decisions"))
+    assert decisions == 0

@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+import time
 from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 
+import numpy_financial as npf
 import pytest
 
 import risk
 from lending.apr import daily_rate_apr
+from lending.schedule import RepaymentMethod, build_schedule
 from risk.application import InviterStanding, Outcome, Purpose
+from risk.decide import price_table
 from risk.policy import DEFAULT_POLICY, RiskPolicy
-from risk.pricing import shown_apr
+from risk.pricing import REFERENCE_START
 from tests.risk.factory import context, random_applications, solid, weak
 
 APPS = random_applications(3000)
@@ -22,9 +27,17 @@ def test_solid_borrower_is_approved_with_a_priced_line() -> None:
     assert decision.limit_fen > 0 and decision.limit_fen % 10_000 == 0
     assert DEFAULT_POLICY.min_daily_rate <= decision.daily_rate <= DEFAULT_POLICY.max_daily_rate
     # the APR shown is that of the default offer's real schedule, on the simple basis
-    assert decision.apr == shown_apr(decision.daily_rate, DEFAULT_POLICY)
+    shown = build_schedule(
+        DEFAULT_POLICY.shown_amount_fen,
+        DEFAULT_POLICY.shown_term_months,
+        decision.daily_rate,
+        RepaymentMethod.EQUAL_INSTALLMENT,
+        REFERENCE_START,
+    )
+    flows = [-shown.principal_fen] + [i.total_fen for i in shown.instalments]
+    assert float(decision.apr) == pytest.approx(npf.irr(flows) * 12, abs=1e-9)
     assert abs(decision.apr - daily_rate_apr(decision.daily_rate)) < Decimal("0.002")
-    assert decision.valid_until == context().as_of + __import__("datetime").timedelta(days=30)
+    assert decision.valid_until == context().as_of + timedelta(days=30)
 
 
 def test_weak_borrower_is_declined_with_reasons_and_a_retry_date() -> None:
@@ -174,3 +187,55 @@ def test_car_condition_only_refines_the_car_purpose(car_is_new: bool | None) -> 
     assert low <= scores[None] <= high and low < high
     other = risk.assess(solid(car_is_new=car_is_new), context()).score
     assert other == risk.assess(solid(), context()).score
+
+
+def test_a_policy_decline_offers_nothing_and_carries_no_score() -> None:
+    decision = risk.assess(solid(age=17), context())
+    assert decision.outcome is Outcome.DECLINED and decision.rules_fired == ("P_AGE",)
+    assert (decision.score, decision.grade, decision.limit_fen) == (0, "", 0)
+    assert decision.probability_of_default == 0.0
+    assert decision.daily_rate == Decimal(0) and decision.apr == Decimal(0)
+    assert decision.retry_after_days == DEFAULT_POLICY.retry_after_policy_days == 90
+    assert decision.valid_until == context().as_of + timedelta(days=30)
+
+
+def test_a_score_decline_holds_for_thirty_days_like_an_offer() -> None:
+    decision = risk.assess(weak(), context())
+    assert decision.outcome is Outcome.DECLINED and decision.score > 0
+    assert decision.grade == DEFAULT_POLICY.declined_grade
+    assert 0.0 < decision.probability_of_default < 1.0
+    assert (decision.limit_fen, decision.daily_rate, decision.apr) == (0, Decimal(0), Decimal(0))
+    assert decision.valid_until == context().as_of + timedelta(days=30)
+
+
+def test_good_grades_are_approved_without_reasons_and_the_others_are_told_why() -> None:
+    approved = [
+        d for d in (risk.assess(a, context()) for a in APPS) if d.outcome is Outcome.APPROVED
+    ]
+    quiet = [d for d in approved if d.grade in DEFAULT_POLICY.grades_without_reasons]
+    told = [d for d in approved if d.grade not in DEFAULT_POLICY.grades_without_reasons]
+    assert quiet and told
+    assert all(d.reasons == () for d in quiet)
+    assert all(d.reasons and all(r.code.startswith("F_") for r in d.reasons) for d in told)
+    assert all(0.0 < d.probability_of_default < 1.0 for d in approved)
+
+
+def test_a_line_exactly_at_the_minimum_is_still_offered() -> None:
+    limit = risk.assess(solid(), context()).limit_fen
+    at_minimum = risk.assess(solid(), context(), product=RiskPolicy(min_limit_fen=limit))
+    assert at_minimum.outcome is Outcome.APPROVED and at_minimum.limit_fen == limit
+    above = risk.assess(solid(), context(), product=RiskPolicy(min_limit_fen=limit + 1))
+    assert above.outcome is Outcome.DECLINED and above.reasons[0].code == "L_LIMIT_TOO_LOW"
+
+
+def test_a_policy_never_priced_before_gets_its_own_table_once() -> None:
+    """The price table is cached per policy; a new policy (made unique here, since a warm cache
+    would hide the build) is priced under its own top rate, and built only once."""
+    policy = RiskPolicy(
+        max_daily_rate=Decimal("0.0004"), min_limit_fen=50_000 + time.monotonic_ns() % 100_000
+    )
+    table = price_table(risk.SCORECARD, policy)
+    assert (
+        table.top_rate <= Decimal("0.0004") < price_table(risk.SCORECARD, DEFAULT_POLICY).top_rate
+    )
+    assert price_table(risk.SCORECARD, policy) is table

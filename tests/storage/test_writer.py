@@ -160,3 +160,49 @@ async def test_the_default_database_syncs_its_log_before_answering(
             await db.close()
     assert any(name.endswith("full.db-wal") for name in synced)
     assert not any("normal.db" in name for name in synced)
+
+
+async def test_closing_finishes_the_queued_work_and_stops_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shutdown lets every unit already queued commit, then the thread ends without an
+    error (a stray exception in the writer thread would be printed on every shutdown)."""
+    crashes: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: crashes.append(args.exc_value))
+    writer = GroupCommitWriter(lambda: connect(tmp_path / "w.db"))
+    units = [asyncio.ensure_future(writer.run(pay(f"p{n}"))) for n in range(5)]
+    await asyncio.sleep(0)
+    await asyncio.to_thread(writer.close)
+    assert await asyncio.gather(*units) == [f"p{n}" for n in range(5)]
+    assert crashes == []
+    with sqlite3.connect(tmp_path / "w.db") as check:
+        assert check.execute("SELECT COUNT(*) FROM paid").fetchone() == (5,)
+
+
+async def test_a_commit_refused_by_the_database_is_rolled_back_and_the_writer_carries_on(
+    tmp_path: Path,
+) -> None:
+    """A deferred constraint fails only at COMMIT, leaving the transaction open: the writer
+    rolls it back, so nothing of the batch lands and the next batch starts afresh."""
+
+    def connect_checked() -> sqlite3.Connection:
+        connection = connect(tmp_path / "w.db")
+        connection.execute("PRAGMA foreign_keys = ON")
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS claim (who TEXT REFERENCES paid (who)"
+            " DEFERRABLE INITIALLY DEFERRED)"
+        )
+        return connection
+
+    def claim_for_nobody(tx: Tx) -> None:
+        tx.execute("INSERT INTO claim (who) VALUES ('nobody')")
+
+    writer = GroupCommitWriter(connect_checked)
+    try:
+        with pytest.raises(sqlite3.IntegrityError):
+            await asyncio.wait_for(writer.run(claim_for_nobody), 5)
+        assert await asyncio.wait_for(writer.run(pay("erin")), 5) == "erin"
+        claims = await writer.run(lambda tx: tx.scalar("SELECT COUNT(*) FROM claim"))
+        assert claims == 0
+    finally:
+        writer.close()

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import deque
 from pathlib import Path
 
-from flows.states import (
-    ALLOWED,
-    BORROW_ORDER,
-    ONBOARDING_ORDER,
-    REPAY_ORDER,
-    TRANSITIONS,
-    State,
-    mermaid,
-)
+from flows.states import BORROW_ORDER, REPAY_ORDER, TRANSITIONS, State, mermaid
 from flows.steps import STEPS
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -44,12 +35,6 @@ def test_every_state_has_a_step_that_answers_it() -> None:
 def test_the_home_menu_is_reachable_from_every_customer_state() -> None:
     for state in (*BORROW_ORDER, *REPAY_ORDER):
         assert State.HOME in reachable_from(state)
-
-
-def test_back_is_an_edge_wherever_the_flows_offer_it() -> None:
-    for order in (ONBOARDING_ORDER, BORROW_ORDER, REPAY_ORDER):
-        for earlier, later in itertools.pairwise(order):
-            assert (later, earlier) in ALLOWED
 
 
 def test_the_readme_diagram_is_generated_from_the_table() -> None:
