@@ -89,7 +89,7 @@ async def test_nobody_hears_of_a_commit_before_its_log_is_on_disk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Power-cut durability: the unit's caller waits for the fsync of the write-ahead log, and
-    so does a read queued after it (it could otherwise report the row before it is durable)."""
+    so does a later read (it could otherwise report the row before it is durable)."""
     disk, synced = threading.Event(), []
     real_fsync = os.fsync
 
@@ -103,6 +103,8 @@ async def test_nobody_hears_of_a_commit_before_its_log_is_on_disk(
     writer = GroupCommitWriter(sqlite_wal(path), wal_path=f"{path}-wal")
     try:
         payout = asyncio.ensure_future(writer.run(pay("erin")))
+        await asyncio.sleep(0.2)  # committed; its fsync is held
+        # A read in a batch of its own, which writes nothing, still waits for that fsync.
         read = asyncio.ensure_future(
             writer.run(lambda tx: [r.who for r in tx.all("SELECT who FROM paid")])
         )
