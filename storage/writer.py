@@ -21,7 +21,7 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from storage.sql import Tx
 
@@ -42,7 +42,7 @@ class GroupCommitWriter:
         self, connect: Callable[[], sqlite3.Connection], wal_path: str | None = None
     ) -> None:
         self._connect = connect
-        self._jobs: queue.SimpleQueue[Job | object] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()  # Job | _STOP
         self._syncer = _WalSyncer(wal_path) if wal_path else None
         self._thread = threading.Thread(target=self._loop, name="db-writer", daemon=True)
         self._thread.start()
@@ -58,22 +58,6 @@ class GroupCommitWriter:
         if self._syncer is not None:
             self._syncer.close()
 
-    def _next_batch(self) -> tuple[list[Job], bool]:
-        first = self._jobs.get()
-        if first is _STOP:
-            return [], True
-        batch: list[Job] = [first]  # type: ignore[list-item]
-        while len(batch) < MAX_BATCH:
-            try:
-                job = self._jobs.get_nowait()
-            except queue.Empty:
-                break
-            if job is _STOP:
-                self._jobs.put(_STOP)
-                break
-            batch.append(job)  # type: ignore[arg-type]
-        return batch, False
-
     def _loop(self) -> None:
         # The connection is opened on the first batch, not at construction: whoever builds the
         # writer may still be creating the schema. Any failure settles the batch's futures with
@@ -81,9 +65,11 @@ class GroupCommitWriter:
         connection: sqlite3.Connection | None = None
         try:
             while True:
-                batch, stop = self._next_batch()
-                if stop:
+                batch, stop = _take_queued(self._jobs, MAX_BATCH)
+                if not batch:
                     return
+                if stop:  # units queued after it still run before the thread ends
+                    self._jobs.put(_STOP)
                 wrote = False
                 try:
                     if connection is None:
@@ -133,8 +119,8 @@ class GroupCommitWriter:
 class _WalSyncer:
     """One thread: fsync the write-ahead log, then settle what was committed before the fsync.
 
-    A batch that wrote nothing still waits its turn, so a read never reports a row whose commit
-    is not yet on disk. An fsync that fails leaves the disk's state unknown: that batch and every
+    A batch that wrote nothing still waits behind any batch not yet synced, so a read never
+    reports a row whose commit is not yet on disk. An fsync that fails leaves the disk's state unknown: that batch and every
     later one fail (the process should be restarted), rather than a retry that could report a
     lost commit as durable."""
 
@@ -144,7 +130,7 @@ class _WalSyncer:
         self._failed: OSError | None = None
         self._lock = threading.Lock()
         self._handed = 0  # batches given to this thread and not yet settled
-        self._queue: queue.SimpleQueue[tuple[list[Outcome], bool] | object] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()  # (outcomes, wrote) | _STOP
         self._thread = threading.Thread(target=self._loop, name="db-wal-sync", daemon=True)
         self._thread.start()
 
@@ -171,21 +157,9 @@ class _WalSyncer:
 
     def _loop(self) -> None:
         while True:
-            waiting: list[Outcome] = []
-            must_sync, stop, batches = False, False, 0
-            item = self._queue.get()
-            while True:
-                if item is _STOP:
-                    stop = True
-                else:
-                    settled, wrote = cast(tuple[list[Outcome], bool], item)
-                    waiting.extend(settled)
-                    must_sync = must_sync or wrote
-                    batches += 1
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
+            handed, stop = _take_queued(self._queue)
+            waiting = [outcome for settled, _ in handed for outcome in settled]
+            must_sync = any(wrote for _, wrote in handed)
             if must_sync and self._failed is None:
                 try:
                     self._sync()
@@ -195,7 +169,7 @@ class _WalSyncer:
                 waiting = [(future, False, self._failed) for future, _, _ in waiting]
             _settle_from_thread(waiting)
             with self._lock:
-                self._handed -= batches
+                self._handed -= len(handed)
             if stop:
                 return
 
@@ -213,6 +187,22 @@ class _WalSyncer:
             finally:
                 os.close(directory)
         os.fsync(self._fd)
+
+
+def _take_queued(jobs: queue.SimpleQueue[Any], limit: int | None = None) -> tuple[list[Any], bool]:
+    """Waits for the first item, then takes what else is queued (up to `limit`) without waiting;
+    `True` once the stop mark was taken (the items before it are still returned)."""
+    items: list[Any] = []
+    item = jobs.get()
+    while item is not _STOP:
+        items.append(item)
+        if limit is not None and len(items) >= limit:
+            return items, False
+        try:
+            item = jobs.get_nowait()
+        except queue.Empty:
+            return items, False
+    return items, True
 
 
 def _settle_from_thread(outcomes: list[Outcome]) -> None:
