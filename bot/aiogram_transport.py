@@ -8,7 +8,6 @@ shared with the PTB transport: aiogram's own acknowledge updates before they are
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -41,21 +40,17 @@ from aiogram.types import (
 
 from bot import polling, webhook
 from bot.acknowledgement import Acknowledger
-from bot.broadcast_telegram import LibraryBroadcastApi, start_broadcasts
+from bot.background import BackgroundWork
+from bot.broadcast_telegram import LibraryBroadcastApi
 from bot.commands_menu import plan_menus
 from bot.delivery import (
     LiveKeyboards,
-    OutboxLoop,
     PlatformErrors,
     handle_and_deliver,
     neutral_errors,
-    start_outbox_loop,
-    stop_outbox,
-    stop_task,
 )
 from bot.menus_telegram import AiogramMenuApi
 from bot.rendering import Markup, event_from_callback, event_from_message, inline_rows
-from bot.staff_menus import start_staff_menus
 from flows.events import Conversation, Document
 
 log = logging.getLogger(__name__)
@@ -164,9 +159,7 @@ class AiogramTransport:
         self.router = Router(name="conversation")
         self.router.message.register(self.on_message)
         self.router.callback_query.register(self.on_callback)
-        self._outbox: OutboxLoop | None = None
-        self._broadcasts: asyncio.Task[None] | None = None
-        self._staff_menus: asyncio.Task[None] | None = None
+        self._background = BackgroundWork()
 
     async def on_message(self, message: Message, event_update: Update) -> None:
         event = event_from_message(PLATFORM, event_update.update_id, message)
@@ -212,20 +205,17 @@ class AiogramTransport:
 
     async def start_background(self, admin_ids: Iterable[int] = ()) -> None:
         await self.set_command_menus(admin_ids)
-        self._outbox = start_outbox_loop(self.conversation, self.sender, platform=PLATFORM)
-        self._broadcasts = start_broadcasts(self.conversation, broadcast_api(self.bot))
-        # Staff menus follow roles granted and revoked in the chat (and across restarts).
-        self._staff_menus = start_staff_menus(
-            self.conversation, AiogramMenuApi(self.bot), admin_ids
+        self._background.start(
+            self.conversation,
+            self.sender,
+            PLATFORM,
+            broadcast_api(self.bot),
+            AiogramMenuApi(self.bot),
+            admin_ids,
         )
 
     async def stop_background(self) -> None:
-        await stop_outbox(self._outbox)
-        self._outbox = None
-        await stop_task(self._broadcasts)
-        self._broadcasts = None
-        await stop_task(self._staff_menus)
-        self._staff_menus = None
+        await self._background.stop()
 
 
 class ConversationDispatcher(Dispatcher):

@@ -9,7 +9,6 @@ run as usual but an update is acknowledged only once it is committed.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import warnings
 from collections.abc import Callable, Iterable
@@ -41,21 +40,17 @@ from telegram.warnings import PTBUserWarning
 
 from bot import polling, webhook
 from bot.acknowledgement import Acknowledger
-from bot.broadcast_telegram import LibraryBroadcastApi, start_broadcasts
+from bot.background import BackgroundWork
+from bot.broadcast_telegram import LibraryBroadcastApi
 from bot.commands_menu import plan_menus
 from bot.delivery import (
     LiveKeyboards,
-    OutboxLoop,
     PlatformErrors,
     handle_and_deliver,
     neutral_errors,
-    start_outbox_loop,
-    stop_outbox,
-    stop_task,
 )
 from bot.ptb_aiohttp import AiohttpRequest
 from bot.rendering import Markup, event_from_callback, event_from_message, inline_rows
-from bot.staff_menus import start_staff_menus
 from flows.events import Conversation, Document
 
 log = logging.getLogger(__name__)
@@ -191,9 +186,7 @@ class PTBTransport:
         self.conversation = conversation
         self.application = application
         self.sender = PTBSender(application)
-        self._outbox: OutboxLoop | None = None
-        self._broadcasts: asyncio.Task[None] | None = None
-        self._staff_menus: asyncio.Task[None] | None = None
+        self._background = BackgroundWork()
         application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self.on_message))
         application.add_handler(CallbackQueryHandler(self.on_callback))
 
@@ -243,19 +236,17 @@ class PTBTransport:
 
     async def start_background(self, admin_ids: Iterable[int] = ()) -> None:
         await self.set_command_menus(admin_ids)
-        self._outbox = start_outbox_loop(self.conversation, self.sender, platform=PLATFORM)
-        self._broadcasts = start_broadcasts(self.conversation, broadcast_api(self.application))
-        # Staff menus follow roles granted and revoked in the chat (and across restarts).
-        self._staff_menus = start_staff_menus(
-            self.conversation, PtbMenuApi(self.application), admin_ids
+        self._background.start(
+            self.conversation,
+            self.sender,
+            PLATFORM,
+            broadcast_api(self.application),
+            PtbMenuApi(self.application),
+            admin_ids,
         )
 
     async def stop_background(self) -> None:
-        await stop_outbox(self._outbox)
-        self._outbox = None
-        for task in (self._broadcasts, self._staff_menus):
-            await stop_task(task)
-        self._broadcasts = self._staff_menus = None
+        await self._background.stop()
 
 
 def build_application(
