@@ -9,7 +9,7 @@ from decimal import Decimal
 from flows.changes import DecideDrawdown, OpenLoan, RequestDrawdown
 from flows.ports import ChangeRefused, DrawdownItem, Identity, PendingDrawdown
 from lending import servicing
-from storage.loans import insert_entries, insert_loan
+from storage.loans import insert_loan
 from storage.operators import queue_notice
 from storage.reviews import account_of
 from storage.sql import Row, Tx, utc
@@ -27,9 +27,9 @@ _WAITING = (
 def open_loan(tx: Tx, user_id: int, change: OpenLoan, now: datetime) -> None:
     """The loan, its schedule and its disbursement; refused when its key was used already."""
     loan = servicing.open_loan(change.loan_id, change.schedule)
-    if not insert_loan(tx, user_id, loan, change.idempotency_key, change.term_months, now):
+    key, months = change.idempotency_key, change.term_months
+    if not insert_loan(tx, user_id, loan, key, months, now, [change.disbursement]):
         raise ChangeRefused("drawdown already made")
-    insert_entries(tx, change.loan_id, [change.disbursement], now)
 
 
 def request(tx: Tx, user_id: int, change: RequestDrawdown, now: datetime) -> None:

@@ -23,9 +23,12 @@ from storage.sql import Row, Tx, day, optional_day
 
 
 def insert_loan(
-    tx: Tx, user_id: int, loan: Loan, key: str, term_months: int, now: datetime
-) -> bool:
-    """False when a loan with this idempotency key exists already: nothing is written."""
+    tx: Tx, user_id: int, loan: Loan, key: str, term_months: int, now: datetime,
+    entries: Sequence[Entry] = (),
+) -> bool:  # fmt: skip
+    """False when a loan with this idempotency key exists already: nothing is written.
+    `entries` (a drawdown's disbursement) are posted with the loan, and its position is
+    written once with them taken in: a new loan has no ledger to read back or update."""
     s = loan.schedule
     created = tx.execute(
         "INSERT INTO loans (id, user_id, idempotency_key, principal_fen, term_months, method, daily_rate,"
@@ -48,14 +51,16 @@ def insert_loan(
     )
     if not created:
         return False
+    posted = post_new_entries(tx, loan.loan_id, entries, now, last_seq=0) if entries else []
+    position = loan.position.plus(posted) if posted else loan.position
     tx.execute(
         "INSERT INTO loan_positions (loan_id, user_id, status, closed_through, days_past_due,"
         " balances, updated_at) VALUES (:loan, :user, :status, :closed, 0, :balances, :now)",
         loan=loan.loan_id,
         user=user_id,
-        status=loan.status,
+        status=status_of(position),
         closed=loan.closed_through or s.start - timedelta(days=1),
-        balances=position_to_json(loan.position),
+        balances=position_to_json(position),
         now=now,
     )
     tx.executemany(
@@ -105,13 +110,18 @@ def insert_entries(
         )
 
 
-def post_new_entries(tx: Tx, loan_id: str, entries: Iterable[Entry], now: datetime) -> list[Entry]:
-    """The ledger rows of the entries whose key is new; returns those it posted."""
+def post_new_entries(
+    tx: Tx, loan_id: str, entries: Iterable[Entry], now: datetime, last_seq: int | None = None
+) -> list[Entry]:
+    """The ledger rows of the entries whose key is new; returns those it posted. `last_seq`:
+    the loan's last entry number when the caller knows it (0 for a loan it just inserted)."""
     done: list[Entry] = []
-    seq = tx.scalar(
-        "SELECT COALESCE(MAX(seq), 0) AS seq FROM ledger_entries WHERE loan_id = :loan",
-        loan=loan_id,
-    )
+    seq = last_seq
+    if seq is None:
+        seq = tx.scalar(
+            "SELECT COALESCE(MAX(seq), 0) AS seq FROM ledger_entries WHERE loan_id = :loan",
+            loan=loan_id,
+        )
     for item in entries:
         posted = tx.execute(
             "INSERT INTO ledger_entries (key, loan_id, seq, at, kind, posted_at)"
@@ -229,20 +239,48 @@ def stored_loan(row: Row, instalments: Sequence[Instalment]) -> Loan:
     )
 
 
+# The columns `stored_loan` reads, in the order `load_loans` selects them.
+_READ_COLUMNS = (
+    "id", "principal_fen", "start_date", "daily_rate", "method", "fee_fen",
+    "penalty_daily_rate", "freeze_after_dpd", "balances", "position_through",
+)  # fmt: skip
+
+
 def load_loans(tx: Tx, user_id: int) -> list[Loan]:
     """A person's loans at their persisted positions: a few rows each, whatever their age.
     On PostgreSQL the positions are locked, so the nightly job and this person's step never
     compute from the same position at once (the job skips a loan that is locked)."""
-    rows = tx.all(
-        "SELECT l.*, p.balances, p.closed_through AS position_through FROM loans l"
+    rows = tx.tuples(
+        "SELECT l.id, l.principal_fen, l.start_date, l.daily_rate, l.method, l.fee_fen,"
+        " l.penalty_daily_rate, l.freeze_after_dpd, p.balances, p.closed_through FROM loans l"
         " JOIN loan_positions p ON p.loan_id = l.id WHERE l.user_id = :user"
         " ORDER BY l.created_at, l.id" + (" FOR UPDATE OF p" if tx.postgres else ""),
         user=user_id,
     )
     if not rows:
         return []
-    instalments = instalments_where(tx, "l.user_id = :user", user=user_id)
-    return [stored_loan(row, instalments[row.id]) for row in rows]
+    instalments: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in tx.tuples(
+        "SELECT i.loan_id, i.number, i.due_date, i.principal_fen, i.interest_fen"
+        " FROM instalments i JOIN loans l ON l.id = i.loan_id"
+        " WHERE l.user_id = :user ORDER BY i.loan_id, i.number",
+        user=user_id,
+    ):
+        instalments[row[0]].append(row[1:])
+    return [_loan_as_read(row, tuple(instalments[row[0]])) for row in rows]
+
+
+@lru_cache(maxsize=4096)
+def _loan_as_read(row: tuple[Any, ...], instalments: tuple[tuple[Any, ...], ...]) -> Loan:
+    """The loan these rows hold, built once for as long as they read the same: every step
+    that shows a person's loans reads them again, and most have not changed since (a posting
+    changes the position's row, so a changed loan is built anew). A Loan is immutable, so
+    one object may serve every read of the same rows."""
+    return stored_loan(
+        Row(zip(_READ_COLUMNS, row, strict=True)),
+        [Instalment(number, day(due), principal, interest)
+         for number, due, principal, interest in instalments],
+    )  # fmt: skip
 
 
 def load_loans_of(tx: Tx, user_ids: Sequence[int]) -> dict[int, list[Loan]]:

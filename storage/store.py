@@ -98,6 +98,7 @@ class TxStore:
         # second read inside this transaction could only return the same rows.
         self._lines: dict[int, CreditLine | None] = {}
         self._loans: dict[int, list[Loan]] = {}
+        self._pending: dict[int, PendingDrawdown | None] = {}
 
     # -- the engine's side ----------------------------------------------------------------
 
@@ -383,7 +384,11 @@ class TxStore:
         return drawdown_reviews.item(rows[0], await self.identity(rows[0].user_id))
 
     async def pending_drawdown(self, user_id: int) -> PendingDrawdown | None:
-        return drawdown_reviews.pending(self.tx, user_id)
+        # Asked up to three times by a Confirm (its check, the home screen's available credit
+        # and its notice): one read, like the credit line above.
+        if user_id not in self._pending:
+            self._pending[user_id] = drawdown_reviews.pending(self.tx, user_id)
+        return self._pending[user_id]
 
     async def review_item(self, user_id: int) -> ReviewItem | None:
         rows = reviews.waiting(self.tx, 1, user_id)

@@ -31,7 +31,17 @@ async def line_and_loans(ctx: StepContext) -> tuple[CreditLine | None, list[Loan
     loans += [
         loan for loan_id, loan in pending.items() if loan_id not in {x.loan_id for x in stored}
     ]
-    return line, [as_of(loan, ctx.today) for loan in loans]
+    today = ctx.today
+    brought: list[Loan] = []
+    for loan in loans:
+        key = (loan.loan_id, today)
+        known = ctx.loans_today.get(key)
+        # The same loan object as last time (the store answers a repeated read with the same
+        # objects): its result stands. A loan the step has changed since is brought anew.
+        if known is None or known[0] is not loan:
+            known = ctx.loans_today[key] = (loan, as_of(loan, today))
+        brought.append(known[1])
+    return line, brought
 
 
 def as_of(loan: Loan, today: date) -> Loan:
