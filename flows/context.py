@@ -38,6 +38,8 @@ class StepContext:
     # computed from: a step that reads the loans twice (a Confirm checks the available credit,
     # then the home screen shows it) brings each loan forward once (steps.home.line_and_loans).
     loans_today: dict[tuple[str, date], tuple[Loan, Loan]] = field(default_factory=dict)
+    # `today` by the time zone it was worked out in: a money step asks some twenty times.
+    _today: tuple[str, date] | None = field(default=None, repr=False, compare=False)
 
     @property
     def t(self) -> Texts:
@@ -46,7 +48,10 @@ class StepContext:
     @property
     def today(self) -> date:
         """The borrower's local date: due dates and ages follow their calendar, not UTC's."""
-        return self.now.astimezone(ZoneInfo(self.session.timezone)).date()
+        zone = self.session.timezone
+        if self._today is None or self._today[0] != zone:
+            self._today = (zone, self.now.astimezone(ZoneInfo(zone)).date())
+        return self._today[1]
 
     def _(self, message: str, **values: object) -> str:
         translated = self.t._(message)

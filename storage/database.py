@@ -176,6 +176,19 @@ class Database:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._in_transaction, work)
 
+    @property
+    def runs_in_queue_order(self) -> bool:
+        """Whether units of work run one after another in the order queued (SQLite's one
+        writer): then a unit queued by `run_later` is seen by every unit queued after it.
+        PostgreSQL runs units in parallel, in no promised order."""
+        return self._writer is not None
+
+    def run_later(self, work: Callable[[Tx], object]) -> None:
+        """Queue `work` as a unit of its own without waiting for it (only where
+        `runs_in_queue_order`); a failure is logged."""
+        assert self._writer is not None, "units run in no promised order: await run()"
+        self._writer.run_later(work)
+
     async def scrub(self) -> None:
         """After personal data was erased: SQLite's write-ahead log still holds the pages as
         they were before, so copy it into the (securely deleted) database file and truncate

@@ -8,6 +8,7 @@ died) makes the row due again.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -41,12 +42,34 @@ def lease_due(tx: Tx, now: datetime, limit: int) -> list[Outgoing]:
     ]
 
 
-def mark_delivered(tx: Tx, outbox_id: int, now: datetime) -> None:
-    tx.execute(
+def mark_delivered(tx: Tx, delivered: Sequence[tuple[int, datetime]]) -> None:
+    """Rows the platform accepted, each with the time it was acknowledged."""
+    tx.executemany(
         "UPDATE outbox SET status = 'sent', sent_at = :now, lease_until = NULL WHERE id = :id",
-        now=now,
-        id=outbox_id,
+        [{"now": now, "id": outbox_id} for outbox_id, now in delivered],
     )
+
+
+class DeliveredMarks:
+    """Acknowledgements waiting for the writer: every row delivered since the last write is
+    marked by one statement in one unit of work, instead of a unit (and a wait) per row.
+
+    Taken from the event loop and written on the database thread, hence the lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: list[tuple[int, datetime]] = []
+
+    def add(self, outbox_id: int, now: datetime) -> bool:
+        """True for the first mark since the last write: the caller queues `write` once."""
+        with self._lock:
+            self._waiting.append((outbox_id, now))
+            return len(self._waiting) == 1
+
+    def write(self, tx: Tx) -> None:
+        with self._lock:
+            delivered, self._waiting = self._waiting, []
+        mark_delivered(tx, delivered)
 
 
 def mark_failed(tx: Tx, outbox_id: int, error: str, now: datetime) -> None:

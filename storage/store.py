@@ -443,6 +443,7 @@ class SqlStore:
     def __init__(self, db: Database, vault: PiiVault) -> None:
         self.db = db
         self.vault = vault
+        self._delivered = outbox_rows.DeliveredMarks()
 
     async def unit_of_work(self, work: Callable[[TxStore], T]) -> T:
         vault = self.vault
@@ -500,7 +501,16 @@ class SqlStore:
         return await self.db.run(lambda tx: outbox_rows.lease_due(tx, now, limit))
 
     async def mark_delivered(self, outbox_id: int, now: datetime) -> None:
-        await self.db.run(lambda tx: outbox_rows.mark_delivered(tx, outbox_id, now))
+        """On SQLite the mark rides the writer's next batch, unawaited: the sender does not
+        wait for a commit that tells it nothing, and the marks of rows delivered meanwhile
+        share one statement. Any unit queued later (a read of the outbox, the next lease)
+        runs after it, so sees the row sent. A crash before that batch commits leaves the
+        row leased and it is sent again when the lease runs out: the same as a crash between
+        the send and an awaited mark. PostgreSQL promises no order between units: awaited."""
+        if not self.db.runs_in_queue_order:
+            await self.db.run(lambda tx: outbox_rows.mark_delivered(tx, [(outbox_id, now)]))
+        elif self._delivered.add(outbox_id, now):
+            self.db.run_later(self._delivered.write)
 
     async def mark_failed(self, outbox_id: int, error: str, now: datetime) -> None:
         def work(tx: Tx) -> None:

@@ -16,6 +16,7 @@ or writer, hears of a commit before the log that holds it is on disk.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import queue
 import sqlite3
@@ -26,12 +27,14 @@ from typing import Any, TypeVar
 from storage.sql import Tx
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 MAX_BATCH = 128
 _STOP = object()
 
-Job = tuple[Callable[[Tx], Any], asyncio.Future[Any]]
-Outcome = tuple[asyncio.Future[Any], bool, Any]  # future, succeeded, result or error
+# The future is None for a unit nobody waits for (`run_later`).
+Job = tuple[Callable[[Tx], Any], asyncio.Future[Any] | None]
+Outcome = tuple[asyncio.Future[Any] | None, bool, Any]  # future, succeeded, result or error
 
 
 class GroupCommitWriter:
@@ -51,6 +54,11 @@ class GroupCommitWriter:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._jobs.put((work, future))
         return await future
+
+    def run_later(self, work: Callable[[Tx], object]) -> None:
+        """Queue `work` as a unit like `run`, without waiting for it: units run in the order
+        queued, so every unit queued after it sees what it wrote. A failure is logged."""
+        self._jobs.put((work, None))
 
     def close(self) -> None:
         self._jobs.put(_STOP)
@@ -206,10 +214,15 @@ def _take_queued(jobs: queue.SimpleQueue[Any], limit: int | None = None) -> tupl
 
 
 def _settle_from_thread(outcomes: list[Outcome]) -> None:
-    """Hands results to each future's own event loop, one wake-up per loop."""
+    """Hands results to each future's own event loop, one wake-up per loop; the failure of a
+    unit nobody waits for goes to the log."""
     by_loop: dict[asyncio.AbstractEventLoop, list[Outcome]] = {}
     for outcome in outcomes:
-        by_loop.setdefault(outcome[0].get_loop(), []).append(outcome)
+        future = outcome[0]
+        if future is not None:
+            by_loop.setdefault(future.get_loop(), []).append(outcome)
+        elif not outcome[1]:
+            log.error("a unit of work nobody waited for failed", exc_info=outcome[2])
     for loop, settled in by_loop.items():
         if not loop.is_closed():
             loop.call_soon_threadsafe(_settle, settled)
@@ -217,7 +230,7 @@ def _settle_from_thread(outcomes: list[Outcome]) -> None:
 
 def _settle(outcomes: list[Outcome]) -> None:
     for future, ok, value in outcomes:
-        if future.cancelled():
+        if future is None or future.cancelled():
             continue
         if ok:
             future.set_result(value)
