@@ -100,8 +100,11 @@ class Texts:
     def label(self, message: str) -> str:
         """Translate a label whose amounts are written {yuan_2000}: each becomes money(), so a
         button reads like every other amount on the screen."""
+        translated = self._(message)
+        if "{yuan_" not in translated:  # most labels (Borrow, Help...) hold no amount
+            return translated
         return _YUAN_PLACEHOLDER.sub(
-            lambda match: self.money(int(match[1]) * FEN_PER_YUAN), self._(message)
+            lambda match: self.money(int(match[1]) * FEN_PER_YUAN), translated
         )
 
     def percent(self, fraction: Decimal, digits: int = 2) -> str:

@@ -60,18 +60,29 @@ class Tx:
         self._cursor = cursor
         self.postgres = postgres
         self._savepoints = 0
+        # The last timestamp bound and its text: a unit of work binds its `now` to most of
+        # its statements, and SQLite's text form costs an isoformat each time.
+        self._last_moment: tuple[datetime, Any] | None = None
 
     def _bind(self, value: Any) -> Any:
         if isinstance(value, datetime):
-            value = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-            # SQLAlchemy's text form for SQLite datetimes (fixed width, so text order is time
-            # order), so a column reads the same whichever way it was written.
-            return value if self.postgres else value.isoformat(" ", "microseconds")
+            last = self._last_moment
+            if last is not None and last[0] is value:
+                return last[1]
+            bound = self._bind_moment(value)
+            self._last_moment = (value, bound)
+            return bound
         if isinstance(value, date):
             return value if self.postgres else value.isoformat()
         if isinstance(value, Decimal):
             return str(value)
         return value
+
+    def _bind_moment(self, value: datetime) -> Any:
+        value = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+        # SQLAlchemy's text form for SQLite datetimes (fixed width, so text order is time
+        # order), so a column reads the same whichever way it was written.
+        return value if self.postgres else value.isoformat(" ", "microseconds")
 
     def _bound(self, params: dict[str, Any]) -> dict[str, Any]:
         # Most values go to the driver as they are; only those that need it are converted.
@@ -127,8 +138,9 @@ class Tx:
         return rows[0] if rows else None
 
     def scalar(self, sql: str, **params: Any) -> Any:
-        row = self.one(sql, **params)
-        return None if row is None else next(iter(row.values()))
+        self.execute(sql, **params)
+        rows = self._cursor.fetchall()  # by position: no Row for one value
+        return rows[0][0] if rows else None
 
     def savepoint(self) -> Savepoint:
         self._savepoints += 1
