@@ -41,5 +41,9 @@ def reply_from_json(payload: str) -> Reply:
     )
 
 
+# The same: json.dumps with these options builds a new encoder on every call.
+_COMPACT_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _COMPACT_ENCODER.encode(value)

@@ -165,8 +165,12 @@ def set_closed_through(tx: Tx, loan_id: str, closed_through: date | None) -> Non
         )
 
 
+# One encoder for every position (json.dumps with options builds one per call).
+_POSITION_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
 def position_to_json(position: Position) -> str:
-    return json.dumps(
+    return _POSITION_ENCODER.encode(
         {
             "principal": position.principal,
             "interest": position.interest,
@@ -177,8 +181,7 @@ def position_to_json(position: Position) -> str:
             "latest": position.latest.isoformat() if position.latest else None,
             "penalty_charged": position.penalty_charged,
             "principal_days": position.principal_days,
-        },
-        separators=(",", ":"),
+        }
     )
 
 

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from flows.changes import (
@@ -293,18 +294,12 @@ class TxStore:
 
     async def credit_line(self, user_id: int) -> CreditLine | None:
         if user_id not in self._lines:
-            row = self.tx.one("SELECT * FROM credit_lines WHERE user_id = :user", user=user_id)
-            self._lines[user_id] = (
-                None
-                if row is None
-                else CreditLine(
-                    row.limit_fen,
-                    Decimal(row.daily_rate),
-                    Decimal(row.apr),
-                    row.grade,
-                    optional_day(row.valid_until),
-                )
+            rows = self.tx.tuples(
+                "SELECT limit_fen, daily_rate, apr, grade, valid_until FROM credit_lines"
+                " WHERE user_id = :user",
+                user=user_id,
             )
+            self._lines[user_id] = _credit_line(*rows[0]) if rows else None
         return self._lines[user_id]
 
     async def loans(self, user_id: int) -> list[Loan]:
@@ -544,6 +539,17 @@ class SqlStore:
             return code
 
         return await self.db.run(work)
+
+
+@lru_cache(maxsize=4096)
+def _credit_line(
+    limit_fen: int, daily_rate: Any, apr: Any, grade: str, valid_until: Any
+) -> CreditLine:
+    """A credit line as its row reads, built once for as long as the row reads the same
+    (every step that shows the home screen reads it; a CreditLine is immutable)."""
+    return CreditLine(
+        limit_fen, Decimal(daily_rate), Decimal(apr), grade, optional_day(valid_until)
+    )
 
 
 def _refusing_duplicates(work: Callable[[], T]) -> T:
