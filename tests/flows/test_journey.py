@@ -54,6 +54,9 @@ async def test_invited_person_gets_a_credit_line_borrows_and_repays(any_bot: Har
     paid = await person.press("Confirm")
     assert "Payment received: CN¥8,000.00" in paid[0].text  # paid the same day: no interest yet
     assert "repaid in full" in paid[0].text
+    # The home screen after it counts the payment: the loan this step read first and brought
+    # up to today is not reused once the payment changed it.
+    assert "Available: CN¥80,000.00" in paid[-1].text
     assert "repaid in full" in (await person.command("loans"))[0].text
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -90,6 +92,43 @@ async def test_outbox_rows_are_sent_once_retried_on_failure_and_never_duplicated
     assert retry[0].outbox_id is not None
     await store.mark_delivered(retry[0].outbox_id, now)
     assert await store.due_outbox(now + timedelta(days=1), 10) == []
+
+
+async def test_delivered_marks_ride_the_writers_next_batch_together(tmp_path: Path) -> None:
+    """SQLite: marking a row delivered does not wait for a commit; rows delivered while the
+    writer is busy are marked together, each with its own time, before any later unit runs."""
+    bot = Harness(tmp_path / "bot.db")
+    store, now = bot.store, datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    gate, held = threading.Event(), threading.Event()
+    try:
+        messages = [OutboxMessage(42, "telegram", Reply(f"m{n}"), f"k{n}") for n in range(3)]
+        await store.enqueue(messages, now)
+        rows = await store.due_outbox(now, 10)
+
+        def hold_the_writer(tx: object) -> None:
+            held.set()
+            gate.wait(10)
+
+        busy = asyncio.ensure_future(bot.db.run(hold_the_writer))
+        await asyncio.to_thread(held.wait, 10)
+        for n, row in enumerate(rows[:2]):
+            assert row.outbox_id is not None  # returns at once, the writer being busy
+            await asyncio.wait_for(store.mark_delivered(row.outbox_id, now + timedelta(n)), 1)
+        gate.set()
+        await busy
+        sent = await bot.db.run(
+            lambda tx: tx.tuples("SELECT status, sent_at, lease_until FROM outbox ORDER BY id")
+        )
+        assert [(status, lease is None) for status, _, lease in sent] == [
+            ("sent", True),
+            ("sent", True),
+            ("leased", False),  # not delivered: its lease brings it back
+        ]
+        assert sent[0][1] != sent[1][1]
+        assert await store.due_outbox(now + timedelta(minutes=2), 10) == [rows[2]]
+    finally:
+        gate.set()
+        await bot.close()
 
 
 async def test_a_lease_that_expires_is_retried(any_bot: Harness) -> None:

@@ -208,3 +208,33 @@ async def test_a_commit_refused_by_the_database_is_rolled_back_and_the_writer_ca
         assert claims == 0
     finally:
         writer.close()
+
+
+async def test_a_unit_nobody_waits_for_runs_in_queue_order_and_a_failure_is_only_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`run_later` (an outbox row's delivered mark): the caller goes on at once; any unit
+    queued after it sees what it wrote, and its failure neither reaches a caller nor takes
+    down its batch."""
+    writer = GroupCommitWriter(lambda: connect(tmp_path / "w.db"))
+    gate, held = threading.Event(), threading.Event()
+
+    def hold_the_writer(tx: Tx) -> None:
+        held.set()
+        gate.wait(10)
+
+    try:
+        first = asyncio.ensure_future(writer.run(hold_the_writer))
+        await asyncio.to_thread(held.wait, 10)
+        writer.run_later(pay("alice"))  # returns while the writer is still busy
+        writer.run_later(pay("bob", fail=True))
+        after = asyncio.ensure_future(
+            writer.run(lambda tx: [r.who for r in tx.all("SELECT who FROM paid")])
+        )
+        gate.set()
+        await first
+        assert await asyncio.wait_for(after, 5) == ["alice"]  # bob's unit rolled back alone
+        assert "a unit of work nobody waited for failed" in caplog.text
+    finally:
+        gate.set()
+        writer.close()
