@@ -62,11 +62,19 @@ class Loan:
     opening: Position | None = None
     # opening + entries, derived once per instance so every read is a few additions.
     position: Position = field(init=False, repr=False, compare=False)
+    # Derived from `position` on first use and kept: a reminder or a screen asks a loan for its
+    # status, states and balances several times each, and a loan never changes once built.
+    _status: str = field(init=False, repr=False, compare=False)
+    _states: tuple[InstalmentState, ...] | None = field(
+        init=False, default=None, repr=False, compare=False
+    )
+    _balances: Balances | None = field(init=False, default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         start = self.opening or Position.empty(len(self.schedule.instalments))
         position = start.plus(self.entries) if self.entries else start
         object.__setattr__(self, "position", position)
+        object.__setattr__(self, "_status", status_of(position))
 
     @property
     def keys(self) -> frozenset[str]:
@@ -77,7 +85,20 @@ class Loan:
     @property
     def status(self) -> str:
         """approved (not paid out), active, closed or written_off."""
-        return status_of(self.position)
+        return self._status
+
+    def current_states(self) -> tuple[InstalmentState, ...]:
+        """Every instalment as the loan stands (its latest position)."""
+        if self._states is None:
+            object.__setattr__(self, "_states", self.position.states(self.schedule))
+        assert self._states is not None
+        return self._states
+
+    def current_balances(self) -> Balances:
+        if self._balances is None:
+            object.__setattr__(self, "_balances", self.position.balances)
+        assert self._balances is not None
+        return self._balances
 
     def with_entries(self, new: Iterable[Entry]) -> Loan:
         known = self.keys
@@ -119,9 +140,11 @@ def _as_at(loan: Loan, on: date | None) -> Position:
 
 
 def states(loan: Loan, on: date | None = None) -> tuple[InstalmentState, ...]:
-    return _as_at(loan, on).states(loan.schedule)
+    position = _as_at(loan, on)
+    return loan.current_states() if position is loan.position else position.states(loan.schedule)
 
 
 def balances(loan: Loan, on: date | None = None) -> Balances:
     """Outstanding principal, interest and penalty, and credit held, from the ledger."""
-    return _as_at(loan, on).balances
+    position = _as_at(loan, on)
+    return loan.current_balances() if position is loan.position else position.balances

@@ -131,7 +131,7 @@ def _plan_reminders(
             hour=row.hour if row.hour is not None else DEFAULT_HOUR,
             three_day_notice=True if row.three_day_notice is None else bool(row.three_day_notice),
         )
-        states = result.loan.position.states(result.loan.schedule)
+        states = result.loan.current_states()
         for item in plan_day(states, tomorrow, rules.policy, prefs):
             planned.append(
                 {

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from flows.events import Outgoing
 from flows.ports import OutboxMessage
+from storage import reminder_words
 from storage.codec import reply_from_json, reply_to_json
 from storage.sql import Tx, utc
 
@@ -36,9 +37,11 @@ def lease_due(tx: Tx, now: datetime, limit: int) -> list[Outgoing]:
         until=now + OUTBOX_LEASE,
         limit=limit,
     )
+    worded = reminder_words.word(tx, rows, now)  # a reminder's words are written now
     return [
-        Outgoing(row.chat_id, reply_from_json(row.payload), row.id, row.platform)
+        Outgoing(row.chat_id, reply, row.id, row.platform)
         for row in sorted(rows, key=lambda row: row.id)
+        if (reply := worded[row.id] if row.id in worded else reply_from_json(row.payload))
     ]
 
 
@@ -111,22 +114,20 @@ def enqueue(tx: Tx, message: OutboxMessage, now: datetime, leased: bool) -> int 
 
 
 def enqueue_many(
-    tx: Tx, messages: Sequence[OutboxMessage], now: datetime, chunk: int = 500
+    tx: Tx, rows: Sequence[tuple[int, str, str, str]], now: datetime, chunk: int = 500
 ) -> dict[str, int]:
-    """Pending rows for `messages` (each with a dedupe key), a few multi-row statements for the
-    lot; returns the new rows' ids by dedupe key (a key already queued is left out)."""
+    """Pending rows, each (chat id, platform, payload, dedupe key), in a few multi-row
+    statements; returns the new rows' ids by dedupe key (a key already queued is left out)."""
     ids: dict[str, int] = {}
-    for start in range(0, len(messages), chunk):
-        part = messages[start : start + chunk]
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
         params: dict[str, object] = {"now": now}
         values = []
-        for i, message in enumerate(part):
-            params[f"c{i}"], params[f"p{i}"] = message.chat_id, message.platform
-            params[f"y{i}"], params[f"k{i}"] = reply_to_json(message.reply), message.dedupe_key
-            not_before = ":now"  # one bound timestamp for the lot, unless a row has its own
-            if message.not_before is not None:
-                params[f"n{i}"], not_before = message.not_before, f":n{i}"
-            values.append(f"(:c{i}, :p{i}, :y{i}, 'pending', 0, {not_before}, NULL, :k{i}, :now)")
+        for i, (chat_id, platform, payload, key) in enumerate(part):
+            params[f"c{i}"], params[f"p{i}"], params[f"y{i}"], params[f"k{i}"] = (
+                chat_id, platform, payload, key
+            )  # fmt: skip
+            values.append(f"(:c{i}, :p{i}, :y{i}, 'pending', 0, :now, NULL, :k{i}, :now)")
         for row in tx.all(
             "INSERT INTO outbox (chat_id, platform, payload, status, attempts, not_before,"
             " lease_until, dedupe_key, created_at) VALUES " + ", ".join(values) +

@@ -1,13 +1,15 @@
-"""Reminder rows: the sweep that sends what is due, the borrower's preferences, and who cannot
-be reached.
+"""Reminder rows: the sweep that queues what is due, the borrower's preferences, and who
+cannot be reached.
 
 The sweep reads planned reminders through the (status, due_at) index, so its cost follows what
-is due, not the size of the book. For each borrower it sends at most one message a local day
-(reminder_days' primary key refuses a second, even from another scheduler), writes that message's
-outbox row in the transaction that marks the reminder sent, and settles the rest: covered by that
-message, or dropped (paid, turned off, a pre-due day that has passed). The outbox then sends it
-after commit and acknowledges it; a crash between Telegram accepting it and the acknowledgement
-is the one window in which a reminder can be sent twice.
+is due, not the size of the book. For each borrower it queues at most one message a local day
+(reminder_days' primary key refuses a second, even from another scheduler): an outbox row, in
+the transaction that marks the reminders it answers 'queued', and settles the rest (covered by
+another message today, or dropped: turned off, a pre-due day that has passed). When the outbox
+leases the row to send it, storage.reminder_words writes its words from the loans as they are
+then, and drops it if the instalment has been paid meanwhile (the reminders end 'sent',
+'covered' or 'dropped'). The outbox acknowledges it once Telegram accepted it; a crash between
+the two is the one window in which a reminder can be sent twice.
 """
 
 from __future__ import annotations
@@ -16,13 +18,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
-from zoneinfo import ZoneInfo
 
-from flows.notices import reminder
-from flows.ports import OutboxMessage
 from flows.reminder_plan import (
-    DEFAULT_HOUR,
     Candidate,
     Preferences,
     ReminderPolicy,
@@ -30,10 +27,8 @@ from flows.reminder_plan import (
     quiet_until,
     send_at,
 )
-from lending import servicing
-from lending.servicing import Loan
-from storage.loans import load_loans_of
 from storage.outbox import enqueue_many
+from storage.reminder_words import local_today, preferences_of, reference
 from storage.sql import Row, Tx, day
 
 
@@ -146,10 +141,8 @@ class _Batch:
 
     status: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     deferred: list[dict[str, object]] = field(default_factory=list)
-    # (user, today, reminder id, the message and where it goes, the ids it covers)
-    messages: list[tuple[int, date, int, OutboxMessage, tuple[int, ...]]] = field(
-        default_factory=list
-    )
+    # (user, today, the reminders one message answers (most urgent first), where it goes)
+    messages: list[tuple[int, date, tuple[int, ...], Row]] = field(default_factory=list)
 
 
 def _people(tx: Tx, users: Sequence[int]) -> dict[int, Row]:
@@ -157,7 +150,7 @@ def _people(tx: Tx, users: Sequence[int]) -> dict[int, Row]:
     return {
         row.user_id: row
         for row in tx.all(
-            "SELECT c.user_id, c.chat_id, c.locale, c.timezone, u.platform,"
+            "SELECT c.user_id, c.chat_id, c.timezone, u.platform,"
             " (SELECT 1 FROM unreachable_users x WHERE x.user_id = u.id) AS unreachable,"
             " r.hour, r.three_day_notice"
             " FROM conversations c JOIN users u ON u.id = c.user_id"
@@ -173,65 +166,53 @@ def _in(values: Sequence[object], prefix: str) -> tuple[str, dict[str, object]]:
     return ", ".join(f":{name}" for name in params), params
 
 
-def _decide(
-    user_id: int, rows: Sequence[Row], person: Row, loans: Sequence[Loan], now: datetime,
-    batch: _Batch,
-) -> None:  # fmt: skip
-    """One awake borrower's due reminders -> at most one message, the rest settled."""
-    today = now.astimezone(_zone(person.timezone)).date()
-    by_id = {loan.loan_id: loan for loan in loans}
-    candidates = []
-    for row in rows:
-        loan = by_id.get(row.loan_id)
-        settled = loan is None or _paid(loan, row.instalment, today)
-        candidates.append(
-            Candidate(row.id, row.loan_id, row.instalment, row.kind, day(row.local_day), settled)
-        )
-    prefs = Preferences(
-        DEFAULT_HOUR if person.hour is None else person.hour,
-        True if person.three_day_notice is None else bool(person.three_day_notice),
-    )
-    verdict = choose(candidates, today, prefs)
+def _decide(user_id: int, rows: Sequence[Row], person: Row, now: datetime, batch: _Batch) -> None:
+    """One awake borrower's due reminders -> at most one message, the rest settled. Whether
+    an instalment is paid by now is left to the wording (storage.reminder_words), which runs
+    when the message is about to leave."""
+    today = local_today(now, person.timezone)
+    candidates = [
+        Candidate(row.id, row.loan_id, row.instalment, row.kind, day(row.local_day), False)
+        for row in rows
+    ]
+    verdict = choose(candidates, today, preferences_of(person))
     batch.status["dropped"] += verdict.dropped
-    if verdict.send is None:
-        return
-    best = verdict.send
-    message = reminder(person.locale, best.kind, loans, today)
-    if message is None:  # nothing owed after all: nothing to say
-        batch.status["covered"] += [best.reminder_id, *verdict.covered]
-        return
-    outbox = OutboxMessage(person.chat_id, person.platform, message, f"reminder:{best.reminder_id}")
-    batch.messages.append((user_id, today, best.reminder_id, outbox, verdict.covered))
+    if verdict.send is not None:
+        answers = (verdict.send.reminder_id, *verdict.covered)
+        batch.messages.append((user_id, today, answers, person))
 
 
 def _write(tx: Tx, batch: _Batch, now: datetime, report: SweepReport) -> None:
     """The batch's decisions in a few statements. A borrower's day is claimed in
     reminder_days (its key refuses a second message that day, even from another scheduler)
-    before their message is queued; the outbox row and the 'sent' mark share this
+    before their message is queued; the outbox row and the 'queued' mark share this
     transaction."""
-    first = _claim_days(tx, [(user, today, best) for user, today, best, _, _ in batch.messages])
+    first = _claim_days(tx, [(user, today, ids[0]) for user, today, ids, _ in batch.messages])
     queued = [item for item in batch.messages if (item[0], item[1]) in first]
-    for user, today, best, _, covered in batch.messages:
+    for user, today, ids, _ in batch.messages:
         if (user, today) not in first:  # reminded today already: that message covered this
-            batch.status["covered"] += [best, *covered]
-    outbox_ids = enqueue_many(tx, [item[3] for item in queued], now)
-    sent = []
-    for _, _, best, message, covered in queued:
-        outbox_id = outbox_ids.get(message.dedupe_key or "")
-        if outbox_id is None:  # its row exists: queued by an earlier sweep that crashed?
-            batch.status["covered"].append(best)
-        else:
-            sent.append({"outbox": outbox_id, "now": now, "id": best})
-        batch.status["covered"] += covered
-    tx.executemany(
-        "UPDATE reminders SET status = 'sent', outbox_id = :outbox, updated_at = :now"
-        " WHERE id = :id",
-        sent,
+            batch.status["covered"] += ids
+    outbox_ids = enqueue_many(
+        tx,
+        [(p.chat_id, p.platform, reference(ids), f"reminder:{ids[0]}") for _, _, ids, p in queued],
+        now,
     )
-    for status, ids in batch.status.items():
-        _set(tx, ids, status, now)
+    marks = []
+    for _, _, ids, _ in queued:
+        outbox_id = outbox_ids.get(f"reminder:{ids[0]}")
+        if outbox_id is None:  # its row exists: queued by an earlier sweep that crashed?
+            batch.status["covered"] += ids
+            continue
+        marks += [{"outbox": outbox_id, "now": now, "id": i} for i in ids]
+        report.sent += 1
+    tx.executemany(
+        "UPDATE reminders SET status = 'queued', outbox_id = :outbox, updated_at = :now"
+        " WHERE id = :id",
+        marks,
+    )
+    for status, settled in batch.status.items():
+        _set(tx, settled, status, now)
     tx.executemany("UPDATE reminders SET due_at = :due WHERE id = :id", batch.deferred)
-    report.sent += len(sent)
     report.covered += len(batch.status.get("covered", ()))
     report.dropped += len(batch.status.get("dropped", ()))
     report.unreachable += len(batch.status.get("unreachable", ()))
@@ -263,22 +244,12 @@ def _claim_days(tx: Tx, days: Sequence[tuple[int, date, int]]) -> set[tuple[int,
     return claimed
 
 
-def _paid(loan: Loan, number: int, today: date) -> bool:
-    """Nothing is owed for this instalment any more: settled, or paid ahead (money held for
-    the borrower covers everything due by its date)."""
-    if loan.status != "active":
-        return True
-    instalment = loan.schedule.instalments[number - 1]
-    if loan.position.states(loan.schedule)[number - 1].settled:
-        return True
-    return servicing.owed_by(loan, max(today, instalment.due_date)) == 0
-
-
 def sweep(
     tx: Tx, now: datetime, limit: int = 1000, policy: ReminderPolicy | None = None
 ) -> SweepReport:
     """One batch of the reminders due at `now`, in this transaction: a few reads for the whole
-    batch (who, their loans), the rules per borrower, a few writes."""
+    batch (who is due, and their settings), the rules per borrower, a few writes. The words,
+    and the check that something is still owed, come when the outbox sends the message."""
     policy = policy or ReminderPolicy()
     report = SweepReport()
     by_user: dict[int, list[Row]] = defaultdict(list)
@@ -306,13 +277,7 @@ def sweep(
             batch.deferred += [{"due": quiet[zone], "id": i} for i in ids]
             continue
         awake.append(user_id)
-    loans = load_loans_of(tx, awake)
     for user_id in awake:
-        _decide(user_id, by_user[user_id], people[user_id], loans.get(user_id, []), now, batch)
+        _decide(user_id, by_user[user_id], people[user_id], now, batch)
     _write(tx, batch, now, report)
     return report
-
-
-@cache
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)

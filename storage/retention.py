@@ -98,7 +98,8 @@ def prune_processed_updates(tx: Tx, before: datetime, limit: int) -> int:
 def prune_delivered_outbox(tx: Tx, before: datetime, limit: int) -> int:
     return tx.execute(
         "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
-        " WHERE status = 'sent' AND sent_at < :before LIMIT :limit)",
+        " WHERE (status = 'sent' AND sent_at < :before)"
+        " OR (status = 'void' AND created_at < :before) LIMIT :limit)",
         before=before,
         limit=limit,
     )

@@ -169,7 +169,7 @@ class Outbox(SQLModel, table=True):
     chat_id: int = _big()
     platform: str = Field(max_length=16)
     payload: str  # JSON of the Reply
-    status: str = Field(max_length=16, index=True)  # pending, leased, sent, dead
+    status: str = Field(max_length=16, index=True)  # pending, leased, sent, dead, void
     attempts: int = 0
     not_before: datetime = Field(index=True)
     lease_until: datetime | None = None

@@ -12,6 +12,7 @@ import pytest
 from flows.events import Reply
 from storage.close_of_business import NightsReport, ServicingRules, close_through
 from storage.codec import reply_from_json
+from storage.reminder_words import word
 from storage.reminders import SweepReport, sweep
 from tests.flows.harness import Clock, Harness, Person, onboard
 
@@ -50,7 +51,19 @@ async def nightly(bot: Harness, rules: ServicingRules | None = None) -> NightsRe
 
 
 async def run_sweep(bot: Harness) -> SweepReport:
-    return await bot.db.run(lambda tx: sweep(tx, bot.clock()))
+    """The sweep, then the words of what it queued, as the outbox writes them when it picks
+    the rows up a moment later (status unchanged: delivery tests still send them)."""
+    report = await bot.db.run(lambda tx: sweep(tx, bot.clock()))
+    await word_queued(bot)
+    return report
+
+
+async def word_queued(bot: Harness) -> None:
+    """The words of the reminders queued and not yet sent, written as the outbox does."""
+    pending = (
+        "SELECT id, payload FROM outbox WHERE status = 'pending' AND dedupe_key LIKE 'reminder:%'"
+    )
+    await bot.db.run(lambda tx: word(tx, tx.all(pending), bot.clock()))
 
 
 def at_local(day: date, hour: int, minute: int = 0) -> datetime:
@@ -58,10 +71,12 @@ def at_local(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 async def queued(bot: Harness, prefix: str = "reminder:") -> list[Reply]:
-    """Messages in the outbox under a dedupe key prefix, oldest first."""
+    """Messages in the outbox under a dedupe key prefix, oldest first (not those voided: paid
+    before they were worded)."""
     rows = await bot.db.run(
         lambda tx: tx.all(
-            "SELECT payload FROM outbox WHERE dedupe_key LIKE :p ORDER BY id", p=prefix + "%"
+            "SELECT payload FROM outbox WHERE dedupe_key LIKE :p AND status <> 'void' ORDER BY id",
+            p=prefix + "%",
         )
     )
     return [reply_from_json(r.payload) for r in rows]

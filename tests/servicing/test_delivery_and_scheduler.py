@@ -6,12 +6,23 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
+import pytest
+
 from bot.delivery import LiveKeyboards, PlatformErrors, flush_outbox, neutral_errors
 from bot.rendering import Markup
 from bot.scheduler import ServicingJobs, start_servicing, stop_servicing
 from bot.settings import load_settings
+from storage.reminders import sweep
 from tests.flows.harness import Harness
-from tests.servicing.conftest import borrower, first_lines, local, next_day, queued
+from tests.servicing.conftest import (
+    borrower,
+    first_lines,
+    local,
+    next_day,
+    nightly,
+    queued,
+    repay_due,
+)
 
 
 class Forbidden(Exception):
@@ -195,3 +206,48 @@ async def test_each_night_and_sweep_slot_runs_in_one_replica(any_bot: Harness) -
         for r in replicas:
             await r.stop()
         await other_db.close()
+
+
+class RecordingSender:
+    """Telegram accepting every message: what the borrower's chat receives."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.keyboards = LiveKeyboards()
+
+    async def send(self, chat_id: int, text: str, markup: Markup) -> int | None:
+        self.texts.append(text)
+        return len(self.texts)
+
+    async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:
+        self.texts.append(text)
+
+    async def remove_keyboard(self, chat_id: int, message_id: int) -> None:
+        pass
+
+
+@pytest.mark.parametrize("repays_meanwhile", [False, True])
+async def test_a_reminder_is_worded_when_it_leaves_not_when_it_is_queued(
+    bot: Harness, repays_meanwhile: bool
+) -> None:
+    """The sweep queues the 3-day notice at 10:00; Telegram's pace can keep it waiting for
+    minutes. A borrower who pays in that time must not then be told to pay."""
+    person = await borrower(bot)
+    while local(bot).date() < date(2026, 12, 19):
+        await next_day(bot)
+    bot.clock.advance(days=1)  # 20 Dec, 10:00: the 3-day notice is due
+    await nightly(bot)
+    report = await bot.db.run(lambda tx: sweep(tx, bot.clock()))
+    assert report.sent == 1
+    if repays_meanwhile:
+        await repay_due(person)  # pays the December instalment ahead
+    sender = RecordingSender()
+    await flush_outbox(bot.engine, sender)
+    reminders = [text for text in sender.texts if text.startswith("Reminder:")]
+    if repays_meanwhile:
+        assert reminders == []
+        assert await queued(bot) == []  # nor kept to be sent later
+    else:
+        assert [text.splitlines()[0] for text in reminders] == [
+            "Reminder: your repayment is due in 3 days."
+        ]

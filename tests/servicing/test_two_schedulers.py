@@ -13,7 +13,7 @@ from storage import Database, PiiVault, SqlStore
 from storage.close_of_business import close_through
 from storage.reminders import sweep
 from tests.flows.harness import TEST_PII_KEY, Harness
-from tests.servicing.conftest import at_local, borrower, local, queued
+from tests.servicing.conftest import at_local, borrower, local, queued, word_queued
 from tests.servicing.test_close_of_business import assert_positions_match_the_ledger
 from tests.storage.conftest import postgres_url
 
@@ -67,6 +67,7 @@ async def test_two_schedulers_share_the_work_and_do_nothing_twice(
             )
             if not any(r.sent + r.covered + r.dropped for r in rounds):
                 break
+        await word_queued(bot)
         messages = await queued(bot)
         assert len(messages) == len(users)  # one reminder each, not two
         assert all(m.text.startswith("Your repayment is overdue") for m in messages)

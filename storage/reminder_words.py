@@ -1,0 +1,175 @@
+"""A reminder's words are written when the outbox leases it for sending, not when the sweep
+queues it.
+
+The sweep decides who is reminded today and queues one outbox row per borrower that names the
+reminders it answers. Telegram takes about 30 messages a second, so a morning's reminders leave
+over minutes; a borrower who repays meanwhile must not then read "pay ¥X". So the figures, the
+headline and even whether to send at all are settled here, in the transaction that leases the
+row, from the borrower's loans as they stand at that moment (the same pure rules the sweep used:
+flows.reminder_plan.choose, flows.notices.reminder). A row with nothing left to say is voided:
+never sent, its reminders settled. This is also what keeps the sweep's cost to bookkeeping
+(`make bench` prints both halves).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from flows.events import Reply
+from flows.notices import reminder
+from flows.reminder_plan import DEFAULT_HOUR, Candidate, Preferences, choose
+from lending import servicing
+from lending.servicing import Loan
+from storage.codec import reply_to_json
+from storage.loans import load_loans_of
+from storage.sql import Row, Tx, day
+
+_PREFIX = '{"reminders":'
+
+
+def reference(reminder_ids: Sequence[int]) -> str:
+    """The payload the sweep queues: the reminders one message answers, most urgent first."""
+    return f"{_PREFIX}{json.dumps(list(reminder_ids))}}}"
+
+
+def referenced(payload: str) -> list[int] | None:
+    """The reminder ids of a queued reminder, None for an ordinary (already worded) reply."""
+    if not payload.startswith(_PREFIX):
+        return None
+    ids: list[int] = json.loads(payload)["reminders"]
+    return ids
+
+
+def paid(loan: Loan, number: int, today: date) -> bool:
+    """Nothing is owed for this instalment any more: settled, or paid ahead (money held for
+    the borrower covers everything due by its date)."""
+    if loan.status != "active":
+        return True
+    instalment = loan.schedule.instalments[number - 1]
+    if loan.current_states()[number - 1].settled:
+        return True
+    return servicing.owed_by(loan, max(today, instalment.due_date)) == 0
+
+
+def preferences_of(person: Row) -> Preferences:
+    return Preferences(
+        DEFAULT_HOUR if person.hour is None else person.hour,
+        True if person.three_day_notice is None else bool(person.three_day_notice),
+    )
+
+
+def local_today(now: datetime, timezone: str) -> date:
+    return now.astimezone(_zone(timezone)).date()
+
+
+def word(tx: Tx, leased: Sequence[Row], now: datetime) -> dict[int, Reply | None]:
+    """The words of each leased reminder row (by outbox id), None for a row with nothing left to
+    say; settles the reminders it answers (sent, covered, dropped) and voids the silent rows."""
+    refs = {row.id: ids for row in leased if (ids := referenced(row.payload)) is not None}
+    if not refs:
+        return {}
+    names = {f"r{i}": rid for i, rid in enumerate(r for ids in refs.values() for r in ids)}
+    reminders = {
+        row.id: row
+        for row in tx.all(
+            "SELECT id, user_id, loan_id, instalment, kind, local_day FROM reminders"
+            f" WHERE id IN ({', '.join(':' + n for n in names)})",
+            **names,
+        )
+    }
+    users = sorted({row.user_id for row in reminders.values()})
+    people = _people(tx, users)
+    loans = load_loans_of(tx, users)
+    words: dict[int, Reply | None] = {}
+    status: dict[str, list[int]] = {"sent": [], "covered": [], "dropped": []}
+    for outbox_id, ids in refs.items():
+        rows = [reminders[i] for i in ids if i in reminders]
+        person = people.get(rows[0].user_id) if rows else None
+        if person is None:  # deleted meanwhile (their data erased): nobody to tell
+            words[outbox_id] = None
+            status["dropped"] += [row.id for row in rows]
+            continue
+        message, settled = _decide(rows, person, loans.get(person.user_id, []), now)
+        words[outbox_id] = message
+        for name, settled_ids in settled.items():
+            status[name] += settled_ids
+    _settle(tx, refs, words, status, now)
+    return words
+
+
+def _decide(
+    rows: Sequence[Row], person: Row, loans: Sequence[Loan], now: datetime
+) -> tuple[Reply | None, dict[str, list[int]]]:
+    """One borrower's queued reminders, as their loans stand now -> the message (or None) and
+    how each reminder ends."""
+    today = local_today(now, person.timezone)
+    by_id = {loan.loan_id: loan for loan in loans}
+    candidates = []
+    for row in rows:
+        loan = by_id.get(row.loan_id)
+        settled = loan is None or paid(loan, row.instalment, today)
+        candidates.append(
+            Candidate(row.id, row.loan_id, row.instalment, row.kind, day(row.local_day), settled)
+        )
+    verdict = choose(candidates, today, preferences_of(person))
+    ends: dict[str, list[int]] = {"dropped": list(verdict.dropped)}
+    best = verdict.send
+    if best is None:
+        return None, ends
+    message = reminder(person.locale, best.kind, loans, today)
+    if message is None:  # nothing owed after all: nothing to say
+        ends["covered"] = [best.reminder_id, *verdict.covered]
+        return None, ends
+    ends["sent"], ends["covered"] = [best.reminder_id], list(verdict.covered)
+    return message, ends
+
+
+def _settle(
+    tx: Tx,
+    refs: dict[int, list[int]],
+    words: dict[int, Reply | None],
+    status: dict[str, list[int]],
+    now: datetime,
+) -> None:
+    outbox_of = {rid: outbox_id for outbox_id, ids in refs.items() for rid in ids}
+    tx.executemany(
+        "UPDATE outbox SET payload = :payload WHERE id = :id",
+        [{"payload": reply_to_json(m), "id": i} for i, m in words.items() if m is not None],
+    )
+    tx.executemany(
+        "UPDATE outbox SET status = 'void', lease_until = NULL WHERE id = :id",
+        [{"id": i} for i, m in words.items() if m is None],
+    )
+    tx.executemany(
+        "UPDATE reminders SET status = :status, outbox_id = :outbox, updated_at = :now"
+        " WHERE id = :id",
+        [
+            {"status": name, "outbox": outbox_of.get(rid), "now": now, "id": rid}
+            for name, ids in status.items()
+            for rid in ids
+        ],
+    )
+
+
+def _people(tx: Tx, users: Sequence[int]) -> dict[int, Row]:
+    if not users:
+        return {}
+    names = {f"u{i}": user for i, user in enumerate(users)}
+    return {
+        row.user_id: row
+        for row in tx.all(
+            "SELECT c.user_id, c.locale, c.timezone, r.hour, r.three_day_notice"
+            " FROM conversations c LEFT JOIN reminder_preferences r ON r.user_id = c.user_id"
+            f" WHERE c.user_id IN ({', '.join(':' + n for n in names)})",
+            **names,
+        )
+    }
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
