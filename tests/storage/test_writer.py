@@ -238,3 +238,16 @@ async def test_a_unit_nobody_waits_for_runs_in_queue_order_and_a_failure_is_only
     finally:
         gate.set()
         writer.close()
+
+
+def test_a_units_savepoint_journal_stays_in_memory(tmp_path: Path) -> None:
+    """The writer's connection keeps savepoint journals in memory: a unit that changes many
+    pages does not write them to a temporary file (see storage/database.py)."""
+    from storage.database import _connect_sqlite
+
+    connection = _connect_sqlite(str(tmp_path / "t.db"), "NORMAL")
+    try:
+        assert connection.execute("PRAGMA temp_store").fetchone() == (2,)  # MEMORY
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        connection.close()
