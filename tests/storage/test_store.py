@@ -178,3 +178,23 @@ async def test_the_bot_carries_on_after_the_database_drops_its_connections(tmp_p
     finally:
         await bot.close()
         next(urls, None)
+
+
+async def test_a_loan_reads_back_with_its_schedule_in_order(any_bot: Harness) -> None:
+    """A person's loans come back from one statement, each schedule as one text: twelve
+    instalments in number order (10 after 9, not after 1), the same as the rows hold."""
+    from storage.loans import load_ledger, load_loans
+
+    person = any_bot.person()
+    await onboard(person, await any_bot.invite())
+    for amount, months in (("5000", "12 months"), ("1000", "3 months")):
+        await person.press("Borrow")
+        await person.say(amount)
+        await person.press(months)
+        await person.press("Confirm")
+    read = await any_bot.db.run(lambda tx: load_loans(tx, 1))
+    truth = await any_bot.db.run(lambda tx: load_ledger(tx, 1))
+    assert [loan.loan_id for loan in read] == [loan.loan_id for loan in truth]
+    assert [loan.schedule for loan in read] == [loan.schedule for loan in truth]
+    longest = max(read, key=lambda loan: len(loan.schedule.instalments))
+    assert [i.number for i in longest.schedule.instalments] == list(range(1, 13))
