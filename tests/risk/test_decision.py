@@ -11,6 +11,7 @@ import pytest
 import risk
 from lending.apr import daily_rate_apr
 from lending.schedule import RepaymentMethod, build_schedule
+from risk.affordability import largest_instalment_fen
 from risk.application import InviterStanding, Outcome, Purpose
 from risk.decide import price_table
 from risk.policy import DEFAULT_POLICY, RiskPolicy
@@ -239,3 +240,23 @@ def test_a_policy_never_priced_before_gets_its_own_table_once() -> None:
         table.top_rate <= Decimal("0.0004") < price_table(risk.SCORECARD, DEFAULT_POLICY).top_rate
     )
     assert price_table(risk.SCORECARD, policy) is table
+
+
+def test_a_line_whose_repayment_fills_the_room_exactly_is_granted_whole() -> None:
+    """Affordability at the fen: when what the income leaves for repayments (half of it, less
+    every repayment the person makes) equals the line's largest instalment exactly, the line is
+    granted; one fen less room and it drops a step. Nothing repaid elsewhere adds nothing."""
+    offer = risk.assess(solid(), context())
+    instalment = largest_instalment_fen(
+        offer.limit_fen,
+        DEFAULT_POLICY.affordability_term_months,
+        offer.daily_rate,
+        context().as_of,
+    )
+    half_the_income = solid().monthly_income_fen // 2
+    exact = context(existing_monthly_debt_fen=half_the_income - instalment)
+    granted = risk.assess(solid(outside_monthly_repayments_fen=0), exact)
+    assert granted.outcome is Outcome.APPROVED and granted.limit_fen == offer.limit_fen
+    one_fen_less = context(existing_monthly_debt_fen=half_the_income - instalment + 1)
+    smaller = risk.assess(solid(outside_monthly_repayments_fen=0), one_fen_less).limit_fen
+    assert smaller == offer.limit_fen - DEFAULT_POLICY.limit_step_fen
