@@ -105,3 +105,16 @@ async def test_a_blocked_chat_makes_its_person_unreachable_and_the_row_final(
     await bot.person(501).command("menu")  # they unblocked the bot and wrote to it
     unreachable = await bot.db.run(lambda tx: tx.all("SELECT user_id FROM unreachable_users"))
     assert unreachable == []
+
+
+async def test_an_identity_saved_before_birth_dates_were_encrypted_reads_it_from_the_id(
+    bot_sqlite: Harness,
+) -> None:
+    """The migration that encrypted birth dates left older rows without one; the ID number
+    holds it, and the decision's age check and the export read it from there."""
+    bot = bot_sqlite
+    await onboard(bot.person(501), await bot.invite())
+    await bot.db.run(lambda tx: tx.execute("UPDATE identities SET birth_date_enc = NULL"))
+    identity = await bot.store.identity(1)
+    assert identity is not None
+    assert (identity.id_number, identity.birth_date) == (NUMBER, date(1990, 3, 7))

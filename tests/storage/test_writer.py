@@ -208,3 +208,46 @@ async def test_a_commit_refused_by_the_database_is_rolled_back_and_the_writer_ca
         assert claims == 0
     finally:
         writer.close()
+
+
+async def test_closing_a_writer_that_syncs_its_log_settles_everything_and_stops_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same with the fsync thread: units queued at shutdown are committed, synced and
+    answered, and neither thread ends with an error."""
+    crashes: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: crashes.append(args.exc_value))
+    path = tmp_path / "w.db"
+    writer = GroupCommitWriter(sqlite_wal(path), wal_path=f"{path}-wal")
+    units = [asyncio.ensure_future(writer.run(pay(f"p{n}"))) for n in range(5)]
+    await asyncio.sleep(0)
+    await asyncio.to_thread(writer.close)
+    assert await asyncio.wait_for(asyncio.gather(*units), 5) == [f"p{n}" for n in range(5)]
+    assert crashes == []
+    with sqlite3.connect(path) as check:
+        assert check.execute("SELECT COUNT(*) FROM paid").fetchone() == (5,)
+
+
+async def test_the_logs_directory_is_synced_once_not_on_every_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log's name must survive a power cut, so its directory is synced when the log is
+    first opened; after that each commit costs one fsync, of the log alone (the writer's
+    connection keeps the same log file from its first batch to its close)."""
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def recording(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr("storage.writer.os.fsync", recording)
+    path = tmp_path / "w.db"
+    writer = GroupCommitWriter(sqlite_wal(path), wal_path=f"{path}-wal")
+    try:
+        for who in ("ann", "bob", "cat"):
+            assert await asyncio.wait_for(writer.run(pay(who)), 5) == who
+    finally:
+        writer.close()
+    assert synced.count(str(tmp_path)) == 1
+    assert synced.count(f"{path}-wal") == 3
