@@ -62,9 +62,7 @@ class GroupCommitWriter:
 
     def close(self) -> None:
         self._jobs.put(_STOP)
-        self._thread.join()
-        if self._syncer is not None:
-            self._syncer.close()
+        self._thread.join()  # the fsync thread is closed by the writer thread, before its connection
 
     def _loop(self) -> None:
         # The connection is opened on the first batch, not at construction: whoever builds the
@@ -92,6 +90,11 @@ class GroupCommitWriter:
                 else:
                     self._syncer.settle_after_sync(outcomes, wrote)
         finally:
+            # Every commit handed to the fsync thread is synced and settled before the
+            # connection closes: closing the last connection checkpoints and removes the log,
+            # and a sync after that found no log and failed units that had committed.
+            if self._syncer is not None:
+                self._syncer.close()
             if connection is not None:
                 connection.close()
 

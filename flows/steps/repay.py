@@ -13,6 +13,7 @@ from flows.states import State
 from flows.steps.base import AmountStep, Step, choice_rows
 from flows.steps.home import cancel_to_home, line_and_loans
 from lending import servicing
+from lending.ledger import Entry
 from lending.prepayment import (
     Keep,
     NotAPrepaymentError,
@@ -292,9 +293,8 @@ class RepayConfirm(Step):
             await ctx.go(State.REPAY_AMOUNT)
             return
         dpd = servicing.days_past_due(result.loan, ctx.today) if not result.closed else 0
-        ctx.changes.append(
-            PostEntries(loan.loan_id, result.entries, result.loan.closed_through, dpd)
-        )
+        entries = await _to_post(ctx, result.loan, result.entries)
+        ctx.changes.append(PostEntries(loan.loan_id, entries, result.loan.closed_through, dpd))
         ctx.changes.append(Audit("repayment", f"loan={loan.loan_id} amount={draft['amount_fen']}"))
         ctx.pending_loans[loan.loan_id] = result.loan
         cured = await _lift_cured_freeze(ctx)
@@ -336,6 +336,20 @@ class RepayConfirm(Step):
             )
         ctx.say("\n".join(lines))
         await ctx.go(State.HOME)
+
+
+async def _to_post(ctx: StepContext, paid: Loan, made: tuple[Entry, ...]) -> tuple[Entry, ...]:
+    """The payment's entries and, before them, what the screen caught the loan up by in memory
+    (days close of business has not closed yet, and today's interest), as servicing.repay
+    posts them for a loan it catches up itself. The payment marks the loan closed through
+    yesterday, so the nightly job will not post those days' interest and penalty: they are
+    posted here or never (they were lost, leaving a negative penalty and a loan still late)."""
+    assert ctx.session.user_id is not None
+    stored = [s for s in await ctx.store.loans(ctx.session.user_id) if s.loan_id == paid.loan_id]
+    known = stored[0].keys if stored else frozenset()
+    own = {entry.key for entry in made}
+    caught_up = tuple(e for e in paid.entries if e.key not in known and e.key not in own)
+    return caught_up + made
 
 
 async def _lift_cured_freeze(ctx: StepContext) -> bool:

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from flows.events import ButtonPress, Reply
+from flows.events import ButtonPress, Reply, Text
 from risk.application import InviterStanding
 from storage.privacy import NOT_ABOUT_A_PERSON, marketing_audience, marketing_consented
 from storage.store import TxStore
@@ -266,3 +266,45 @@ async def test_a_crafted_delete_button_while_a_loan_is_open_erases_nothing(bot: 
     assert await bot.db.run(lambda tx: tx.scalar("SELECT COUNT(*) FROM identities")) == 1
     unknown = await person.send(ButtonPress(f"{session.screen}:privacy.withdraw!.everything"))
     assert "This button has expired" in unknown[0].text
+
+
+async def test_records_are_kept_five_years_from_the_last_repayment_not_from_the_deletion(
+    bot: Harness,
+) -> None:
+    person = bot.person()
+    await onboard(person, await bot.invite())
+    await person.press("Borrow")
+    await person.say("5000")
+    await person.press("3 months")
+    await person.press("Confirm")
+    bot.clock.advance(days=10)  # repaid on December 3, 2026
+    await person.command("repay")
+    await person.press("Pay off")
+    await person.press("Confirm")
+    bot.clock.advance(days=400)  # asks to be deleted more than a year later
+    await person.command("privacy")
+    asked = (await person.press("Delete my account"))[0].text
+    assert "Kept until December 3, 2031" in asked
+    await person.press("Delete my account")
+    erased = await bot.db.run(lambda tx: tx.one("SELECT reason, keep_until FROM erased_accounts"))
+    assert erased is not None
+    assert (erased.reason, str(erased.keep_until)[:10]) == ("deleted", "2031-12-03")
+
+
+async def test_an_update_redelivered_after_deletion_does_not_bring_the_name_back(
+    bot: Harness,
+) -> None:
+    """Replies kept for replaying an update that quoted the person's name are dropped at
+    deletion. Telegram redelivering such an update then gets no answer at all: not the name,
+    and not an error."""
+    person = bot.person()
+    await onboard(person, await bot.invite())
+    await person.command("privacy")
+    await person.press("Delete my account")
+    await person.press("Delete my account")
+    dropped = await bot.db.run(
+        lambda tx: tx.all("SELECT update_id FROM processed_updates WHERE replies IS NULL")
+    )
+    assert dropped
+    again = await person.send(Text("Li Wei"), update_id=dropped[0].update_id)
+    assert again == []

@@ -17,6 +17,7 @@ from tests.operators.conftest import ADMIN
 from tests.operators.fake_bot_api import Crash, RecordingApi
 from tests.operators.helpers import audit_actions
 from tests.operators.virtual_time import VirtualClock, worst_window
+from tests.servicing.conftest import borrower, nightly
 
 BASE_CHAT = 100_000
 
@@ -248,3 +249,38 @@ async def test_two_senders_on_one_broadcast_send_each_message_once(bot: Harness)
     assert all(copies[BASE_CHAT + n] == 1 for n in range(200))
     await first.budget.close()
     await second.budget.close()
+
+
+async def test_the_list_of_broadcasts_says_when_each_was_started(bot: Harness) -> None:
+    admin = bot.person(ADMIN)
+    await add_people(bot, 2)
+    await admin.command("broadcast")
+    await admin.say("Maintenance tonight")
+    await admin.press("Service notice")
+    await admin.press("Send to 2 people")
+    bot.clock.advance(days=2)  # read two days later
+    listed = (await admin.command("broadcasts"))[-1].text
+    assert "#1 11/23/26, 10:00" in listed  # 02:00 UTC, in the admin's Shanghai time
+    assert "is cancelled" in (await admin.command("broadcast_cancel"))[-1].text
+    row = await bot.db.run(lambda tx: tx.one("SELECT status, finished_at FROM broadcasts"))
+    assert row is not None and row.status == "cancelled"
+    assert str(row.finished_at)[:16] == "2026-11-25 02:00"  # when it was cancelled
+
+
+async def test_a_notice_to_overdue_borrowers_reaches_only_those_late_that_day(
+    bot: Harness,
+) -> None:
+    await borrower(bot, 501)  # user 1: pays nothing
+    paid = await borrower(bot, 502)
+    await paid.command("repay")
+    await paid.press("Pay")  # the first instalment, before it falls due
+    await paid.press("Confirm")
+    bot.clock.advance(days=35)  # 28 December: the first instalment fell due on the 23rd
+    await nightly(bot)  # held credit paid it on the day
+    admin = bot.person(ADMIN)
+    await admin.command("broadcast")
+    await admin.say("Please pay what is overdue")
+    assert "It will reach 1 people." in (await admin.press("Overdue borrowers"))[-1].text
+    await admin.press("Send to 1 people")
+    rows = await bot.db.run(lambda tx: tx.all("SELECT user_id FROM broadcast_recipients"))
+    assert [row.user_id for row in rows] == [1]

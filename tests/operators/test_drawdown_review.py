@@ -167,3 +167,26 @@ async def test_asking_for_more_information_keeps_the_request(bot: Harness) -> No
     assert "what is the money for?" in (await outbox_texts(bot, 607))[-1]
     assert "Drawdown request 1" in (await operator.command("review"))[-1].text
     assert ("drawdown_info", "ok") in await audit_actions(bot)
+
+
+async def test_a_card_decided_meanwhile_never_decides_the_next_borrowers_request(
+    bot: Harness,
+) -> None:
+    """Two requests wait. Both operators open the first; one approves it. The other's card is
+    now stale: their approval must be refused, not land on the second borrower's request."""
+    early, late = bot.person(608), bot.person(609)
+    await onboard(early, await bot.invite())
+    await onboard(late, await bot.invite(), id_sequence="456", phone="+86 139 0013 9000")
+    await ask_for(early)
+    bot.clock.advance(minutes=5)
+    await ask_for(late, amount="45000")
+    first, second = bot.person(OPERATOR), bot.person(ADMIN)
+    assert "Drawdown request 1" in (await first.command("review"))[-1].text
+    assert "Drawdown request 1" in (await second.command("review"))[-1].text
+    await first.press("Approve")
+    assert "Approved and paid out: CN¥50,000.00" in (await first.say("checked"))[-1].text
+    await second.press("Approve")
+    late_answer = (await second.say("checked too"))[-1].text
+    assert "decided this drawdown already" in late_answer
+    assert [principal for _, principal in await loans_of(bot)] == [5_000_000]  # one loan
+    assert "Drawdown request 2" in (await second.command("review"))[-1].text  # still waits

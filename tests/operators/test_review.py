@@ -133,3 +133,12 @@ async def test_a_decision_applies_to_the_applicant_on_the_card_and_no_other(bot:
     decided = await bot.db.run(lambda tx: tx.all("SELECT user_id, decision FROM review_decisions"))
     assert [(row.user_id, row.decision) for row in decided] == [(1, "declined")]
     assert "Application" in (await slow.command("review"))[-1].text  # the next one still waits
+
+
+async def test_the_card_shows_the_score_and_grade_the_scorecard_recorded(bot: Harness) -> None:
+    borrower, operator = bot.person(504), bot.person(OPERATOR)
+    await onboard(borrower, await bot.invite(), answers=BIG_ASK)
+    recorded = await bot.db.run(lambda tx: tx.one("SELECT score, grade FROM applications"))
+    assert recorded is not None and recorded.score is not None and recorded.grade
+    card = (await operator.command("review"))[-1].text
+    assert f"Score {recorded.score} · grade {recorded.grade}" in card

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from flows.events import Command, Reply
-from flows.ports import OutboxMessage
+from flows.changes import SaveIdentity
+from flows.events import ButtonPress, Command, Event, Reply
+from flows.ports import ChangeRefused, OutboxMessage
 from flows.states import State
 from storage import Database
-from tests.flows.harness import Harness, onboard
+from storage.store import TxStore, save_identity
+from tests.flows.harness import Harness, onboard, resident_id
 from tests.storage.conftest import postgres_url
 
 
@@ -198,3 +200,44 @@ async def test_a_loan_reads_back_with_its_schedule_in_order(any_bot: Harness) ->
     assert [loan.schedule for loan in read] == [loan.schedule for loan in truth]
     longest = max(read, key=lambda loan: len(loan.schedule.instalments))
     assert [i.number for i in longest.schedule.instalments] == list(range(1, 13))
+
+
+async def test_a_message_a_step_hands_its_transport_is_not_sent_again_by_the_outbox_loop(
+    any_bot: Harness,
+) -> None:
+    """The disbursement announcement is an outbox row so it survives a crash; the step's own
+    transport sends it at once. Until its lease runs out, the outbox loop leaves it alone (else
+    the borrower would hear it twice); after that, the loop retries it (the sender died)."""
+    person = any_bot.person()
+    await onboard(person, await any_bot.invite())
+    await person.press("Borrow")
+    await person.say("5000")
+    await person.press("3 months")
+    event = Event(
+        "telegram", person.user_id, person.user_id, 999, any_bot.clock(), "en",
+        ButtonPress(person.button("Confirm")),
+    )  # fmt: skip
+    out = await any_bot.engine.handle(event)  # not acknowledged: the transport is sending it
+    [announced] = [o for o in out if o.outbox_id is not None]
+    assert await any_bot.store.due_outbox(any_bot.clock(), 10) == []
+    later = any_bot.clock() + timedelta(minutes=2)
+    assert [o.outbox_id for o in await any_bot.store.due_outbox(later, 10)] == [announced.outbox_id]
+
+
+async def test_an_id_number_taken_meanwhile_is_a_refused_change_not_a_failure(
+    any_bot: Harness,
+) -> None:
+    """Two people typing one ID number at the same moment: each step's own check saw it free,
+    so the database's unique key catches the second. The store reports a refused change,
+    which the engine answers by redoing the step (which now sees the number taken)."""
+    await onboard(any_bot.person(501), await any_bot.invite())
+    await onboard(
+        any_bot.person(502), await any_bot.invite(), id_sequence="456", phone="+86 139 0013 9000"
+    )
+    taken = SaveIdentity(id_number=resident_id(date(1990, 3, 7)), birth_date=date(1990, 3, 7))
+
+    def second_writer(uow: TxStore) -> None:
+        save_identity(uow.tx, uow.vault, 2, taken, any_bot.clock())
+
+    with pytest.raises(ChangeRefused):
+        await any_bot.store.unit_of_work(second_writer)

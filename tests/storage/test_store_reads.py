@@ -41,7 +41,9 @@ async def test_an_inviters_standing_is_their_tenure_and_whether_they_are_overdue
     await borrower_with_a_loan(bot)
     standing = bot.store.inviter_standing
     assert await standing("user:1", date(2026, 12, 3)) == InviterStanding(False, 10)
-    # The first instalment falls due on December 23: a week later they are overdue.
+    # The first instalment falls due on December 23: from the day after, they are overdue.
+    assert await standing("user:1", date(2026, 12, 23)) == InviterStanding(False, 30)
+    assert await standing("user:1", date(2026, 12, 24)) == InviterStanding(True, 31)
     assert await standing("user:1", date(2026, 12, 30)) == InviterStanding(True, 37)
     for not_a_member in ("operator", "operator:7", "user:x", "user:", "user:99"):
         assert await standing(not_a_member, date(2026, 12, 3)) is None, not_a_member
@@ -100,3 +102,19 @@ async def test_a_blocked_chat_makes_its_person_unreachable_and_the_row_final(
     assert [row.user_id for row in unreachable] == [1]
     later = await bot.store.due_outbox(now + timedelta(minutes=5), 10)
     assert [o.chat_id for o in later] == [502]  # the blocked row is never retried
+    await bot.person(501).command("menu")  # they unblocked the bot and wrote to it
+    unreachable = await bot.db.run(lambda tx: tx.all("SELECT user_id FROM unreachable_users"))
+    assert unreachable == []
+
+
+async def test_an_identity_saved_before_birth_dates_were_encrypted_reads_it_from_the_id(
+    bot_sqlite: Harness,
+) -> None:
+    """The migration that encrypted birth dates left older rows without one; the ID number
+    holds it, and the decision's age check and the export read it from there."""
+    bot = bot_sqlite
+    await onboard(bot.person(501), await bot.invite())
+    await bot.db.run(lambda tx: tx.execute("UPDATE identities SET birth_date_enc = NULL"))
+    identity = await bot.store.identity(1)
+    assert identity is not None
+    assert (identity.id_number, identity.birth_date) == (NUMBER, date(1990, 3, 7))
