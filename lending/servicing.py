@@ -265,6 +265,14 @@ def days_past_due(loan: Loan, on: date) -> int:
     return days_past_due_of(states(loan, on), on)
 
 
+def days_past_due_today(loan: Loan, today: date) -> int:
+    """`days_past_due` of the loan brought up to `today` first, as a borrower's own screens
+    read it: close of business may be behind (downtime), and money held for a borrower who
+    paid ahead settles an instalment only when its day is closed, so the stored position
+    alone would call them late."""
+    return days_past_due(prepare(loan, today)[0], today)
+
+
 def outstanding_principal(loan: Loan) -> int:
     """Principal the loan holds against a credit line; an approved, unpaid loan reserves its
     full amount."""

@@ -9,7 +9,6 @@ from datetime import date, datetime
 from flows.changes import StartBroadcast
 from flows.operators.broadcast_rules import Audience, Kind
 from lending import servicing
-from lending.close_of_business import prepare
 from storage.consent_status import consenting_users, has_consent
 from storage.loans import load_loans
 from storage.sql import Row, Tx, utc
@@ -63,10 +62,7 @@ def _has(tx: Tx, user_id: int, audience: Audience, today: date) -> bool:
     active = [loan for loan in load_loans(tx, user_id) if loan.status == "active"]
     if audience is Audience.ACTIVE_LOANS:
         return bool(active)
-    # Brought up to today as the borrower's own screens are: close of business may be behind
-    # (downtime), and money held for a borrower who paid ahead settles a due instalment only
-    # when the day is closed, so the stored position alone would call them late.
-    return any(servicing.days_past_due(prepare(loan, today)[0], today) > 0 for loan in active)
+    return any(servicing.days_past_due_today(loan, today) > 0 for loan in active)
 
 
 def create(tx: Tx, change: StartBroadcast, now: datetime, today: date) -> int:

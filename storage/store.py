@@ -317,7 +317,7 @@ class TxStore:
         loans = load_loans(self.tx, inviter_id)
         return InviterStanding(
             has_overdue=any(
-                servicing.days_past_due(loan, today) > 0
+                servicing.days_past_due_today(loan, today) > 0
                 for loan in loans
                 if loan.status == "active"
             ),

@@ -49,6 +49,21 @@ async def test_an_inviters_standing_is_their_tenure_and_whether_they_are_overdue
         assert await standing(not_a_member, date(2026, 12, 3)) is None, not_a_member
 
 
+async def test_an_inviter_who_paid_ahead_is_not_overdue_while_the_nights_are_not_closed(
+    bot_sqlite: Harness,
+) -> None:
+    """Close of business may be behind (downtime): the inviter's December instalment, paid
+    ahead, is settled by money held for them, and they are not held against their invitee."""
+    bot = bot_sqlite
+    await borrower_with_a_loan(bot)
+    person = bot.person(501)
+    await person.command("repay")
+    await person.press("Pay")  # the first instalment, before it falls due
+    await person.press("Confirm")
+    standing = bot.store.inviter_standing
+    assert await standing("user:1", date(2026, 12, 30)) == InviterStanding(False, 37)
+
+
 async def test_duplicate_checks_leave_out_the_owners_own_account(bot_sqlite: Harness) -> None:
     bot = bot_sqlite
     await onboard(bot.person(501), await bot.invite())
