@@ -63,11 +63,14 @@ __all__ = [
     "balances",
     "bucket",
     "days_past_due",
+    "days_past_due_today",
     "disburse",
     "next_due",
     "open_loan",
     "outstanding_principal",
+    "overdue_today",
     "payoff_quote",
+    "prepare",
     "repay",
     "run_day",
     "run_days",
@@ -271,6 +274,11 @@ def days_past_due_today(loan: Loan, today: date) -> int:
     paid ahead settles an instalment only when its day is closed, so the stored position
     alone would call them late."""
     return days_past_due(prepare(loan, today)[0], today)
+
+
+def overdue_today(loans: Iterable[Loan], today: date) -> bool:
+    """Whether any active loan is past due on `today`, each read by `days_past_due_today`."""
+    return any(days_past_due_today(loan, today) > 0 for loan in loans if loan.status == "active")
 
 
 def outstanding_principal(loan: Loan) -> int:

@@ -62,7 +62,7 @@ def _has(tx: Tx, user_id: int, audience: Audience, today: date) -> bool:
     active = [loan for loan in load_loans(tx, user_id) if loan.status == "active"]
     if audience is Audience.ACTIVE_LOANS:
         return bool(active)
-    return any(servicing.days_past_due_today(loan, today) > 0 for loan in active)
+    return servicing.overdue_today(active, today)
 
 
 def create(tx: Tx, change: StartBroadcast, now: datetime, today: date) -> int:

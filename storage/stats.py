@@ -39,10 +39,14 @@ def portfolio(tx: Tx, today: date) -> Portfolio:
         for loan in load_loans(tx, row.user_id):
             if loan.status != "active":
                 continue
+            # As the borrower's own screens read it: close of business may be behind, and a
+            # payment made ahead settles its instalment only when that day is brought up.
+            loan = servicing.prepare(loan, today)[0]
             left = servicing.outstanding_principal(loan)
             active, principal = active + 1, principal + left
-            count, amount = buckets[bucket(servicing.days_past_due(loan, today))]
-            buckets[bucket(servicing.days_past_due(loan, today))] = (count + 1, amount + left)
+            late = bucket(servicing.days_past_due(loan, today))
+            count, amount = buckets[late]
+            buckets[late] = (count + 1, amount + left)
     decided = tx.one(
         "SELECT SUM(CASE WHEN outcome = 'approved' THEN 1 ELSE 0 END) AS yes,"
         " SUM(CASE WHEN outcome IN ('approved', 'declined') THEN 1 ELSE 0 END) AS decided"

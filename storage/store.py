@@ -316,11 +316,7 @@ class TxStore:
             return None
         loans = load_loans(self.tx, inviter_id)
         return InviterStanding(
-            has_overdue=any(
-                servicing.days_past_due_today(loan, today) > 0
-                for loan in loans
-                if loan.status == "active"
-            ),
+            has_overdue=servicing.overdue_today(loans, today),
             tenure_days=(today - created.date()).days,
         )
 

@@ -126,7 +126,7 @@ async def show_user(ctx: StepContext, arg: str, staff: Staff) -> None:
                 id=loan.loan_id,
                 status=loan.status,
                 left=t.money(servicing.outstanding_principal(loan)),
-                dpd=t.number(servicing.days_past_due(loan, ctx.today)),
+                dpd=t.number(servicing.days_past_due_today(loan, ctx.today)),
             )
         )
     reason = await ctx.store.freeze_reason(account.user_id)

@@ -76,7 +76,7 @@ async def _policy_context(ctx: StepContext, identity: Identity) -> PolicyContext
         and await ctx.store.identity_taken(user_id, identity.id_number or ""),
         duplicate_phone=bool(identity.phone)
         and await ctx.store.phone_taken(user_id, identity.phone or ""),
-        has_overdue_loan=any(servicing.days_past_due(loan, ctx.today) > 0 for loan in loans),
+        has_overdue_loan=servicing.overdue_today(loans, ctx.today),
         account_frozen=ctx.session.status is UserStatus.FROZEN,
         # a month's repayments on our loans: each one's next instalment (an amount due today
         # alone would count nothing for a loan between its due dates)

@@ -17,9 +17,11 @@ from lending.servicing import (
     available_credit,
     balances,
     days_past_due,
+    days_past_due_today,
     disburse,
     next_due,
     open_loan,
+    overdue_today,
     payoff_quote,
     repay,
     run_day,
@@ -125,6 +127,18 @@ def test_paying_early_holds_unearned_interest_as_credit_until_the_due_date(loan:
     assert balances(day.loan).interest_fen == 0
     assert day.days_past_due == 0
     assert next_due(day.loan, first.due_date) == loan.schedule.instalments[1]
+
+
+def test_a_loan_paid_ahead_is_not_overdue_while_its_due_date_is_not_closed(loan: Loan) -> None:
+    """Close of business may be behind (downtime): the credit held for the first instalment
+    settles it only when its day is closed, so readers bring the loan up to today first."""
+    first = loan.schedule.instalments[0]
+    paid = repay(loan, first.total_fen, date(2026, 2, 10), "early").loan
+    later = first.due_date + timedelta(days=5)
+    assert days_past_due(paid, later) > 0  # the stored position alone: late
+    assert days_past_due_today(paid, later) == 0
+    assert not overdue_today([paid], later)
+    assert overdue_today([paid, make_loan(loan_id="L2")], later)  # the unpaid one is late
 
 
 def test_allocation_order_penalty_then_interest_then_principal(loan: Loan) -> None:

@@ -7,6 +7,7 @@ import re
 from flows.operators.commands import OPERATOR_COMMANDS
 from tests.flows.harness import Harness, onboard
 from tests.operators.conftest import ADMIN, OPERATOR
+from tests.servicing.conftest import borrower
 
 
 async def audit_rows(bot: Harness) -> int:
@@ -61,3 +62,21 @@ async def test_every_operator_command_leaves_an_audit_row(bot: Harness) -> None:
         await admin.command(name, "")
         await admin.command("cancel")  # leave any screen the command opened
         assert await audit_rows(bot) == before + 1, name
+
+
+async def test_stats_and_user_read_a_borrower_who_paid_ahead_as_current_before_the_nights_close(
+    bot: Harness,
+) -> None:
+    """Close of business may be behind (downtime): a first instalment paid ahead is settled
+    by the credit held for it, as the borrower's own screens show, so the book agrees."""
+    await borrower(bot, 501)  # pays nothing
+    paid = await borrower(bot, 502)
+    await paid.command("repay")
+    await paid.press("Pay")  # the first instalment, before it falls due
+    await paid.press("Confirm")
+    bot.clock.advance(days=35)  # 28 December: the first instalment fell due on the 23rd
+    operator = bot.person(OPERATOR)
+    stats = (await operator.command("stats"))[-1].text
+    assert re.search(r"current\s+1 ", stats) and re.search(r"1-30\s+1 ", stats), stats
+    assert "0 days past due" in (await operator.command("user", "tg:502"))[-1].text
+    assert "5 days past due" in (await operator.command("user", "tg:501"))[-1].text
