@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from bot import delivery
-from bot.broadcast_telegram import install_budget
 from bot.wiring import open_store
 from tests.botapi.client import TelegramUser
 from tests.botapi.journey import TRANSPORTS, Transport, journey_settings, running_bot
@@ -20,14 +18,6 @@ ADMIN = 9001
 OPERATOR = 9002
 PEOPLE = [(6001, "en"), (6002, "zh_CN"), (6003, "en")]
 NOTICE_EN, NOTICE_ZH = "Maintenance tonight", "今晚系统维护"
-
-
-@pytest.fixture
-def budget():
-    """The process-wide send budget run_bot installs for Telegram (broadcasts need one)."""
-    installed = install_budget(1000)
-    yield installed
-    delivery.use_budget(None)
 
 
 async def admit(settings, people: list[tuple[int, str]]) -> None:

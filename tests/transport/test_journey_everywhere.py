@@ -53,6 +53,7 @@ def fresh(path: Path) -> Path:
     return path
 
 
+@pytest.mark.usefixtures("budget")  # paced as run_bot paces it: Telegram refuses a bot that is not
 @pytest.mark.parametrize(("locale", "transports"), CASES)
 async def test_one_journey_reads_the_same_on_every_transport(tmp_path, locale, transports):
     # Concurrently: each has its own server and database, and most of a journey is waiting.
