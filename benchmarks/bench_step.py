@@ -14,10 +14,11 @@ Three rows, each against the peer measured in the same run, runs alternating:
 - money step: the Confirm of a drawdown. Ours reads the credit line and the loans, builds the
   schedule, checks the offer, writes the loan, its instalments and ledger entry, an audit row
   and the receipt through the outbox (then marks it delivered, with the writer's next batch).
-  The peer does the same computation with the same lending functions and keeps the loans in
-  its FSM. The steps up to the disclosure go to our engine directly (not measured), so the
-  transport is told the chat's older keyboards are gone, as those steps would have taken them
-  off: both sides then take one keyboard off per Confirm, the pressed one.
+  The peer does the same computation with the same lending functions (its home screen, like
+  ours, looks for late loans to show) and keeps the loans in its FSM. The steps up to the
+  disclosure go to our engine directly (not measured), so the transport is told the chat's
+  older keyboards are gone, as those steps would have taken them off: both sides then take
+  one keyboard off per Confirm, the pressed one.
 Every update must be answered (a message sent) and, for ours, committed, or the run fails.
 """
 
@@ -51,6 +52,7 @@ from flows.engine import Engine
 from flows.events import ButtonPress, Event
 from flows.events import Command as CommandPayload
 from flows.i18n import texts
+from flows.notices import overdue_notice
 from flows.ports import CreditLine
 from flows.steps.home import as_of
 from lending import servicing
@@ -326,6 +328,8 @@ def peer_money_dispatcher(line: CreditLine) -> Dispatcher:
                 daily=t.daily_rate(line.daily_rate), apr=t.percent(line.apr)
             ),
         ]
+        # As ours: any loan that is late, under the line (none is, here; both sides look).
+        home += [n for loan in loans if (n := overdue_notice(t, loan, today))]
         text = "\n\n".join([
             receipt.format(
                 amount=t.money(schedule.principal_fen),
