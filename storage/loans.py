@@ -19,7 +19,7 @@ from lending.loan import status_of
 from lending.position import Position
 from lending.schedule import Instalment, RepaymentMethod, Schedule
 from lending.servicing import Loan
-from storage.sql import Row, Tx, day, optional_day
+from storage.sql import Row, Tx, day, in_list, optional_day
 
 
 def insert_loan(
@@ -293,8 +293,7 @@ def load_loans_of(tx: Tx, user_ids: Sequence[int]) -> dict[int, list[Loan]]:
     locks the positions in user order, the order every batch job takes them in."""
     if not user_ids:
         return {}
-    params = {f"u{i}": user for i, user in enumerate(user_ids)}
-    placeholders = ", ".join(f":{name}" for name in params)
+    placeholders, params = in_list(user_ids, "u")
     rows = tx.all(
         "SELECT l.*, p.balances, p.closed_through AS position_through FROM loans l"
         f" JOIN loan_positions p ON p.loan_id = l.id WHERE l.user_id IN ({placeholders})"
@@ -304,11 +303,11 @@ def load_loans_of(tx: Tx, user_ids: Sequence[int]) -> dict[int, list[Loan]]:
     if not rows:
         return {}
     # By the loans' own keys: the primary key index hands them over in order, no sort.
-    ids = {f"l{i}": row.id for i, row in enumerate(rows)}
+    loan_ids, ids = in_list((row.id for row in rows), "l")
     instalments: dict[str, list[Instalment]] = defaultdict(list)
     for loan_id, number, due, principal, interest in tx.tuples(
         "SELECT loan_id, number, due_date, principal_fen, interest_fen FROM instalments"
-        f" WHERE loan_id IN ({', '.join(':' + name for name in ids)}) ORDER BY loan_id, number",
+        f" WHERE loan_id IN ({loan_ids}) ORDER BY loan_id, number",
         **ids,
     ):
         instalments[loan_id].append(Instalment(number, day(due), principal, interest))

@@ -26,7 +26,7 @@ from lending import servicing
 from lending.servicing import Loan
 from storage.codec import reply_to_json
 from storage.loans import load_loans_of
-from storage.sql import Row, Tx, day
+from storage.sql import Row, Tx, day, in_list
 
 _PREFIX = '{"reminders":'
 
@@ -72,13 +72,13 @@ def word(tx: Tx, leased: Sequence[Row], now: datetime) -> dict[int, Reply | None
     refs = {row.id: ids for row in leased if (ids := referenced(row.payload)) is not None}
     if not refs:
         return {}
-    names = {f"r{i}": rid for i, rid in enumerate(r for ids in refs.values() for r in ids)}
+    placeholders, params = in_list((r for ids in refs.values() for r in ids), "r")
     reminders = {
         row.id: row
         for row in tx.all(
             "SELECT id, user_id, loan_id, instalment, kind, local_day FROM reminders"
-            f" WHERE id IN ({', '.join(':' + n for n in names)})",
-            **names,
+            f" WHERE id IN ({placeholders})",
+            **params,
         )
     }
     users = sorted({row.user_id for row in reminders.values()})
@@ -158,14 +158,14 @@ def _settle(
 def _people(tx: Tx, users: Sequence[int]) -> dict[int, Row]:
     if not users:
         return {}
-    names = {f"u{i}": user for i, user in enumerate(users)}
+    placeholders, params = in_list(users, "u")
     return {
         row.user_id: row
         for row in tx.all(
             "SELECT c.user_id, c.locale, c.timezone, r.hour, r.three_day_notice"
             " FROM conversations c LEFT JOIN reminder_preferences r ON r.user_id = c.user_id"
-            f" WHERE c.user_id IN ({', '.join(':' + n for n in names)})",
-            **names,
+            f" WHERE c.user_id IN ({placeholders})",
+            **params,
         )
     }
 

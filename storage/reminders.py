@@ -29,7 +29,7 @@ from flows.reminder_plan import (
 )
 from storage.outbox import enqueue_many
 from storage.reminder_words import local_today, preferences_of, reference
-from storage.sql import Row, Tx, day
+from storage.sql import Row, Tx, day, in_list
 
 
 @dataclass(slots=True)
@@ -54,13 +54,13 @@ def _due(tx: Tx, now: datetime, limit: int) -> list[Row]:
     users = list(dict.fromkeys(row.user_id for row in first))
     if not users:
         return []
-    names = {f"u{i}": user for i, user in enumerate(users)}
+    placeholders, params = in_list(users, "u")
     return tx.all(
         "SELECT r.id, r.user_id, r.loan_id, r.instalment, r.kind, r.local_day FROM reminders r"
         " WHERE r.status = 'planned' AND r.due_at <= :now"
-        f" AND r.user_id IN ({', '.join(':' + n for n in names)}) ORDER BY r.id" + lock,
+        f" AND r.user_id IN ({placeholders}) ORDER BY r.id" + lock,
         now=now,
-        **names,
+        **params,
     )
 
 
@@ -146,7 +146,7 @@ class _Batch:
 
 
 def _people(tx: Tx, users: Sequence[int]) -> dict[int, Row]:
-    placeholders, params = _in(users, "u")
+    placeholders, params = in_list(users, "u")
     return {
         row.user_id: row
         for row in tx.all(
@@ -159,11 +159,6 @@ def _people(tx: Tx, users: Sequence[int]) -> dict[int, Row]:
             **params,
         )
     }
-
-
-def _in(values: Sequence[object], prefix: str) -> tuple[str, dict[str, object]]:
-    params = {f"{prefix}{i}": value for i, value in enumerate(values)}
-    return ", ".join(f":{name}" for name in params), params
 
 
 def _decide(user_id: int, rows: Sequence[Row], person: Row, now: datetime, batch: _Batch) -> None:
