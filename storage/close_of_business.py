@@ -25,7 +25,7 @@ from lending.loan import status_of
 from storage.database import Database
 from storage.loans import instalments_where, position_to_json, stored_loan
 from storage.outbox import enqueue
-from storage.sql import Row, Tx, day
+from storage.sql import Row, Tx, day, in_list
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -67,16 +67,11 @@ def _claim(tx: Tx, night: date, limit: int) -> list[Row]:
     )
 
 
-def _in(ids: Sequence[object], prefix: str) -> tuple[str, dict[str, object]]:
-    params = {f"{prefix}{i}": value for i, value in enumerate(ids)}
-    return ", ".join(f":{name}" for name in params), params
-
-
 def _post(tx: Tx, results: Sequence[DayResult], now: datetime) -> int:
     """The batch's new entries: ledger rows in a few statements; returns how many."""
     if not any(r.entries for r in results):
         return 0
-    placeholders, params = _in([r.loan.loan_id for r in results if r.entries], "l")
+    placeholders, params = in_list([r.loan.loan_id for r in results if r.entries], "l")
     last = {
         row.loan_id: row.seq
         for row in tx.all(
@@ -243,7 +238,7 @@ def close_batch(
     rows = _claim(tx, night, limit)
     if not rows:
         return report
-    placeholders, params = _in([row.id for row in rows], "l")
+    placeholders, params = in_list([row.id for row in rows], "l")
     instalments = instalments_where(tx, f"l.id IN ({placeholders})", **params)
     results = [run_day(stored_loan(row, instalments[row.id]), night) for row in rows]
     report.loans = len(rows)

@@ -19,7 +19,7 @@ from lending.loan import status_of
 from lending.position import Position
 from lending.schedule import Instalment, RepaymentMethod, Schedule
 from lending.servicing import Loan
-from storage.sql import Row, Tx, day, optional_day
+from storage.sql import Row, Tx, day, in_list, optional_day
 
 
 def insert_loan(
@@ -242,7 +242,7 @@ def stored_loan(row: Row, instalments: Sequence[Instalment]) -> Loan:
     )
 
 
-# The columns `stored_loan` reads, in the order `load_loans` selects them.
+# The columns `stored_loan` reads, in the order `_loan_rows` selects them after the user id.
 _READ_COLUMNS = (
     "id", "principal_fen", "start_date", "daily_rate", "method", "fee_fen",
     "penalty_daily_rate", "freeze_after_dpd", "balances", "position_through",
@@ -258,19 +258,26 @@ _SCHEDULE_TEXT = {
 }
 
 
+def _loan_rows(tx: Tx, where: str, order: str, **params: Any) -> list[tuple[Any, ...]]:
+    """The loans `where` picks, in `order`, with their positions and schedules in one
+    statement: a row a loan, its user id first and then what `_loan_as_read` takes. On
+    PostgreSQL their positions are locked, in that order."""
+    return tx.tuples(
+        "SELECT l.user_id, l.id, l.principal_fen, l.start_date, l.daily_rate, l.method,"
+        " l.fee_fen, l.penalty_daily_rate, l.freeze_after_dpd, p.balances, p.closed_through, "
+        + _SCHEDULE_TEXT[tx.postgres]
+        + f" FROM loans l JOIN loan_positions p ON p.loan_id = l.id WHERE {where}"
+        f" ORDER BY {order}" + (" FOR UPDATE OF p" if tx.postgres else ""),
+        **params,
+    )
+
+
 def load_loans(tx: Tx, user_id: int) -> list[Loan]:
     """A person's loans at their persisted positions: a few rows each, whatever their age.
     On PostgreSQL the positions are locked, so the nightly job and this person's step never
     compute from the same position at once (the job skips a loan that is locked)."""
-    rows = tx.tuples(
-        "SELECT l.id, l.principal_fen, l.start_date, l.daily_rate, l.method, l.fee_fen,"
-        " l.penalty_daily_rate, l.freeze_after_dpd, p.balances, p.closed_through, "
-        + _SCHEDULE_TEXT[tx.postgres]
-        + " FROM loans l JOIN loan_positions p ON p.loan_id = l.id WHERE l.user_id = :user"
-        " ORDER BY l.created_at, l.id" + (" FOR UPDATE OF p" if tx.postgres else ""),
-        user=user_id,
-    )
-    return [_loan_as_read(row) for row in rows]
+    rows = _loan_rows(tx, "l.user_id = :user", "l.created_at, l.id", user=user_id)
+    return [_loan_as_read(row[1:]) for row in rows]
 
 
 @lru_cache(maxsize=4096)
@@ -289,32 +296,16 @@ def _loan_as_read(row: tuple[Any, ...]) -> Loan:
 
 
 def load_loans_of(tx: Tx, user_ids: Sequence[int]) -> dict[int, list[Loan]]:
-    """`load_loans` for many people in two queries (the reminder sweep's batch). PostgreSQL
+    """`load_loans` for many people in one statement (the reminder sweep's batch). PostgreSQL
     locks the positions in user order, the order every batch job takes them in."""
     if not user_ids:
         return {}
-    params = {f"u{i}": user for i, user in enumerate(user_ids)}
-    placeholders = ", ".join(f":{name}" for name in params)
-    rows = tx.all(
-        "SELECT l.*, p.balances, p.closed_through AS position_through FROM loans l"
-        f" JOIN loan_positions p ON p.loan_id = l.id WHERE l.user_id IN ({placeholders})"
-        " ORDER BY l.user_id, l.created_at, l.id" + (" FOR UPDATE OF p" if tx.postgres else ""),
-        **params,
-    )
-    if not rows:
-        return {}
-    # By the loans' own keys: the primary key index hands them over in order, no sort.
-    ids = {f"l{i}": row.id for i, row in enumerate(rows)}
-    instalments: dict[str, list[Instalment]] = defaultdict(list)
-    for loan_id, number, due, principal, interest in tx.tuples(
-        "SELECT loan_id, number, due_date, principal_fen, interest_fen FROM instalments"
-        f" WHERE loan_id IN ({', '.join(':' + name for name in ids)}) ORDER BY loan_id, number",
-        **ids,
-    ):
-        instalments[loan_id].append(Instalment(number, day(due), principal, interest))
+    placeholders, params = in_list(user_ids, "u")
     found: dict[int, list[Loan]] = defaultdict(list)
-    for row in rows:
-        found[row.user_id].append(stored_loan(row, instalments[row.id]))
+    for row in _loan_rows(
+        tx, f"l.user_id IN ({placeholders})", "l.user_id, l.created_at, l.id", **params
+    ):
+        found[row[0]].append(_loan_as_read(row[1:]))
     return found
 
 

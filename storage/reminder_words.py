@@ -26,7 +26,7 @@ from lending import servicing
 from lending.servicing import Loan
 from storage.codec import reply_to_json
 from storage.loans import load_loans_of
-from storage.sql import Row, Tx, day
+from storage.sql import Row, Tx, day, in_list
 
 _PREFIX = '{"reminders":'
 
@@ -72,23 +72,23 @@ def word(tx: Tx, leased: Sequence[Row], now: datetime) -> dict[int, Reply | None
     refs = {row.id: ids for row in leased if (ids := referenced(row.payload)) is not None}
     if not refs:
         return {}
-    names = {f"r{i}": rid for i, rid in enumerate(r for ids in refs.values() for r in ids)}
+    placeholders, params = in_list((r for ids in refs.values() for r in ids), "r")
     reminders = {
         row.id: row
         for row in tx.all(
             "SELECT id, user_id, loan_id, instalment, kind, local_day FROM reminders"
-            f" WHERE id IN ({', '.join(':' + n for n in names)})",
-            **names,
+            f" WHERE id IN ({placeholders})",
+            **params,
         )
     }
     users = sorted({row.user_id for row in reminders.values()})
-    people = _people(tx, users)
+    persons = people(tx, users)
     loans = load_loans_of(tx, users)
     words: dict[int, Reply | None] = {}
     status: dict[str, list[int]] = {"sent": [], "covered": [], "dropped": []}
     for outbox_id, ids in refs.items():
         rows = [reminders[i] for i in ids if i in reminders]
-        person = people.get(rows[0].user_id) if rows else None
+        person = persons.get(rows[0].user_id) if rows else None
         if person is None:  # deleted meanwhile (their data erased): nobody to tell
             words[outbox_id] = None
             status["dropped"] += [row.id for row in rows]
@@ -155,17 +155,24 @@ def _settle(
     )
 
 
-def _people(tx: Tx, users: Sequence[int]) -> dict[int, Row]:
+def people(tx: Tx, users: Sequence[int]) -> dict[int, Row]:
+    """The borrowers to remind, by user id, as both the sweep and the wording read them: where
+    a message goes (chat_id, platform), whether they blocked the bot (unreachable), their
+    locale, timezone and reminder settings (hour and three_day_notice None when never chosen:
+    read them through preferences_of)."""
     if not users:
         return {}
-    names = {f"u{i}": user for i, user in enumerate(users)}
+    placeholders, params = in_list(users, "u")
     return {
         row.user_id: row
         for row in tx.all(
-            "SELECT c.user_id, c.locale, c.timezone, r.hour, r.three_day_notice"
-            " FROM conversations c LEFT JOIN reminder_preferences r ON r.user_id = c.user_id"
-            f" WHERE c.user_id IN ({', '.join(':' + n for n in names)})",
-            **names,
+            "SELECT c.user_id, c.chat_id, c.locale, c.timezone, u.platform,"
+            " (SELECT 1 FROM unreachable_users x WHERE x.user_id = u.id) AS unreachable,"
+            " r.hour, r.three_day_notice"
+            " FROM conversations c JOIN users u ON u.id = c.user_id"
+            " LEFT JOIN reminder_preferences r ON r.user_id = c.user_id"
+            f" WHERE c.user_id IN ({placeholders})",
+            **params,
         )
     }
 

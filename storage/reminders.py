@@ -28,8 +28,8 @@ from flows.reminder_plan import (
     send_at,
 )
 from storage.outbox import enqueue_many
-from storage.reminder_words import local_today, preferences_of, reference
-from storage.sql import Row, Tx, day
+from storage.reminder_words import local_today, people, preferences_of, reference
+from storage.sql import Row, Tx, day, in_list
 
 
 @dataclass(slots=True)
@@ -54,13 +54,13 @@ def _due(tx: Tx, now: datetime, limit: int) -> list[Row]:
     users = list(dict.fromkeys(row.user_id for row in first))
     if not users:
         return []
-    names = {f"u{i}": user for i, user in enumerate(users)}
+    placeholders, params = in_list(users, "u")
     return tx.all(
         "SELECT r.id, r.user_id, r.loan_id, r.instalment, r.kind, r.local_day FROM reminders r"
         " WHERE r.status = 'planned' AND r.due_at <= :now"
-        f" AND r.user_id IN ({', '.join(':' + n for n in names)}) ORDER BY r.id" + lock,
+        f" AND r.user_id IN ({placeholders}) ORDER BY r.id" + lock,
         now=now,
-        **names,
+        **params,
     )
 
 
@@ -73,10 +73,11 @@ def _set(tx: Tx, ids: Sequence[int], status: str, now: datetime) -> None:
 
 
 def preferences(tx: Tx, user_id: int) -> Preferences:
-    row = tx.one("SELECT * FROM reminder_preferences WHERE user_id = :user", user=user_id)
-    if row is None:
-        return Preferences()
-    return Preferences(row.hour, bool(row.three_day_notice))
+    row = tx.one(
+        "SELECT hour, three_day_notice FROM reminder_preferences WHERE user_id = :user",
+        user=user_id,
+    )
+    return Preferences() if row is None else preferences_of(row)
 
 
 def save_preferences(
@@ -143,27 +144,6 @@ class _Batch:
     deferred: list[dict[str, object]] = field(default_factory=list)
     # (user, today, the reminders one message answers (most urgent first), where it goes)
     messages: list[tuple[int, date, tuple[int, ...], Row]] = field(default_factory=list)
-
-
-def _people(tx: Tx, users: Sequence[int]) -> dict[int, Row]:
-    placeholders, params = _in(users, "u")
-    return {
-        row.user_id: row
-        for row in tx.all(
-            "SELECT c.user_id, c.chat_id, c.timezone, u.platform,"
-            " (SELECT 1 FROM unreachable_users x WHERE x.user_id = u.id) AS unreachable,"
-            " r.hour, r.three_day_notice"
-            " FROM conversations c JOIN users u ON u.id = c.user_id"
-            " LEFT JOIN reminder_preferences r ON r.user_id = c.user_id"
-            f" WHERE c.user_id IN ({placeholders})",
-            **params,
-        )
-    }
-
-
-def _in(values: Sequence[object], prefix: str) -> tuple[str, dict[str, object]]:
-    params = {f"{prefix}{i}": value for i, value in enumerate(values)}
-    return ", ".join(f":{name}" for name in params), params
 
 
 def _decide(user_id: int, rows: Sequence[Row], person: Row, now: datetime, batch: _Batch) -> None:
@@ -260,13 +240,13 @@ def sweep(
     # In user order: two sweepers (or a sweep and close of business) then take each borrower's
     # row locks in the same order, so they wait for each other instead of deadlocking.
     users = sorted(by_user)
-    people = _people(tx, users)
+    persons = people(tx, users)
     batch = _Batch()
     awake = []
     quiet: dict[str, datetime | None] = {}
     for user_id in users:
         ids = [row.id for row in by_user[user_id]]
-        person = people.get(user_id)
+        person = persons.get(user_id)
         if person is None or person.unreachable:
             batch.status["unreachable"] += ids
             continue
@@ -278,6 +258,6 @@ def sweep(
             continue
         awake.append(user_id)
     for user_id in awake:
-        _decide(user_id, by_user[user_id], people[user_id], now, batch)
+        _decide(user_id, by_user[user_id], persons[user_id], now, batch)
     _write(tx, batch, now, report)
     return report

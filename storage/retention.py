@@ -23,7 +23,7 @@ from flows.states import ONBOARDING_ORDER, State
 from storage.database import Database
 from storage.pii import PiiVault
 from storage.privacy import erase_person, purge_kept
-from storage.sql import Tx
+from storage.sql import Tx, in_list
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def years_after(day: date, years: int) -> date:
 def erase_stale_applicants(
     tx: Tx, vault: PiiVault, before: datetime, keep_until: date, now: datetime, limit: int
 ) -> int:
-    placeholders = ", ".join(f":s{n}" for n in range(len(ENDED_STATES)))
+    placeholders, states = in_list(ENDED_STATES, "s")
     rows = tx.all(
         "SELECT c.user_id FROM conversations c"
         f" WHERE c.state IN ({placeholders}) AND c.updated_at < :before"
@@ -67,7 +67,7 @@ def erase_stale_applicants(
         " ORDER BY c.user_id LIMIT :limit",
         before=before,
         limit=limit,
-        **{f"s{n}": state for n, state in enumerate(ENDED_STATES)},
+        **states,
     )
     for row in rows:
         erase_person(tx, vault, row.user_id, "retention", keep_until, now)

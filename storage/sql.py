@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
@@ -163,6 +163,12 @@ class Savepoint:
         else:
             self.tx.execute(f"ROLLBACK TO SAVEPOINT {self.name}")
             self.tx.execute(f"RELEASE SAVEPOINT {self.name}")
+
+
+def in_list(values: Iterable[object], prefix: str) -> tuple[str, dict[str, object]]:
+    """Named parameters for an IN list (":u0, :u1", values by name), as both drivers take them."""
+    params = {f"{prefix}{i}": value for i, value in enumerate(values)}
+    return ", ".join(f":{name}" for name in params), params
 
 
 def is_unique_violation(error: BaseException) -> bool:
