@@ -126,7 +126,7 @@ async def run(settings: Settings, mode: str, ptb: bool = False) -> None:
         from bot import delivery
         from bot.broadcast_telegram import install_budget
 
-        install_budget(settings.broadcast_rate)
+        install_budget(settings)
         # At shutdown the outbox goes out last: after the updates in flight and the
         # scheduler's run in progress (its reminders), within OUTBOX_FLUSH_SECONDS.
         delivery.flush_at_stop(settings.outbox_flush_seconds, lambda: stop_servicing(scheduler))

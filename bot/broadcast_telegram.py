@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from bot import delivery
 from bot.broadcast import BroadcastRunner
 from bot.delivery import PlatformErrors, RetryLater
-from bot.send_budget import BudgetLimits, Rejected, SendBudget, ServerTrouble, Unreachable
+from bot.send_budget import Rejected, SendBudget, ServerTrouble, Unreachable, shared_limits
+from bot.settings import Settings
 from flows.events import Conversation
 
 SendText = Callable[[int, str], Awaitable[int]]
@@ -51,9 +52,10 @@ class LibraryBroadcastApi:
             await self._edit(chat_id, message_id, text)
 
 
-def install_budget(broadcast_rate: float) -> SendBudget:
-    """One budget for the process: replies, outbox rows and broadcasts all ask it."""
-    budget = SendBudget(BudgetLimits(broadcast_rate=broadcast_rate))
+def install_budget(settings: Settings) -> SendBudget:
+    """One budget for the process: replies, outbox rows and broadcasts all ask it; with
+    BOT_PROCESSES replicas of the bot, this one's share of the bot's rates."""
+    budget = SendBudget(shared_limits(settings.broadcast_rate, settings.bot_processes))
     delivery.use_budget(budget)
     return budget
 

@@ -44,15 +44,26 @@ class Priority(IntEnum):
     BROADCAST = 2
 
 
+TELEGRAM_BOT_RATE = 30.0  # messages a second Telegram takes from one bot, all chats together
+
+
 @dataclass(frozen=True, slots=True)
 class BudgetLimits:
-    bot_rate: float = 30.0  # sends per second, all chats together
+    bot_rate: float = TELEGRAM_BOT_RATE  # sends per second, all chats together
     chat_interval: float = 1.0  # seconds between two sends to one chat
     broadcast_rate: float = 25.0  # sends per second left to broadcasts, at most
 
     @property
     def slot(self) -> float:
         return 1.0 / self.bot_rate + _EPSILON
+
+
+def shared_limits(broadcast_rate: float, processes: int) -> BudgetLimits:
+    """One process's share when `processes` run the same bot (replicas behind a webhook): each
+    budget counts only its own sends, and Telegram counts the bot's, so each takes its part."""
+    return BudgetLimits(
+        bot_rate=TELEGRAM_BOT_RATE / processes, broadcast_rate=broadcast_rate / processes
+    )
 
 
 @dataclass(order=True, slots=True)

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
     operator_ids: Annotated[tuple[int, ...], NoDecode] = ()
     broadcast_rate: float = Field(default=25.0, gt=0, le=30)  # messages/s left to broadcasts
+    # Processes running this bot at once (webhook replicas): each sends its share of the rates.
+    bot_processes: int = Field(default=1, ge=1, le=64)
     pii_key: SecretStr | None = None
     telegram_api_base: str | None = None
     bot_username: str | None = None

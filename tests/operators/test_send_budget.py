@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 
-from bot.send_budget import BudgetLimits, Priority, SendBudget, backoff_seconds
+from bot import delivery
+from bot.broadcast_telegram import install_budget
+from bot.send_budget import BudgetLimits, Priority, SendBudget, backoff_seconds, shared_limits
+from bot.settings import load_settings
 from tests.operators.virtual_time import VirtualClock, worst_window
 
 
@@ -31,6 +34,25 @@ async def test_no_one_second_window_exceeds_the_bot_or_the_broadcast_rate() -> N
     assert worst_window([t for t, _, p in log if p is Priority.BROADCAST]) <= 25
     # and the budget is used: reminders at 30/s, then the broadcast at 25/s, no slower
     assert max(t for t, _, _ in log) - min(t for t, _, _ in log) < 100 / 30 + 300 / 25 + 0.5
+
+
+async def test_each_replica_of_one_bot_keeps_to_its_share_of_the_rates() -> None:
+    """Three webhook processes of one bot: Telegram counts the bot, not the process, so each
+    budget keeps to a third, and the three together to the bot's rates."""
+    clock = VirtualClock()
+    b = SendBudget(shared_limits(25, 3), clock=clock, sleep=clock.sleep)
+    log: list = []
+    senders = [_send(b, clock, log, chat, Priority.BROADCAST) for chat in range(100)]
+    senders += [_send(b, clock, log, 10_000 + n, Priority.REMINDER) for n in range(30)]
+    await asyncio.gather(*senders)
+    await b.close()
+    assert worst_window([t for t, _, _ in log]) * 3 <= 30
+    assert worst_window([t for t, _, p in log if p is Priority.BROADCAST]) * 3 <= 25
+    # and the share is used: reminders at 10/s, then the broadcast at 25/3 a second, no slower
+    assert max(t for t, _, _ in log) - min(t for t, _, _ in log) < 30 / 10 + 100 / (25 / 3) + 1
+    installed = install_budget(load_settings(env_file=None, broadcast_rate=25, bot_processes=3))
+    assert installed.limits == shared_limits(25, 3)
+    delivery.use_budget(None)
 
 
 async def test_one_chat_gets_at_most_one_reminder_or_broadcast_a_second() -> None:
