@@ -36,8 +36,8 @@ from benchmarks.servicing_book import add_reminders, build_book, reset_sweep
 from bot.delivery import OUTBOX_BATCH
 from flows.engine import Engine
 from flows.events import Command, Event
-from flows.steps.home import as_of
 from lending import close_of_business as cob
+from lending import servicing
 from lending.position import Position
 from lending.schedule import RepaymentMethod, build_schedule
 from lending.servicing import Loan, disburse, open_loan, repay, run_day
@@ -170,7 +170,7 @@ async def home_screens() -> None:
 
                 async def replay(s: SqlStore = store) -> None:
                     def work(tx: Tx) -> list[Loan]:
-                        return [as_of(loan, TODAY) for loan in load_ledger(tx, 1)]
+                        return [servicing.as_of(loan, TODAY) for loan in load_ledger(tx, 1)]
 
                     await s.db.run(work)
 

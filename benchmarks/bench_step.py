@@ -54,7 +54,6 @@ from flows.events import Command as CommandPayload
 from flows.i18n import texts
 from flows.notices import overdue_notice
 from flows.ports import CreditLine
-from flows.steps.home import as_of
 from lending import servicing
 from lending.products import check_offer
 from lending.schedule import RepaymentMethod, build_schedule
@@ -301,7 +300,7 @@ def peer_money_dispatcher(line: CreditLine) -> Dispatcher:
         await query.message.edit_reply_markup(reply_markup=None)
         t = texts(query.from_user.language_code or "en")
         today = datetime.now(SHANGHAI).date()
-        loans = [as_of(loan, today) for loan in data["loans"]]
+        loans = [servicing.as_of(loan, today) for loan in data["loans"]]
         schedule = build_schedule(
             data["amount_fen"], data["term_months"], line.daily_rate, METHOD, today
         )

@@ -59,6 +59,7 @@ __all__ = [
     "RepaymentResult",
     "ServicingError",
     "amount_due",
+    "as_of",
     "available_credit",
     "balances",
     "bucket",
@@ -70,7 +71,6 @@ __all__ = [
     "outstanding_principal",
     "overdue_today",
     "payoff_quote",
-    "prepare",
     "repay",
     "run_day",
     "run_days",
@@ -268,12 +268,17 @@ def days_past_due(loan: Loan, on: date) -> int:
     return days_past_due_of(states(loan, on), on)
 
 
+def as_of(loan: Loan, today: date) -> Loan:
+    """An active loan brought up to `today` in memory (earlier days closed, interest earned so
+    far), as a borrower's screens read it: close of business may be behind (downtime)."""
+    return prepare(loan, today)[0] if loan.status == "active" else loan
+
+
 def days_past_due_today(loan: Loan, today: date) -> int:
-    """`days_past_due` of the loan brought up to `today` first, as a borrower's own screens
-    read it: close of business may be behind (downtime), and money held for a borrower who
+    """`days_past_due` of the loan brought up to `today` first: money held for a borrower who
     paid ahead settles an instalment only when its day is closed, so the stored position
-    alone would call them late."""
-    return days_past_due(prepare(loan, today)[0], today)
+    alone would call them late while close of business is behind."""
+    return days_past_due(as_of(loan, today), today)
 
 
 def overdue_today(loans: Iterable[Loan], today: date) -> bool:

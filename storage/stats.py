@@ -41,7 +41,7 @@ def portfolio(tx: Tx, today: date) -> Portfolio:
                 continue
             # As the borrower's own screens read it: close of business may be behind, and a
             # payment made ahead settles its instalment only when that day is brought up.
-            loan = servicing.prepare(loan, today)[0]
+            loan = servicing.as_of(loan, today)
             left = servicing.outstanding_principal(loan)
             active, principal = active + 1, principal + left
             late = bucket(servicing.days_past_due(loan, today))

@@ -21,7 +21,7 @@ from flows.operators.review_common import masked_person, notice_to, waiting_sinc
 from flows.payments import sandbox_payout_reference
 from flows.ports import DrawdownItem
 from flows.steps.borrow import METHOD, disclosure
-from flows.steps.home import as_of, credit_available
+from flows.steps.home import credit_available
 from lending import servicing
 from lending.products import check_offer
 from lending.schedule import Schedule, build_schedule
@@ -45,7 +45,7 @@ async def available_to(ctx: StepContext, item: DrawdownItem) -> int:
     if line is None:
         return 0
     today = borrower_today(ctx, item)
-    loans = [as_of(loan, today) for loan in await ctx.store.loans(item.account.user_id)]
+    loans = [servicing.as_of(loan, today) for loan in await ctx.store.loans(item.account.user_id)]
     return credit_available(line.limit_fen, loans, item.account.status, item.answers, today)
 
 

@@ -13,7 +13,6 @@ from flows.states import State
 from flows.steps.base import Step, choice_rows
 from flows.steps.privacy import required_consent_withdrawn, show_privacy
 from lending import servicing
-from lending.close_of_business import prepare
 from lending.servicing import Loan
 
 
@@ -39,13 +38,9 @@ async def line_and_loans(ctx: StepContext) -> tuple[CreditLine | None, list[Loan
         # The same loan object as last time (the store answers a repeated read with the same
         # objects): its result stands. A loan the step has changed since is brought anew.
         if known is None or known[0] is not loan:
-            known = ctx.loans_today[key] = (loan, as_of(loan, today))
+            known = ctx.loans_today[key] = (loan, servicing.as_of(loan, today))
         brought.append(known[1])
     return line, brought
-
-
-def as_of(loan: Loan, today: date) -> Loan:
-    return prepare(loan, today)[0] if loan.status == "active" else loan
 
 
 async def cancel_to_home(ctx: StepContext) -> None:
