@@ -19,12 +19,13 @@ from typing import TypeVar
 
 from flows.notices import frozen_notice, unfrozen_notice
 from flows.ports import OutboxMessage
-from flows.reminder_plan import DEFAULT_HOUR, Preferences, ReminderPolicy, plan_day, send_at
+from flows.reminder_plan import ReminderPolicy, plan_day, send_at
 from lending.close_of_business import DayResult, run_day
 from lending.loan import status_of
 from storage.database import Database
 from storage.loans import instalments_where, position_to_json, stored_loan
 from storage.outbox import enqueue
+from storage.reminder_words import preferences_of
 from storage.sql import Row, Tx, day, in_list
 
 log = logging.getLogger(__name__)
@@ -122,10 +123,7 @@ def _plan_reminders(
     for row, result in zip(rows, results, strict=True):
         if result.status != "active":
             continue
-        prefs = Preferences(
-            hour=row.hour if row.hour is not None else DEFAULT_HOUR,
-            three_day_notice=True if row.three_day_notice is None else bool(row.three_day_notice),
-        )
+        prefs = preferences_of(row)
         states = result.loan.current_states()
         for item in plan_day(states, tomorrow, rules.policy, prefs):
             planned.append(

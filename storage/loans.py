@@ -19,6 +19,7 @@ from lending.loan import status_of
 from lending.position import Position
 from lending.schedule import Instalment, RepaymentMethod, Schedule
 from lending.servicing import Loan
+from storage.codec import dumps
 from storage.sql import Row, Tx, day, in_list, optional_day
 
 
@@ -165,12 +166,8 @@ def set_closed_through(tx: Tx, loan_id: str, closed_through: date | None) -> Non
         )
 
 
-# One encoder for every position (json.dumps with options builds one per call).
-_POSITION_ENCODER = json.JSONEncoder(separators=(",", ":"))
-
-
 def position_to_json(position: Position) -> str:
-    return _POSITION_ENCODER.encode(
+    return dumps(
         {
             "principal": position.principal,
             "interest": position.interest,
