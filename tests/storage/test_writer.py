@@ -89,6 +89,28 @@ def sqlite_wal(path: Path) -> Callable[[], sqlite3.Connection]:
     return open_it
 
 
+def wal_writer(path: Path) -> GroupCommitWriter:
+    """A writer on a WAL database that syncs its log on the fsync thread."""
+    return GroupCommitWriter(sqlite_wal(path), wal_path=f"{path}-wal")
+
+
+def synced_file(fd: int) -> str:
+    return os.readlink(f"/proc/self/fd/{fd}")
+
+
+def fsyncs_recorded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The file of every fsync the writer makes from now on (each still made)."""
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def recording(fd: int) -> None:
+        synced.append(synced_file(fd))
+        real_fsync(fd)
+
+    monkeypatch.setattr("storage.writer.os.fsync", recording)
+    return synced
+
+
 async def test_nobody_hears_of_a_commit_before_its_log_is_on_disk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -99,12 +121,12 @@ async def test_nobody_hears_of_a_commit_before_its_log_is_on_disk(
 
     def slow_disk(fd: int) -> None:
         disk.wait(10)
-        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        synced.append(synced_file(fd))
         real_fsync(fd)
 
     monkeypatch.setattr("storage.writer.os.fsync", slow_disk)
     path = tmp_path / "w.db"
-    writer = GroupCommitWriter(sqlite_wal(path), wal_path=f"{path}-wal")
+    writer = wal_writer(path)
     try:
         payout = asyncio.ensure_future(writer.run(pay("erin")))
         await asyncio.sleep(0.2)  # committed; its fsync is held
@@ -133,7 +155,7 @@ async def test_a_failed_fsync_fails_the_batch_and_all_later_ones(
 
     monkeypatch.setattr("storage.writer.os.fsync", broken_disk)
     path = tmp_path / "w.db"
-    writer = GroupCommitWriter(sqlite_wal(path), wal_path=f"{path}-wal")
+    writer = wal_writer(path)
     try:
         with pytest.raises(OSError, match="Input/output error"):
             await asyncio.wait_for(writer.run(pay("frank")), 5)
@@ -149,14 +171,7 @@ async def test_the_default_database_syncs_its_log_before_answering(
     """SQLITE_SYNCHRONOUS=FULL, the default, is the fsync above; NORMAL skips it."""
     from storage.database import Database
 
-    synced: list[str] = []
-    real_fsync = os.fsync
-
-    def recording(fd: int) -> None:
-        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
-        real_fsync(fd)
-
-    monkeypatch.setattr("storage.writer.os.fsync", recording)
+    synced = fsyncs_recorded(monkeypatch)
     for name, setting in (("full.db", "FULL"), ("normal.db", "NORMAL")):
         db = Database(f"sqlite:///{tmp_path / name}", sqlite_synchronous=setting)
         try:
@@ -265,7 +280,7 @@ async def test_closing_a_writer_that_syncs_its_log_settles_everything_and_stops_
     crashes: list[BaseException | None] = []
     monkeypatch.setattr(threading, "excepthook", lambda args: crashes.append(args.exc_value))
     path = tmp_path / "w.db"
-    writer = GroupCommitWriter(sqlite_wal(path), wal_path=f"{path}-wal")
+    writer = wal_writer(path)
     units = [asyncio.ensure_future(writer.run(pay(f"p{n}"))) for n in range(5)]
     await asyncio.sleep(0)
     await asyncio.to_thread(writer.close)
@@ -281,16 +296,9 @@ async def test_the_logs_directory_is_synced_once_not_on_every_commit(
     """The log's name must survive a power cut, so its directory is synced when the log is
     first opened; after that each commit costs one fsync, of the log alone (the writer's
     connection keeps the same log file from its first batch to its close)."""
-    synced: list[str] = []
-    real_fsync = os.fsync
-
-    def recording(fd: int) -> None:
-        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
-        real_fsync(fd)
-
-    monkeypatch.setattr("storage.writer.os.fsync", recording)
+    synced = fsyncs_recorded(monkeypatch)
     path = tmp_path / "w.db"
-    writer = GroupCommitWriter(sqlite_wal(path), wal_path=f"{path}-wal")
+    writer = wal_writer(path)
     try:
         for who in ("ann", "bob", "cat"):
             assert await asyncio.wait_for(writer.run(pay(who)), 5) == who
@@ -369,16 +377,9 @@ async def test_a_read_alone_does_not_wait_for_an_fsync(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Only a batch that wrote pays for syncing the log; reads after it add no fsync."""
-    synced: list[str] = []
-    real_fsync = os.fsync
-
-    def recording(fd: int) -> None:
-        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
-        real_fsync(fd)
-
-    monkeypatch.setattr("storage.writer.os.fsync", recording)
+    synced = fsyncs_recorded(monkeypatch)
     path = tmp_path / "w.db"
-    writer = GroupCommitWriter(sqlite_wal(path), wal_path=f"{path}-wal")
+    writer = wal_writer(path)
     try:
         await asyncio.wait_for(writer.run(pay("ann")), 5)
         for _ in range(3):
@@ -393,7 +394,7 @@ async def test_closing_folds_the_log_into_the_database_file(tmp_path: Path) -> N
     writer closed before it ever wrote stops cleanly too."""
     crashes: list[BaseException | None] = []
     path = tmp_path / "w.db"
-    writer = GroupCommitWriter(sqlite_wal(path), wal_path=f"{path}-wal")
+    writer = wal_writer(path)
     await asyncio.wait_for(writer.run(pay("ann")), 5)
     assert Path(f"{path}-wal").exists()
     await asyncio.to_thread(writer.close)
@@ -411,7 +412,7 @@ async def test_closing_folds_the_log_into_the_database_file(tmp_path: Path) -> N
 async def test_the_writers_threads_are_named_in_a_thread_dump(tmp_path: Path) -> None:
     """Someone reading a stuck process's threads (py-spy, faulthandler) finds them by name."""
     path = tmp_path / "w.db"
-    writer = GroupCommitWriter(sqlite_wal(path), wal_path=f"{path}-wal")
+    writer = wal_writer(path)
     try:
         names = {thread.name for thread in threading.enumerate()}
         assert {"db-writer", "db-wal-sync"} <= names
@@ -452,7 +453,7 @@ async def test_after_a_failed_fsync_a_read_is_refused_too(
 
     monkeypatch.setattr("storage.writer.os.fsync", broken_disk)
     path = tmp_path / "w.db"
-    writer = GroupCommitWriter(sqlite_wal(path), wal_path=f"{path}-wal")
+    writer = wal_writer(path)
     try:
         with pytest.raises(OSError, match="Input/output error"):
             await asyncio.wait_for(writer.run(pay("frank")), 5)
@@ -473,7 +474,7 @@ async def test_a_read_waits_for_every_earlier_commit_still_being_synced(
     real_fsync = os.fsync
 
     def held_disk(fd: int) -> None:
-        if os.readlink(f"/proc/self/fd/{fd}").endswith("-wal"):
+        if synced_file(fd).endswith("-wal"):
             n = len(calls)
             calls.append(n)
             if n < 2:
@@ -483,7 +484,7 @@ async def test_a_read_waits_for_every_earlier_commit_still_being_synced(
 
     monkeypatch.setattr("storage.writer.os.fsync", held_disk)
     path = tmp_path / "w.db"
-    writer = GroupCommitWriter(sqlite_wal(path), wal_path=f"{path}-wal")
+    writer = wal_writer(path)
     try:
         first = asyncio.ensure_future(writer.run(pay("ann")))
         await asyncio.to_thread(entered[0].wait, 10)  # ann's fsync is held
@@ -517,14 +518,14 @@ async def test_commits_still_being_synced_at_shutdown_are_answered_as_committed(
     real_fsync = os.fsync
 
     def held_disk(fd: int) -> None:
-        if os.readlink(f"/proc/self/fd/{fd}").endswith("-wal") and not entered.is_set():
+        if synced_file(fd).endswith("-wal") and not entered.is_set():
             entered.set()
             release.wait(10)
         real_fsync(fd)
 
     monkeypatch.setattr("storage.writer.os.fsync", held_disk)
     path = tmp_path / "w.db"
-    writer = GroupCommitWriter(sqlite_wal(path), wal_path=f"{path}-wal")
+    writer = wal_writer(path)
     first = asyncio.ensure_future(writer.run(pay("ann")))
     await asyncio.to_thread(entered.wait, 10)  # ann's fsync is held
     second = asyncio.ensure_future(writer.run(pay("bob")))
@@ -553,7 +554,7 @@ async def test_a_lone_read_is_answered_without_a_second_thread_hop(
 
     monkeypatch.setattr(writer_module, "_settle_from_thread", recording)
     path = tmp_path / "w.db"
-    writer = GroupCommitWriter(sqlite_wal(path), wal_path=f"{path}-wal")
+    writer = wal_writer(path)
     try:
         await asyncio.wait_for(writer.run(pay("ann")), 5)
         assert answered_by == ["db-wal-sync"]  # a commit waits for its fsync
