@@ -2,8 +2,8 @@
 (sqlite3) or PostgreSQL (psycopg), values adapted to each.
 
 Why not SQLAlchemy Core here: a Core statement does its Python work before the driver sees
-it. `python -m benchmarks.bench_sql` printed, for one primary-key read on SQLite: ~14 µs through
-Core, ~6 µs through this layer, ~6 µs on the bare cursor (2 idle cores, 25 November). A
+it. `python -m benchmarks.bench_sql` printed, for one primary-key read on SQLite: ~15 µs through
+Core, ~7 µs through this layer, ~6 µs on the bare cursor (2 idle cores, 25 November). A
 conversation step is a handful of statements. SQLModel still defines the tables and creates them.
 """
 
