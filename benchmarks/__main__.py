@@ -20,6 +20,7 @@ BENCHMARKS = (
     "bench_ptb_step",
     "bench_webhook",
     "bench_sql",
+    "bench_money_text",
 )
 
 failed = []

@@ -77,9 +77,9 @@ def _connect_sqlite(path: str, synchronous: str) -> sqlite3.Connection:
         "secure_delete=ON",
         # Each unit of work runs in a savepoint, whose journal keeps the pages it changes; past
         # 64 KiB SQLite spills it to a temporary file, a write per page from then on (a drawdown
-        # changes some 30 pages). In memory it costs a copy: a Confirm spent ~60-100 µs less
-        # in SQLite (bench_step). Crash safety is the write-ahead log's, not this journal's, and
-        # no page image of personal data lands in a temporary file either.
+        # changes some 30 pages). In memory it costs a copy, not a write per page. Crash safety
+        # is the write-ahead log's, not this journal's, and no page image of personal data lands
+        # in a temporary file either.
         "temp_store=MEMORY",
     ):
         connection.execute(f"PRAGMA {pragma}")
