@@ -7,7 +7,16 @@ import asyncio
 from collections.abc import Iterable
 
 from bot.broadcast_telegram import LibraryBroadcastApi, start_broadcasts
-from bot.delivery import OutboxLoop, Sender, start_outbox_loop, stop_outbox, stop_task
+from bot.delivery import (
+    OutboxLoop,
+    Sender,
+    budget_unless_installed,
+    start_outbox_loop,
+    stop_outbox,
+    stop_task,
+    use_budget,
+)
+from bot.send_budget import SendBudget
 from bot.staff_menus import MenuApi, start_staff_menus
 from flows.events import Conversation
 
@@ -16,6 +25,7 @@ class BackgroundWork:
     def __init__(self) -> None:
         self._outbox: OutboxLoop | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._own_budget: SendBudget | None = None
 
     def start(
         self,
@@ -26,6 +36,8 @@ class BackgroundWork:
         menus: MenuApi,
         admin_ids: Iterable[int],
     ) -> None:
+        # Paced even when embedded without run_bot: Telegram refuses a bot past ~30 a second.
+        self._own_budget = budget_unless_installed()
         self._outbox = start_outbox_loop(conversation, sender, platform=platform)
         started = (
             start_broadcasts(conversation, broadcasts),
@@ -40,3 +52,7 @@ class BackgroundWork:
         for task in self._tasks:
             await stop_task(task)
         self._tasks = []
+        if self._own_budget is not None:
+            use_budget(None)
+            await self._own_budget.close()
+            self._own_budget = None

@@ -134,7 +134,8 @@ class Sender(Protocol):
 
 
 # The bot-wide send budget (bot/send_budget.py): every send and edit asks it for a slot. None
-# until run_bot installs one for Telegram (the console needs no pacing). Outbox rows go out as
+# until run_bot installs one for Telegram, or a transport's background work one at the default
+# limits (the console needs no pacing). Outbox rows go out as
 # reminders, after any interactive reply that is waiting.
 _budget: SendBudget | None = None
 _priority: contextvars.ContextVar[Priority] = contextvars.ContextVar(
@@ -145,6 +146,17 @@ _priority: contextvars.ContextVar[Priority] = contextvars.ContextVar(
 def use_budget(budget: SendBudget | None) -> None:
     global _budget
     _budget = budget
+
+
+def budget_unless_installed() -> SendBudget | None:
+    """For a transport run without run_bot's budget (a bot embedded in another program): one
+    at Telegram's limits for a single process, installed, so the bot never sends faster than
+    Telegram takes. None when one is installed already; the caller uninstalls the one it got."""
+    if _budget is not None:
+        return None
+    budget = SendBudget()
+    use_budget(budget)
+    return budget
 
 
 _PATHS = {

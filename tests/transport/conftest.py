@@ -6,7 +6,7 @@ import pytest
 
 from bot import delivery
 from bot.broadcast_telegram import install_budget
-from bot.send_budget import SendBudget
+from bot.send_budget import BudgetLimits, SendBudget
 from bot.settings import load_settings
 
 
@@ -16,6 +16,19 @@ async def budget() -> AsyncIterator[SendBudget]:
     run without it sends as fast as it answers, which Telegram (and the loopback server) refuses
     with 429 once a quick conversation passes 30 messages in a second."""
     installed = install_budget(load_settings(env_file=None))
+    yield installed
+    delivery.use_budget(None)
+    await installed.close()
+
+
+@pytest.fixture
+async def unpaced() -> AsyncIterator[SendBudget]:
+    """A budget too wide to hold anything back, for tests that run several bots in one process
+    against their own fake servers: production runs one bot a process, but the budget is the
+    process's, so the default one would make five bots share one bot's pace (and one chat's,
+    as they talk to the same user id). Without any, each bot's transport installs its own."""
+    installed = SendBudget(BudgetLimits(bot_rate=10_000, chat_interval=0.0, broadcast_rate=10_000))
+    delivery.use_budget(installed)
     yield installed
     delivery.use_budget(None)
     await installed.close()

@@ -15,7 +15,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot import aiogram_transport, ptb_transport
+from bot import aiogram_transport, delivery, ptb_transport
+from flows.events import Outgoing, Reply
 from tests.transport import fakes
 from tests.transport.fakes import USER_ID, FakeConversation
 
@@ -33,6 +34,7 @@ class FakeBotAPI:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.updates: list[dict[str, Any]] = []
         self.sent = asyncio.Event()
+        self.sent_at: list[float] = []  # loop time of each sendMessage
         self._message_id = 100
 
     def named(self, method: str) -> list[dict[str, Any]]:
@@ -54,6 +56,7 @@ class FakeBotAPI:
             result, self.updates = self.updates, []
         elif method == "sendMessage":
             self._message_id += 1
+            self.sent_at.append(asyncio.get_running_loop().time())
             result = fakes.sent_message_json(int(str(params["chat_id"])), self._message_id)
             self.sent.set()
         return web.json_response({"ok": True, "result": result})
@@ -94,6 +97,32 @@ async def test_long_polling_through_a_custom_bot_api_server(api, transport):
     assert len(fake.named("setMyCommands")) == 4
     allowed = json.loads(fake.named("getUpdates")[0]["allowed_updates"])
     assert set(allowed) == {"message", "callback_query"}
+
+
+@pytest.mark.parametrize("transport", [aiogram_transport, ptb_transport], ids=["aiogram", "ptb"])
+async def test_a_transport_run_without_run_bot_keeps_to_telegrams_rate(api, transport):
+    # An embedder who calls run_polling directly installs no budget; 45 replies at once must
+    # still reach Telegram at no more than 30 in any one second, or Telegram answers 429.
+    fake, base = api
+    replies = [Outgoing(USER_ID, Reply(f"part {n}")) for n in range(45)]
+    conversation = FakeConversation(respond=fakes.always(*replies))
+    fake.updates = [fakes.text_update("/start abc", update_id=41)]
+    task = asyncio.create_task(transport.run_polling(conversation, TOKEN, base))
+    try:
+        for _ in range(100):
+            if len(fake.sent_at) == len(replies):
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert len(fake.sent_at) == len(replies)
+    # The budget spaces its grants; the trip to the server can bunch two by a few ms.
+    window = 0.95
+    busiest = max(sum(start <= t < start + window for t in fake.sent_at) for start in fake.sent_at)
+    assert busiest <= 30
+    assert delivery._budget is None  # the run's own budget goes with it
 
 
 @pytest.mark.parametrize("transport", [aiogram_transport, ptb_transport], ids=["aiogram", "ptb"])

@@ -65,6 +65,7 @@ FAULTS_ON = [
 ]
 
 
+@pytest.mark.usefixtures("unpaced")
 @pytest.mark.parametrize(("on_storm", "on_burst", "on_drop", "on_redelivery"), FAULTS_ON)
 async def test_the_journey_survives_telegram_faults(
     tmp_path, on_storm, on_burst, on_drop, on_redelivery
