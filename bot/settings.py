@@ -134,7 +134,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_kind(cls, value: str) -> str:
-        from storage.database import database_kind
+        from storage.urls import database_kind
 
         database_kind(value)  # raises ValueError with the accepted forms
         return value

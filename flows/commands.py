@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from flows.context import StepContext
+from flows.help import help_
 from flows.language import offer_languages
 from flows.states import (
     BORROW_ORDER,
@@ -14,7 +15,7 @@ from flows.states import (
     State,
     previous_in,
 )
-from flows.steps import STEPS
+from flows.steps.decision import Declined
 from flows.steps.home import cancel_to_home
 from flows.steps.onboarding import redeem_invite
 
@@ -28,39 +29,12 @@ async def start(ctx: StepContext, arg: str) -> None:
     elif state is State.CONSENT_DECLINED:
         await ctx.go(State.INTRO)
     elif state is State.DECLINED:
-        await STEPS[State.DECLINED].on_text(ctx, "")
+        await Declined().on_text(ctx, "")
     elif state in (*BORROW_ORDER, *REPAY_ORDER):
         await ctx.go(State.HOME)
     else:
         ctx.say(ctx._("Welcome back. Let's continue where you left off."))
         await ctx.reprompt()
-
-
-async def help_(ctx: StepContext, arg: str) -> None:
-    step = STEPS[ctx.session.state]
-    lines = [ctx._("You are at: {where}", where=ctx._(step.where))]
-    if ctx.session.state in ONBOARDING_ORDER:
-        lines.append(
-            ctx._(
-                "Answer the question above. /back corrects your previous answer; /cancel pauses and keeps everything you have given."
-            )
-        )
-    elif ctx.session.state in CUSTOMER_STATES:
-        lines.append(
-            ctx._("/loans shows your loans, /repay repays, /cancel goes back to the menu.")
-        )
-    elif ctx.session.state is State.NEW:
-        lines.append(
-            ctx._(
-                "This service is by invitation. Open the invite link you received, or send /start followed by your invite code."
-            )
-        )
-    if ctx.session.state is not State.NEW:
-        lines.append(
-            ctx._("/privacy shows your consents and your data: withdraw, download or delete.")
-        )
-    lines.append(ctx._("/language switches between 中文 and English. /help shows this message."))
-    ctx.say("\n".join(lines))
 
 
 async def cancel(ctx: StepContext, arg: str) -> None:

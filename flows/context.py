@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from flows.changes import Change
@@ -21,6 +23,15 @@ class IllegalTransition(RuntimeError):
     """A step tried to move along an edge that flows.states.TRANSITIONS does not list."""
 
 
+class Screen(Protocol):
+    """What the context needs of a step (flows.steps.base.Step): to show its question, and to
+    name where the person is (/help)."""
+
+    where: str  # msgid
+
+    async def prompt(self, ctx: StepContext) -> None: ...
+
+
 @dataclass(slots=True)
 class StepContext:
     event: Event
@@ -28,6 +39,9 @@ class StepContext:
     store: Repository  # reads answered from this update's transaction
     config: FlowConfig
     now: datetime  # UTC
+    # Every state's step (flows.steps.STEPS), handed in so the steps, which use the context,
+    # and the context, which shows their questions, do not import each other.
+    screens: Mapping[State, Screen]
     replies: list[Reply] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     durable: bool = False  # the replies announce a committed fact: deliver through the outbox
@@ -36,7 +50,7 @@ class StepContext:
     pending_line: CreditLine | None = None
     # Loans brought up to a day during this step, by id and day, each with the loan it was
     # computed from: a step that reads the loans twice (a Confirm checks the available credit,
-    # then the home screen shows it) brings each loan forward once (steps.home.line_and_loans).
+    # then the home screen shows it) brings each loan forward once (steps.standing.line_and_loans).
     loans_today: dict[tuple[str, date], tuple[Loan, Loan]] = field(default_factory=dict)
     # `today` by the time zone it was worked out in: a money step asks some twenty times.
     _today: tuple[str, date] | None = field(default=None, repr=False, compare=False)
@@ -94,7 +108,5 @@ class StepContext:
 
     async def reprompt(self) -> None:
         """Show the current question again, on a new screen: older buttons become stale."""
-        from flows.steps import STEPS
-
         self.session.screen += 1
-        await STEPS[self.session.state].prompt(self)
+        await self.screens[self.session.state].prompt(self)

@@ -38,6 +38,7 @@ from flows.ports import (
 from flows.router import route
 from flows.session import Session
 from flows.states import State
+from flows.step_table import STEPS
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +189,7 @@ class Engine:
         session = before.copy()
         session.chat_id = event.chat_id
         now = self.clock()
-        ctx = StepContext(event, session, uow, self.config, now)
+        ctx = StepContext(event, session, uow, self.config, now, STEPS)
         run_to_end(route(ctx))
         ctx.replies = merge(ctx.replies)
         if session.screen != before.screen:

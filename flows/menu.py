@@ -22,7 +22,7 @@ BORROWER_COMMANDS: tuple[tuple[str, str], ...] = (
 def command_menu(locale: str, admin: bool = False, operator: bool = False) -> list[tuple[str, str]]:
     """Everyone's commands, then the operator commands the role may use (admins all of them)."""
     from flows.operators.access import Role
-    from flows.operators.registry import commands_for
+    from flows.operators.commands import commands_for
 
     t = texts(locale)
     role = Role.ADMIN if admin else Role.OPERATOR if operator else None

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flows.commands import COMMANDS, unknown_command
 from flows.context import StepContext
 from flows.events import ButtonPress, Command, SharedContact, Text, Unsupported
-from flows.global_buttons import GLOBAL, on_global_button
+from flows.global_buttons import GLOBAL
+from flows.global_presses import on_global_button
 from flows.language import LANGUAGE_CHOICE, choose_language
 from flows.operators.access import SCREEN_ROLES, Staff, allows, role_of
 from flows.operators.commands import OPERATOR_COMMANDS
-from flows.steps import STEPS
+from flows.step_table import STEPS
 from flows.steps.base import expired
 from flows.steps.privacy import PRIVACY_CHOICE, on_privacy_button
 

@@ -130,7 +130,7 @@ def migrate(url: str, revision: str = "head") -> None:
     from alembic import command
     from sqlalchemy import create_engine, inspect, pool, text
 
-    from storage.database import sync_url
+    from storage.urls import sync_url
 
     config = alembic_config(url)
     engine = create_engine(sync_url(url), poolclass=pool.NullPool)

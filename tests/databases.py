@@ -12,8 +12,8 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from storage.database import database_kind, sqlite_path
 from storage.schema import migrate
+from storage.urls import database_kind, sqlite_path
 
 
 @cache

@@ -11,7 +11,7 @@ from flows.context import StepContext
 from flows.i18n import N_
 from flows.operators.access import Staff, audit
 from flows.operators.broadcast_rules import KIND_LABELS, Kind
-from flows.operators.screens import enter
+from flows.operators.entry import enter
 from flows.states import State
 
 RECENT = 10

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flows.i18n import N_
-from flows.operators.access import Role
+from flows.operators.access import Role, allows
 from flows.operators.accounts import freeze, operator_role, unfreeze
 from flows.operators.audit_view import show_audit
 from flows.operators.broadcast_commands import broadcast, broadcast_cancel, broadcasts
@@ -35,3 +35,12 @@ OPERATOR_COMMANDS: dict[str, OperatorCommand] = {
     ),
     "broadcasts": OperatorCommand(Role.ADMIN, broadcasts, N_("Past broadcasts and their figures")),
 }
+
+
+def commands_for(role: Role | None) -> list[tuple[str, str]]:
+    """(name, description msgid) of the commands `role` may use, in menu order."""
+    return [
+        (name, command.description)
+        for name, command in OPERATOR_COMMANDS.items()
+        if allows(role, command.needs)
+    ]

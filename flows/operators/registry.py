@@ -1,4 +1,5 @@
-"""Every operator command: who may use it, what it does, and its menu line."""
+"""What an operator command is: who may use it, what it does, and its menu line (the commands
+themselves are in flows/operators/commands.py)."""
 
 from __future__ import annotations
 
@@ -16,15 +17,3 @@ class OperatorCommand:
     needs: Role
     handler: OperatorHandler
     description: str  # msgid for the command menu
-
-
-def commands_for(role: Role | None) -> list[tuple[str, str]]:
-    """(name, description msgid) of the commands `role` may use, in menu order."""
-    from flows.operators.access import allows
-    from flows.operators.commands import OPERATOR_COMMANDS
-
-    return [
-        (name, command.description)
-        for name, command in OPERATOR_COMMANDS.items()
-        if allows(role, command.needs)
-    ]

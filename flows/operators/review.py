@@ -10,8 +10,8 @@ from flows.context import StepContext
 from flows.i18n import N_, Texts, texts
 from flows.operators.access import Staff, audit, masked, staff_on_screen
 from flows.operators.drawdown_review import decide_drawdown, drawdown_card
+from flows.operators.entry import enter
 from flows.operators.review_common import masked_person, notice_to, verb_buttons, waiting_since
-from flows.operators.screens import enter
 from flows.ports import DrawdownItem, ReviewItem
 from flows.states import State
 from flows.steps.base import Step, button_number

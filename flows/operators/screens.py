@@ -14,24 +14,10 @@ from flows.operators.broadcast_rules import (
     Kind,
     split_languages,
 )
-from flows.states import OPERATOR_ENTRY, OPERATOR_STATES, State
+from flows.states import State
 from flows.steps.base import Step
 
 MAX_BROADCAST_CHARS = 3500  # leaves room under Telegram's 4096 once translated phrases wrap it
-
-
-async def enter(ctx: StepContext, target: State) -> bool:
-    """Open a staff screen. Staff in the middle of a borrower's flow finish or /cancel it
-    first, so nothing they were doing is lost; False then."""
-    state = ctx.session.state
-    if state not in OPERATOR_STATES and state not in OPERATOR_ENTRY:
-        ctx.say(ctx._("Please finish or /cancel what you are doing first."))
-        return False
-    if state is not State.OP_CONSOLE:
-        ctx.move(State.OP_CONSOLE)
-    if target is not State.OP_CONSOLE:
-        await ctx.go(target)
-    return True
 
 
 class Console(Step):
@@ -174,10 +160,3 @@ async def _confirm(ctx: StepContext, draft: dict) -> None:
     ctx.session.answers.pop("broadcast", None)
     ctx.say(ctx._("Broadcast queued. A status message follows and is updated as it runs."))
     ctx.move(State.OP_CONSOLE)
-
-
-def operator_steps() -> list[Step]:
-    from flows.complaints import Complaint
-    from flows.operators.review import ReviewReason
-
-    return [Console(), BroadcastText(), BroadcastPreview(), ReviewReason(), Complaint()]

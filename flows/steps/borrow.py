@@ -11,7 +11,8 @@ from flows.payments import sandbox_payout_reference
 from flows.ports import CreditLine
 from flows.states import State
 from flows.steps.base import AmountStep, Step, button_number, choice_rows
-from flows.steps.home import cancel_to_home, drawable_fen, line_and_loans
+from flows.steps.home import cancel_to_home, drawable_fen
+from flows.steps.standing import line_and_loans
 from lending import servicing
 from lending.products import Refusal, check_offer
 from lending.schedule import RepaymentMethod, Schedule, build_schedule

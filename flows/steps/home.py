@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flows.context import StepContext
+from flows.help import help_
 from flows.i18n import N_
 from flows.notices import overdue_notice
 from flows.ports import CreditLine
@@ -12,35 +13,9 @@ from flows.session import UserStatus
 from flows.states import State
 from flows.steps.base import Step, choice_rows
 from flows.steps.privacy import required_consent_withdrawn, show_privacy
+from flows.steps.standing import line_and_loans
 from lending import servicing
 from lending.servicing import Loan
-
-
-async def line_and_loans(ctx: StepContext) -> tuple[CreditLine | None, list[Loan]]:
-    """The credit line and the loans as they stand today, this step's own changes included.
-
-    Loans are brought up to today (credit held applied on due dates, interest earned so far)
-    in memory, so what the borrower sees never waits for the nightly close of business.
-    """
-    assert ctx.session.user_id is not None
-    line = ctx.pending_line or await ctx.store.credit_line(ctx.session.user_id)
-    stored = await ctx.store.loans(ctx.session.user_id)
-    pending = ctx.pending_loans
-    loans = [pending.get(loan.loan_id, loan) for loan in stored]
-    loans += [
-        loan for loan_id, loan in pending.items() if loan_id not in {x.loan_id for x in stored}
-    ]
-    today = ctx.today
-    brought: list[Loan] = []
-    for loan in loans:
-        key = (loan.loan_id, today)
-        known = ctx.loans_today.get(key)
-        # The same loan object as last time (the store answers a repeated read with the same
-        # objects): its result stands. A loan the step has changed since is brought anew.
-        if known is None or known[0] is not loan:
-            known = ctx.loans_today[key] = (loan, servicing.as_of(loan, today))
-        brought.append(known[1])
-    return line, brought
 
 
 async def cancel_to_home(ctx: StepContext) -> None:
@@ -153,8 +128,6 @@ class Home(Step):
 
             await complaint(ctx, "")
         elif choice == "help":
-            from flows.commands import help_
-
             await help_(ctx, "")
             await ctx.reprompt()
         elif choice == "privacy":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flows.context import StepContext
 from flows.notices import overdue_notice
-from flows.steps.home import line_and_loans
+from flows.steps.standing import line_and_loans
 from lending import servicing
 
 

@@ -11,7 +11,8 @@ from flows.payments import sandbox_payment_reference
 from flows.session import UserStatus
 from flows.states import State
 from flows.steps.base import AmountStep, Step, choice_rows
-from flows.steps.home import cancel_to_home, line_and_loans
+from flows.steps.home import cancel_to_home
+from flows.steps.standing import line_and_loans
 from lending import servicing
 from lending.ledger import Entry
 from lending.prepayment import (

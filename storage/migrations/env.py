@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, pool
 from sqlmodel import SQLModel
 
 import storage.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
-from storage.database import sync_url
+from storage.urls import sync_url
 
 config = context.config
 

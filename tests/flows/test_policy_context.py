@@ -10,6 +10,7 @@ from flows.context import StepContext
 from flows.events import Event, Text
 from flows.ports import Identity
 from flows.session import Session
+from flows.step_table import STEPS
 from flows.steps.decision import _policy_context
 from lending.servicing import Loan, repay
 from tests.lending.conftest import make_loan
@@ -36,7 +37,7 @@ async def overdue_as_told(loans: list[Loan], today: date) -> bool:
     session = Session("telegram", 501, 501, "en", "Asia/Shanghai", user_id=1)
     event = Event("telegram", 501, 501, 1, now, "en", Text("Apply"))
     store: Any = Book(loans)
-    ctx = StepContext(event, session, store, FlowConfig(), now)
+    ctx = StepContext(event, session, store, FlowConfig(), now, STEPS)
     told = await _policy_context(ctx, Identity("Li Wei", None, None, None))
     return told.has_overdue_loan
 

@@ -20,6 +20,7 @@ from flows.engine import SOMETHING_WENT_WRONG
 from flows.events import ButtonPress, Command, Event, Outgoing, Reply
 from flows.session import Session
 from flows.states import ALLOWED, TRANSITIONS, State
+from flows.step_table import STEPS
 from flows.steps.onboarding import Intro
 from storage.store import TxStore
 from tests.flows.harness import Harness, Person, onboard, resident_id
@@ -182,7 +183,7 @@ def _context(state: State) -> StepContext:
         language_code="en",
         payload=Command("x"),
     )
-    return StepContext(event, session, None, FlowConfig(), event.at)  # type: ignore[arg-type]
+    return StepContext(event, session, None, FlowConfig(), event.at, STEPS)  # type: ignore[arg-type]
 
 
 def test_every_listed_edge_is_allowed_and_every_other_move_is_refused() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from storage.database import sync_url
+from storage.urls import sync_url
 from tests.databases import migrated
 from tests.flows.harness import Harness
 

@@ -20,7 +20,6 @@ from sqlmodel import SQLModel
 import run_bot
 import storage.tables  # noqa: F401  (the tables as defined)
 from storage import Database, schema
-from storage.database import sync_url
 from storage.schema import (
     FIRST_REVISION,
     SchemaError,
@@ -31,6 +30,7 @@ from storage.schema import (
     head_revision,
     migrate,
 )
+from storage.urls import sync_url
 from tests.databases import migrated
 from tests.storage.conftest import postgres_url
 

@@ -7,7 +7,7 @@ from collections import deque
 from pathlib import Path
 
 from flows.states import BORROW_ORDER, REPAY_ORDER, TRANSITIONS, State, mermaid
-from flows.steps import STEPS
+from flows.step_table import STEPS
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
