@@ -7,7 +7,9 @@ Everything is real HTTP on loopback in this process: a client posts Telegram's u
 the secret header (users concurrently, each user's updates in order, as Telegram delivers them),
 and the bots answer through a Bot API stub that accepts every call. The step is bench_step.py's
 (the name question and /back). The peer is aiogram's own SimpleRequestHandler with
-handle_in_background=False (so it, too, answers after handling) and its in-memory FSM.
+handle_in_background=False (so it, too, answers after handling) and its in-memory FSM. Ours sends through the send budget,
+as in production, at limits that never make it wait (`send_budget.WIDE_OPEN`): paced at
+Telegram's 30 a second, it would measure Telegram's limit, not the bot.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ from benchmarks.bench_step import (
     peer_dispatcher,
     table,
 )
-from bot import aiogram_transport, ptb_transport
+from bot import aiogram_transport, delivery, ptb_transport
+from bot.send_budget import WIDE_OPEN, SendBudget
 from bot.webhook import SECRET_HEADER
 from flows.engine import Engine
 from storage import Database, PiiVault, SqlStore
@@ -141,6 +144,8 @@ async def measure_ours(
         await onboard_to_name_question(engine, user, invite, lambda: next(_ids))
     port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
+    budget = SendBudget(WIDE_OPEN)
+    delivery.use_budget(budget)
     server = asyncio.create_task(
         run_webhook(
             engine,
@@ -161,6 +166,8 @@ async def measure_ours(
         server.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await server
+        delivery.use_budget(None)
+        await budget.close()
         await db.close()
 
 

@@ -58,6 +58,12 @@ class BudgetLimits:
         return 1.0 / self.bot_rate + _EPSILON
 
 
+# Limits that hold nothing back, for measuring how fast the bot itself answers (benchmarks) and
+# for several bots in one process against their own fake servers (tests): every send still
+# goes through the budget, as in production, but never waits for it.
+WIDE_OPEN = BudgetLimits(bot_rate=10_000, chat_interval=0.0, broadcast_rate=10_000)
+
+
 def shared_limits(broadcast_rate: float, processes: int) -> BudgetLimits:
     """One process's share when `processes` run the same bot (replicas behind a webhook): each
     budget counts only its own sends, and Telegram counts the bot's, so each takes its part."""

@@ -6,7 +6,7 @@ import pytest
 
 from bot import delivery
 from bot.broadcast_telegram import install_budget
-from bot.send_budget import BudgetLimits, SendBudget
+from bot.send_budget import WIDE_OPEN, SendBudget
 from bot.settings import load_settings
 
 
@@ -27,7 +27,7 @@ async def unpaced() -> AsyncIterator[SendBudget]:
     against their own fake servers: production runs one bot a process, but the budget is the
     process's, so the default one would make five bots share one bot's pace (and one chat's,
     as they talk to the same user id). Without any, each bot's transport installs its own."""
-    installed = SendBudget(BudgetLimits(bot_rate=10_000, chat_interval=0.0, broadcast_rate=10_000))
+    installed = SendBudget(WIDE_OPEN)
     delivery.use_budget(installed)
     yield installed
     delivery.use_budget(None)
