@@ -4,7 +4,7 @@ Tables are defined once, in storage/tables.py; every change to them is a migrati
 storage/migrations/versions/. `python run_bot.py migrate` (or `python -m storage.schema URL`)
 upgrades a database; the bot itself only reads the revision the database is at and compares it
 with the newest migration file, so neither Alembic nor SQLAlchemy is loaded into the
-long-running process (~25 MB of resident memory, see `make bench`).
+long-running process, whose idle memory `make bench` holds to a plain aiogram bot's.
 """
 
 from __future__ import annotations
