@@ -135,8 +135,8 @@ class Sender(Protocol):
 
 # The bot-wide send budget (bot/send_budget.py): every send and edit asks it for a slot. None
 # until run_bot installs one for Telegram, or a transport's background work one at the default
-# limits (the console needs no pacing). Outbox rows go out as
-# reminders, after any interactive reply that is waiting.
+# limits (the console needs no pacing). Outbox rows go out as reminders, after any interactive
+# reply that is waiting.
 _budget: SendBudget | None = None
 _priority: contextvars.ContextVar[Priority] = contextvars.ContextVar(
     "send_priority", default=Priority.INTERACTIVE

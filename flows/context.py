@@ -39,7 +39,7 @@ class StepContext:
     store: Repository  # reads answered from this update's transaction
     config: FlowConfig
     now: datetime  # UTC
-    # Every state's step (flows.steps.STEPS), handed in so the steps, which use the context,
+    # Every state's step (flows.step_table.STEPS), handed in so the steps, which use the context,
     # and the context, which shows their questions, do not import each other.
     screens: Mapping[State, Screen]
     replies: list[Reply] = field(default_factory=list)
