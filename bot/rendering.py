@@ -188,6 +188,27 @@ def markup_for(reply: Reply) -> Markup:
     return NO_MARKUP
 
 
+def markup_json(markup: Markup) -> dict[str, Any] | None:
+    """The Bot API's reply_markup for `markup`, as plain JSON data: what a library's markup
+    objects become on the wire, without building them first (PTB turns a markup object back
+    into JSON by walking its classes' attributes on every send)."""
+    if markup.kind == "inline":
+        return {
+            "inline_keyboard": inline_rows(
+                markup.buttons, lambda b: {"text": b.label, "callback_data": b.token}
+            )
+        }
+    if markup.kind == "contact":
+        return {
+            "keyboard": [[{"text": markup.contact_label, "request_contact": True}]],
+            "resize_keyboard": True,
+            "one_time_keyboard": True,
+        }
+    if markup.kind == "remove":
+        return {"remove_keyboard": True}
+    return None
+
+
 def plan_messages(reply: Reply) -> list[tuple[str, Markup]]:
     """The messages one reply becomes; the keyboard rides on the last piece, under the text
     it belongs to."""
