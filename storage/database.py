@@ -3,8 +3,8 @@
 A unit of work is a plain function of a `Tx`, run inside one transaction on a database thread:
 the event loop never blocks on the database, and an update costs one hop to that thread however
 many statements it needs. An async driver such as aiosqlite hops once per statement; a hop costs
-~122 µs on an idle 2-core machine (waking a sleeping thread), as much as a dozen statements
-of ~9 µs (`python -m benchmarks.bench_sql` in `make bench`, 25 November, 08:25 UTC).
+~96 µs on an idle 2-core machine (waking a sleeping thread), as much as ten statements
+of ~9 µs (`python -m benchmarks.bench_sql` in `make bench`, 25 November, 09:07 UTC).
 """
 
 from __future__ import annotations

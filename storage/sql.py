@@ -2,9 +2,9 @@
 (sqlite3) or PostgreSQL (psycopg), values adapted to each.
 
 Why not SQLAlchemy Core here: a Core statement does its Python work before the driver sees
-it. `python -m benchmarks.bench_sql` printed, for one primary-key read on SQLite: ~25 µs through
+it. `python -m benchmarks.bench_sql` printed, for one primary-key read on SQLite: ~29 µs through
 Core, ~9 µs through this layer, ~8 µs on the bare cursor (`make bench`, 2 idle cores, 25 November,
-08:25 UTC). A
+09:07 UTC). A
 conversation step is a handful of statements. SQLModel still defines the tables and creates them.
 """
 
