@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from pathlib import Path
 
 import pytest
 
-from storage.sql import Tx
 from storage.writer import GroupCommitWriter
+from tests.storage.busy_writer import BusyWriter
 from tests.storage.test_writer import connect, pay
 
 
@@ -21,28 +20,22 @@ async def test_a_caller_who_stops_waiting_does_not_leave_the_rest_of_its_batch_u
     """A caller gives up on its unit (its update timed out, the bot is stopping) while the
     unit waits in a batch with others: everyone else in that batch still hears "done"."""
     writer = GroupCommitWriter(lambda: connect(tmp_path / "w.db"))
-    gate, held = threading.Event(), threading.Event()
-
-    def hold_the_writer(tx: Tx) -> None:
-        held.set()
-        gate.wait(10)
+    busy = BusyWriter(writer.run)
 
     try:
-        first = asyncio.ensure_future(writer.run(hold_the_writer))
-        await asyncio.to_thread(held.wait, 10)
+        await busy.start()
         # Queued while the writer is busy: one batch, the caller who gives up first in it.
         gone = asyncio.ensure_future(writer.run(pay("ann")))
         others = [asyncio.ensure_future(writer.run(pay(who))) for who in ("bob", "cat")]
         await asyncio.sleep(0.05)
         gone.cancel()
-        gate.set()
-        await first
+        await busy.release()
         assert await asyncio.wait_for(asyncio.gather(*others), 5) == ["bob", "cat"]
         assert gone.cancelled()
         rows = await writer.run(lambda tx: [r.who for r in tx.all("SELECT who FROM paid")])
         assert {"bob", "cat"} <= set(rows)
     finally:
-        gate.set()
+        busy.stop()
         writer.close()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from flows.states import State
 from storage import Database
 from storage.store import TxStore, save_identity
 from tests.flows.harness import Harness, onboard, resident_id
+from tests.storage.busy_writer import BusyWriter
 from tests.storage.conftest import postgres_url
 
 
@@ -101,23 +101,16 @@ async def test_delivered_marks_ride_the_writers_next_batch_together(tmp_path: Pa
     writer is busy are marked together, each with its own time, before any later unit runs."""
     bot = Harness(tmp_path / "bot.db")
     store, now = bot.store, datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-    gate, held = threading.Event(), threading.Event()
+    busy = BusyWriter(bot.db.run)
     try:
         messages = [OutboxMessage(42, "telegram", Reply(f"m{n}"), f"k{n}") for n in range(3)]
         await store.enqueue(messages, now)
         rows = await store.due_outbox(now, 10)
-
-        def hold_the_writer(tx: object) -> None:
-            held.set()
-            gate.wait(10)
-
-        busy = asyncio.ensure_future(bot.db.run(hold_the_writer))
-        await asyncio.to_thread(held.wait, 10)
+        await busy.start()
         for n, row in enumerate(rows[:2]):
             assert row.outbox_id is not None  # returns at once, the writer being busy
             await asyncio.wait_for(store.mark_delivered(row.outbox_id, now + timedelta(n)), 1)
-        gate.set()
-        await busy
+        await busy.release()
         sent = await bot.db.run(
             lambda tx: tx.tuples("SELECT status, sent_at, lease_until FROM outbox ORDER BY id")
         )
@@ -129,7 +122,7 @@ async def test_delivered_marks_ride_the_writers_next_batch_together(tmp_path: Pa
         assert sent[0][1] != sent[1][1]
         assert await store.due_outbox(now + timedelta(minutes=2), 10) == [rows[2]]
     finally:
-        gate.set()
+        busy.stop()
         await bot.close()
 
 

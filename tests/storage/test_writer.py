@@ -17,6 +17,7 @@ import storage
 from storage import writer as writer_module
 from storage.sql import Tx
 from storage.writer import GroupCommitWriter, Outcome
+from tests.storage.busy_writer import BusyWriter
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -37,30 +38,24 @@ def pay(who: str, fail: bool = False) -> Callable[[Tx], str]:
 
 async def test_one_failing_unit_leaves_the_rest_of_its_batch_committed(tmp_path: Path) -> None:
     writer = GroupCommitWriter(lambda: connect(tmp_path / "w.db"))
-    gate, held = threading.Event(), threading.Event()
-
-    def hold_the_writer(tx: Tx) -> None:
-        held.set()
-        gate.wait(10)
+    busy = BusyWriter(writer.run)
 
     try:
-        first = asyncio.ensure_future(writer.run(hold_the_writer))
-        await asyncio.to_thread(held.wait, 10)
+        await busy.start()
         # These queue up while the writer is busy, so they run as one batch.
         units = [
             asyncio.ensure_future(writer.run(pay(who, fail=who == "bob")))
             for who in ("alice", "bob", "carol")
         ]
         await asyncio.sleep(0.05)
-        gate.set()
-        await first
+        await busy.release()
         results = await asyncio.wait_for(asyncio.gather(*units, return_exceptions=True), 5)
         assert results[0] == "alice" and results[2] == "carol"
         assert isinstance(units[1].exception(), RuntimeError)  # raised to bob's caller
         rows = await writer.run(lambda tx: [r.who for r in tx.all("SELECT who FROM paid")])
         assert sorted(rows) == ["alice", "carol"]  # bob's half-done unit left no row
     finally:
-        gate.set()
+        busy.stop()
         writer.close()
 
 
@@ -236,26 +231,20 @@ async def test_a_unit_nobody_waits_for_runs_in_queue_order_and_a_failure_is_only
     queued after it sees what it wrote, and its failure neither reaches a caller nor takes
     down its batch."""
     writer = GroupCommitWriter(lambda: connect(tmp_path / "w.db"))
-    gate, held = threading.Event(), threading.Event()
-
-    def hold_the_writer(tx: Tx) -> None:
-        held.set()
-        gate.wait(10)
+    busy = BusyWriter(writer.run)
 
     try:
-        first = asyncio.ensure_future(writer.run(hold_the_writer))
-        await asyncio.to_thread(held.wait, 10)
+        await busy.start()
         writer.run_later(pay("alice"))  # returns while the writer is still busy
         writer.run_later(pay("bob", fail=True))
         after = asyncio.ensure_future(
             writer.run(lambda tx: [r.who for r in tx.all("SELECT who FROM paid")])
         )
-        gate.set()
-        await first
+        await busy.release()
         assert await asyncio.wait_for(after, 5) == ["alice"]  # bob's unit rolled back alone
         assert "a unit of work nobody waited for failed" in caplog.text
     finally:
-        gate.set()
+        busy.stop()
         writer.close()
 
 
@@ -325,20 +314,14 @@ async def test_a_commit_that_fails_takes_at_most_one_batch_of_units_with_it(tmp_
         tx.execute("INSERT INTO claim (who) VALUES ('nobody')")
 
     writer = GroupCommitWriter(connect_checked)
-    gate, held = threading.Event(), threading.Event()
-
-    def hold_the_writer(tx: Tx) -> None:
-        held.set()
-        gate.wait(10)
+    busy = BusyWriter(writer.run)
 
     try:
-        first = asyncio.ensure_future(writer.run(hold_the_writer))
-        await asyncio.to_thread(held.wait, 10)
+        await busy.start()
         doomed = asyncio.ensure_future(writer.run(claim_for_nobody))
         units = [asyncio.ensure_future(writer.run(pay(f"p{n}"))) for n in range(199)]
         await asyncio.sleep(0.05)
-        gate.set()
-        await first
+        await busy.release()
         await asyncio.wait_for(asyncio.gather(doomed, *units, return_exceptions=True), 10)
         assert isinstance(doomed.exception(), sqlite3.IntegrityError)
         failed = sum(unit.exception() is not None for unit in units)
@@ -346,7 +329,7 @@ async def test_a_commit_that_fails_takes_at_most_one_batch_of_units_with_it(tmp_
         paid = await writer.run(lambda tx: tx.scalar("SELECT COUNT(*) FROM paid"))
         assert paid == 199 - 127
     finally:
-        gate.set()
+        busy.stop()
         writer.close()
 
 
