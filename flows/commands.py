@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from flows.complaints import complaint, leave, my_tickets
 from flows.context import StepContext
 from flows.help import help_
 from flows.language import offer_languages
@@ -17,7 +18,9 @@ from flows.states import (
 )
 from flows.steps.decision import Declined
 from flows.steps.home import cancel_to_home
+from flows.steps.loans import show_loans
 from flows.steps.onboarding import redeem_invite
+from flows.steps.privacy import show_privacy
 
 CommandHandler = Callable[[StepContext, str], Awaitable[None]]
 
@@ -55,8 +58,6 @@ async def cancel(ctx: StepContext, arg: str) -> None:
         ctx.say(ctx._("Broadcast cancelled; nothing was sent."))
         ctx.move(State.OP_CONSOLE)
     elif state is State.COMPLAINT:
-        from flows.complaints import leave
-
         ctx.say(ctx._("No complaint was made."))
         leave(ctx)
         await ctx.reprompt()
@@ -95,12 +96,6 @@ def _customer_only(action: Callable[[StepContext], Awaitable[None]]) -> CommandH
     return handler
 
 
-async def _loans(ctx: StepContext) -> None:
-    from flows.steps.loans import show_loans
-
-    await show_loans(ctx)
-
-
 async def _repay(ctx: StepContext) -> None:
     await _to(ctx, State.REPAY_AMOUNT)
 
@@ -121,21 +116,7 @@ async def _to(ctx: StepContext, target: State) -> None:
 
 
 async def privacy(ctx: StepContext, arg: str) -> None:
-    from flows.steps.privacy import show_privacy
-
     await show_privacy(ctx)
-
-
-async def _complaint(ctx: StepContext, arg: str) -> None:
-    from flows.complaints import complaint
-
-    await complaint(ctx, arg)
-
-
-async def _my_tickets(ctx: StepContext, arg: str) -> None:
-    from flows.complaints import my_tickets
-
-    await my_tickets(ctx, arg)
 
 
 def unknown_command(ctx: StepContext) -> None:
@@ -148,11 +129,11 @@ COMMANDS: dict[str, CommandHandler] = {
     "cancel": cancel,
     "back": back,
     "language": language,
-    "loans": _customer_only(_loans),
+    "loans": _customer_only(show_loans),
     "repay": _customer_only(_repay),
     "menu": _customer_only(_menu),
     "privacy": privacy,
     "reminders": _customer_only(_reminders),
-    "complaint": _complaint,
-    "tickets": _my_tickets,
+    "complaint": complaint,
+    "tickets": my_tickets,
 }

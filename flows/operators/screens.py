@@ -14,6 +14,7 @@ from flows.operators.broadcast_rules import (
     Kind,
     split_languages,
 )
+from flows.operators.review import pick
 from flows.states import State
 from flows.steps.base import Step
 
@@ -29,8 +30,6 @@ class Console(Step):
         ctx.say(ctx._("Operator console. Your commands are in the menu; /help lists them too."))
 
     async def on_button(self, ctx: StepContext, choice: str) -> None:
-        from flows.operators.review import pick
-
         if not await pick(ctx, choice):
             await super().on_button(ctx, choice)
 

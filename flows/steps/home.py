@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flows.complaints import complaint
 from flows.context import StepContext
 from flows.help import help_
 from flows.i18n import N_
@@ -12,6 +13,7 @@ from flows.ports import CreditLine
 from flows.session import UserStatus
 from flows.states import State
 from flows.steps.base import Step, choice_rows
+from flows.steps.loans import show_loans
 from flows.steps.privacy import required_consent_withdrawn, show_privacy
 from flows.steps.standing import line_and_loans
 from lending import servicing
@@ -119,13 +121,9 @@ class Home(Step):
         elif choice == "repay":
             await ctx.go(State.REPAY_AMOUNT)
         elif choice == "loans":
-            from flows.steps.loans import show_loans
-
             await show_loans(ctx)
             await ctx.reprompt()  # the tapped menu is spent: a fresh one comes with the answer
         elif choice == "complaint":
-            from flows.complaints import complaint
-
             await complaint(ctx, "")
         elif choice == "help":
             await help_(ctx, "")
