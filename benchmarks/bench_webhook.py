@@ -7,9 +7,10 @@ Everything is real HTTP on loopback in this process: a client posts Telegram's u
 the secret header (users concurrently, each user's updates in order, as Telegram delivers them),
 and the bots answer through a Bot API stub that accepts every call. The step is bench_step.py's
 (the name question and /back). The peer is aiogram's own SimpleRequestHandler with
-handle_in_background=False (so it, too, answers after handling) and its in-memory FSM. Ours sends through the send budget,
-as in production, at limits that never make it wait (`send_budget.WIDE_OPEN`): paced at
-Telegram's 30 a second, it would measure Telegram's limit, not the bot.
+handle_in_background=False (so it, too, answers after handling) and its in-memory FSM. Ours
+sends through the send budget, as in production, at limits that never make it wait
+(`send_budget.WIDE_OPEN`): paced at Telegram's 30 a second, it would measure Telegram's limit,
+not the bot.
 """
 
 from __future__ import annotations
@@ -144,31 +145,28 @@ async def measure_ours(
         await onboard_to_name_question(engine, user, invite, lambda: next(_ids))
     port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
-    budget = SendBudget(WIDE_OPEN)
-    delivery.use_budget(budget)
-    server = asyncio.create_task(
-        run_webhook(
-            engine,
-            TOKEN,
-            url=url,
-            secret=SECRET,
-            host="127.0.0.1",
-            port=port,
-            path="/hook",
-            api_base=api,
+    async with delivery.budget_in_use(SendBudget(WIDE_OPEN)):
+        server = asyncio.create_task(
+            run_webhook(
+                engine,
+                TOKEN,
+                url=url,
+                secret=SECRET,
+                host="127.0.0.1",
+                port=port,
+                path="/hook",
+                api_base=api,
+            )
         )
-    )
-    try:
-        await wait_listening(url)
-        await post_all(url, users[:5])  # warm-up
-        return statistics.median([await post_all(url, users) for _ in range(REPEATS)])
-    finally:
-        server.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await server
-        delivery.use_budget(None)
-        await budget.close()
-        await db.close()
+        try:
+            await wait_listening(url)
+            await post_all(url, users[:5])  # warm-up
+            return statistics.median([await post_all(url, users) for _ in range(REPEATS)])
+        finally:
+            server.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await server
+            await db.close()
 
 
 async def measure_peer(api: str) -> float:

@@ -14,7 +14,7 @@ from bot.delivery import (
     start_outbox_loop,
     stop_outbox,
     stop_task,
-    use_budget,
+    uninstall_budget,
 )
 from bot.send_budget import SendBudget
 from bot.staff_menus import MenuApi, start_staff_menus
@@ -53,6 +53,5 @@ class BackgroundWork:
             await stop_task(task)
         self._tasks = []
         if self._own_budget is not None:
-            use_budget(None)
-            await self._own_budget.close()
+            await uninstall_budget(self._own_budget)
             self._own_budget = None

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import contextvars
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -146,6 +146,22 @@ _priority: contextvars.ContextVar[Priority] = contextvars.ContextVar(
 def use_budget(budget: SendBudget | None) -> None:
     global _budget
     _budget = budget
+
+
+async def uninstall_budget(budget: SendBudget) -> None:
+    """Take `budget` out of use and stop its dispatcher."""
+    use_budget(None)
+    await budget.close()
+
+
+@contextlib.asynccontextmanager
+async def budget_in_use(budget: SendBudget) -> AsyncIterator[SendBudget]:
+    """`budget` is the process's for the block (tests and benchmarks pace by it)."""
+    use_budget(budget)
+    try:
+        yield budget
+    finally:
+        await uninstall_budget(budget)
 
 
 def budget_unless_installed() -> SendBudget | None:

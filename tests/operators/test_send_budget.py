@@ -52,7 +52,7 @@ async def test_each_replica_of_one_bot_keeps_to_its_share_of_the_rates() -> None
     assert max(t for t, _, _ in log) - min(t for t, _, _ in log) < 30 / 10 + 100 / (25 / 3) + 1
     installed = install_budget(load_settings(env_file=None, broadcast_rate=25, bot_processes=3))
     assert installed.limits == shared_limits(25, 3)
-    delivery.use_budget(None)
+    await delivery.uninstall_budget(installed)
 
 
 async def test_one_chat_gets_at_most_one_reminder_or_broadcast_a_second() -> None:

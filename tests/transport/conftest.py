@@ -15,10 +15,8 @@ async def budget() -> AsyncIterator[SendBudget]:
     """The process-wide send budget run_bot installs for Telegram, at the default rates: a bot
     run without it sends as fast as it answers, which Telegram (and the loopback server) refuses
     with 429 once a quick conversation passes 30 messages in a second."""
-    installed = install_budget(load_settings(env_file=None))
-    yield installed
-    delivery.use_budget(None)
-    await installed.close()
+    async with delivery.budget_in_use(install_budget(load_settings(env_file=None))) as installed:
+        yield installed
 
 
 @pytest.fixture
@@ -27,8 +25,5 @@ async def unpaced() -> AsyncIterator[SendBudget]:
     against their own fake servers: production runs one bot a process, but the budget is the
     process's, so the default one would make five bots share one bot's pace (and one chat's,
     as they talk to the same user id). Without any, each bot's transport installs its own."""
-    installed = SendBudget(WIDE_OPEN)
-    delivery.use_budget(installed)
-    yield installed
-    delivery.use_budget(None)
-    await installed.close()
+    async with delivery.budget_in_use(SendBudget(WIDE_OPEN)) as installed:
+        yield installed
