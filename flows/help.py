@@ -1,5 +1,6 @@
-"""/help: where the person is in the conversation and what they can do from there. Also the
-home menu's Help button, so apart from the commands, which import the home screen."""
+"""/help: where the person is in the conversation and what they can do from there. The home
+menu's Help button shows it too, so it lives apart from flows/commands.py, which imports the
+home screen."""
 
 from __future__ import annotations
 
