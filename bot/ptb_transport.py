@@ -21,9 +21,6 @@ from telegram import (
     BotCommandScopeDefault,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
     Update,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -69,26 +66,18 @@ warnings.filterwarnings(
 
 PLATFORM = "telegram"
 
-_MarkupObject = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
-
-def to_markup(markup: Markup) -> _MarkupObject:
-    if markup.kind == "inline":
-        return InlineKeyboardMarkup(
-            inline_rows(
-                markup.buttons,
-                lambda button: InlineKeyboardButton(button.label, callback_data=button.token),
-            )
+def inline_markup(markup: Markup) -> InlineKeyboardMarkup | None:
+    """Inline buttons as PTB objects, for an edit (an edit shows no other keyboard; a send
+    takes the markup as JSON, rendering.markup_json)."""
+    if markup.kind != "inline":
+        return None
+    return InlineKeyboardMarkup(
+        inline_rows(
+            markup.buttons,
+            lambda button: InlineKeyboardButton(button.label, callback_data=button.token),
         )
-    if markup.kind == "contact":
-        return ReplyKeyboardMarkup(
-            [[KeyboardButton(markup.contact_label, request_contact=True)]],
-            resize_keyboard=True,
-            one_time_keyboard=True,
-        )
-    if markup.kind == "remove":
-        return ReplyKeyboardRemove()
-    return None
+    )
 
 
 def _seconds(retry_after: int | timedelta) -> float:
@@ -144,13 +133,9 @@ class PTBSender:
             )
 
     async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:
-        inline = to_markup(markup)
         with neutral_errors(ERRORS, editing=True):
             await self.application.bot.edit_message_text(
-                text,
-                chat_id=chat_id,
-                message_id=message_id,
-                reply_markup=inline if isinstance(inline, InlineKeyboardMarkup) else None,
+                text, chat_id=chat_id, message_id=message_id, reply_markup=inline_markup(markup)
             )
 
 
