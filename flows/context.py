@@ -48,10 +48,6 @@ class StepContext:
     # Loans this step opened or changed, not yet committed: later prompts in the step see them.
     pending_loans: dict[str, Loan] = field(default_factory=dict)
     pending_line: CreditLine | None = None
-    # Loans brought up to a day during this step, by id and day, each with the loan it was
-    # computed from: a step that reads the loans twice (a Confirm checks the available credit,
-    # then the home screen shows it) brings each loan forward once (steps.standing.line_and_loans).
-    loans_today: dict[tuple[str, date], tuple[Loan, Loan]] = field(default_factory=dict)
     # `today` by the time zone it was worked out in: a money step asks some twenty times.
     _today: tuple[str, date] | None = field(default=None, repr=False, compare=False)
 

@@ -2,10 +2,36 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from datetime import date
+
 from flows.context import StepContext
 from flows.ports import CreditLine
 from lending import servicing
 from lending.servicing import Loan
+
+# Loans brought up to a day, by id and day, each with the loan object it was computed from. The
+# store answers a read of unchanged rows with the same objects (storage.loans._loan_as_read), and
+# `as_of` is a pure function of the loan and the day, so a result stands for as long as the same
+# object comes back: a Confirm reads the loans twice (the check, then the home screen), and every
+# later screen that day reads them again. A loan the step or a payment changed is a new object,
+# so it is brought anew. Bounded as that read cache is.
+_BROUGHT: OrderedDict[tuple[str, date], tuple[Loan, Loan]] = OrderedDict()
+_BROUGHT_CAPACITY = 4096
+
+
+def brought_to(loan: Loan, today: date) -> Loan:
+    """`servicing.as_of(loan, today)`, computed once for this loan object and day."""
+    key = (loan.loan_id, today)
+    known = _BROUGHT.get(key)
+    if known is not None and known[0] is loan:
+        _BROUGHT.move_to_end(key)
+        return known[1]
+    brought = servicing.as_of(loan, today)
+    _BROUGHT[key] = (loan, brought)
+    if len(_BROUGHT) > _BROUGHT_CAPACITY:
+        _BROUGHT.popitem(last=False)
+    return brought
 
 
 async def line_and_loans(ctx: StepContext) -> tuple[CreditLine | None, list[Loan]]:
@@ -23,13 +49,4 @@ async def line_and_loans(ctx: StepContext) -> tuple[CreditLine | None, list[Loan
         loan for loan_id, loan in pending.items() if loan_id not in {x.loan_id for x in stored}
     ]
     today = ctx.today
-    brought: list[Loan] = []
-    for loan in loans:
-        key = (loan.loan_id, today)
-        known = ctx.loans_today.get(key)
-        # The same loan object as last time (the store answers a repeated read with the same
-        # objects): its result stands. A loan the step has changed since is brought anew.
-        if known is None or known[0] is not loan:
-            known = ctx.loans_today[key] = (loan, servicing.as_of(loan, today))
-        brought.append(known[1])
-    return line, brought
+    return line, [brought_to(loan, today) for loan in loans]

@@ -156,3 +156,18 @@ async def test_back_from_a_plain_confirm_returns_to_the_amount(bot: Harness) -> 
     assert "To repay everything today" in back
     session = await bot.store.load_session("telegram", person.user_id)
     assert session is not None and session.state is State.REPAY_AMOUNT
+
+
+async def test_a_loan_read_on_one_day_is_brought_up_to_the_next_without_close_of_business(
+    bot: Harness,
+) -> None:
+    # The loan's rows do not change while close of business is down, so the same loan comes
+    # back from the store each day: what a screen showed on the first day must not stand on
+    # the fortieth (ten days late, the line frozen).
+    person = await borrowed(bot, "2000", "3 months")
+    first = "\n".join(reply.text for reply in await person.command("menu"))
+    assert "Available: CN¥78,000.00" in first and "Overdue" not in first
+    bot.clock.advance(days=40)
+    later = "\n".join(reply.text for reply in await person.command("menu"))
+    assert "Available: CN¥0.00" in later
+    assert "Overdue by 10 days" in later and "Pay CN¥676.57 to be current" in later
