@@ -108,19 +108,12 @@ class Texts:
         )
 
     def percent(self, fraction: Decimal, digits: int = 2) -> str:
-        pattern = "#,##0." + "0" * digits + "%"
-        return format_percent(fraction, pattern, locale=babel_locale(self.locale))
+        return _percent(self.locale, str(fraction), "#,##0." + "0" * digits + "%")
 
     def daily_rate(self, fraction: Decimal) -> str:
         """Exact, never rounded: 0.020 % (rates are quoted to 0.001 %, finer ones keep their
         digits); Chinese adds the customary 万分之 figure, 0.020%（万分之2）."""
-        shown = format_percent(fraction, "#,##0.000###%", locale=babel_locale(self.locale))
-        if self.locale.startswith("zh"):
-            per_ten_thousand = format_decimal(
-                fraction * 10_000, "#,##0.####", locale=babel_locale(self.locale)
-            )
-            return f"{shown}（万分之{per_ten_thousand}）"
-        return shown
+        return _daily_rate(self.locale, str(fraction))
 
     def number(self, value: int | Decimal) -> str:
         return format_decimal(value, locale=babel_locale(self.locale))
@@ -132,6 +125,25 @@ class Texts:
 
     def date(self, day: date) -> str:
         return _long_date(self.locale, day)
+
+
+@lru_cache(maxsize=1024)
+def _percent(locale: str, fraction: str, pattern: str) -> str:
+    """Babel's percent, once per rate: a product quotes a handful of rates (one per grade) on
+    every home screen and disclosure, and Babel parses the pattern and quantizes each time.
+    Keyed by the rate's text, so 0.0005 and 0.00050 are formatted each as they are."""
+    return format_percent(Decimal(fraction), pattern, locale=babel_locale(locale))
+
+
+@lru_cache(maxsize=1024)
+def _daily_rate(locale: str, fraction: str) -> str:
+    shown = _percent(locale, fraction, "#,##0.000###%")
+    if locale.startswith("zh"):
+        per_ten_thousand = format_decimal(
+            Decimal(fraction) * 10_000, "#,##0.####", locale=babel_locale(locale)
+        )
+        return f"{shown}（万分之{per_ten_thousand}）"
+    return shown
 
 
 def babel_money(locale: str, fen: int) -> str:
