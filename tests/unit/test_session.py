@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flows.session import Session
+from dataclasses import fields
+
+from flows.session import Session, UserStatus
+from flows.states import State
 
 
 def test_a_copy_shares_no_dict_or_list_with_the_original() -> None:
@@ -24,3 +27,25 @@ def test_a_copy_shares_no_dict_or_list_with_the_original() -> None:
     assert original.answers["decision"]["reasons"] == ["a"]
     assert original.answers["pair"] == ("x", {"y": 1})
     assert original.answers["draft"] == {"amount_fen": 100_000}
+
+
+def test_a_copy_carries_every_field_of_the_session() -> None:
+    # Every field set away from its default: a field the copy forgot would come back reset,
+    # and the next step would save the person at another state, screen or version.
+    original = Session(
+        "telegram",
+        7,
+        8,
+        "zh_CN",
+        "Europe/Berlin",
+        user_id=9,
+        status=UserStatus.FROZEN,
+        state=State.HOME,
+        answers={"name": "Li Wei"},
+        screen=12,
+        version=4,
+    )
+    copied = original.copy()
+    assert copied is not original
+    for field in fields(Session):
+        assert getattr(copied, field.name) == getattr(original, field.name), field.name
