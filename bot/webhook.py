@@ -101,15 +101,21 @@ async def serve(
     acknowledger: Acknowledger,
     add_routes: Callable[[web.Application], None] | None,
 ) -> None:
-    """Both libraries' webhook mode: listen, setWebhook, run the transport's background work,
-    and on cancellation finish the updates in flight before stopping it."""
+    """Both libraries' webhook mode: the transport's background work, then listen and
+    setWebhook; on cancellation finish the updates in flight before stopping the work.
+
+    The background work comes first because it installs the send budget when no one else
+    has: after a restart Telegram delivers to the webhook still set the moment we listen,
+    and replies sent before the budget was in would not be paced."""
     handler = webhook_handler(secret, process, acknowledger)
-    async with listening(host, port, path, handler, add_routes):
-        # No deleteWebhook on restart: updates that arrived meanwhile are still delivered.
-        await bot.set_webhook(url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES))
-        await transport.start_background(admin_ids)
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await acknowledger.drain()
-            await transport.stop_background()
+    await transport.start_background(admin_ids)
+    try:
+        async with listening(host, port, path, handler, add_routes):
+            # No deleteWebhook on restart: updates that arrived meanwhile are still delivered.
+            await bot.set_webhook(url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES))
+            try:
+                await asyncio.Event().wait()
+            finally:
+                await acknowledger.drain()
+    finally:
+        await transport.stop_background()

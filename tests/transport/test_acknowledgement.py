@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
+from bot import webhook
 from bot.acknowledgement import Acknowledger, next_offset, note_committed, note_failed
+from tests.transport.test_loopback import free_port
 
 
 def test_the_offset_confirms_a_batch_only_up_to_its_first_failure():
@@ -64,3 +67,52 @@ async def test_an_update_that_failed_before_its_commit_is_not_acknowledged():
     assert not await acknowledger.run(database_down)
     assert not await acknowledger.run(swallowed_by_the_library)
     assert await acknowledger.run(failed_after_commit)
+
+
+async def test_a_webhook_is_paced_from_its_first_update():
+    # After a restart Telegram delivers the moment the port listens (the webhook is still set):
+    # the transport's background work, which installs the send budget, must already run.
+    port = free_port()
+    seen: list[tuple[str, bool]] = []
+
+    async def accepts() -> bool:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            return False
+        writer.close()
+        await writer.wait_closed()
+        return True
+
+    class Transport:
+        async def start_background(self, admin_ids: object = ()) -> None:
+            seen.append(("background started, port listening", await accepts()))
+
+        async def stop_background(self) -> None:
+            seen.append(("background stopped, port listening", await accepts()))
+
+    class Bot:
+        async def set_webhook(self, url: str, **_: object) -> None:
+            seen.append(("setWebhook, port listening", await accepts()))
+            webhook_set.set()
+
+    async def process(update: dict[str, object]) -> None:
+        return None
+
+    webhook_set = asyncio.Event()
+    serving = asyncio.create_task(
+        webhook.serve(
+            Bot(), Transport(), process, url="https://example.invalid/hook", secret="s3cret",
+            host="127.0.0.1", port=port, path="/hook", admin_ids=(),
+            acknowledger=Acknowledger(), add_routes=None,
+        )
+    )  # fmt: skip
+    await asyncio.wait_for(webhook_set.wait(), 5)
+    serving.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await serving
+    assert seen == [
+        ("background started, port listening", False),
+        ("setWebhook, port listening", True),
+        ("background stopped, port listening", False),
+    ]
