@@ -34,7 +34,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher, F, Router
@@ -470,22 +470,66 @@ class Compared:
     ours: float
     peer_cpu: float  # CPU seconds per step, median
     our_cpu: float
+    ratio: float  # the median of each pair's ours / peer (`in_pairs`): the verdict's figure
+    peer_spread: tuple[float, float]  # the peer's slowest and fastest run, steps/s
+
+
+T = TypeVar("T")
+
+
+async def in_pairs(
+    peer: Callable[[], Awaitable[T]], ours: Callable[[], Awaitable[T]], repeats: int
+) -> list[tuple[T, T]]:
+    """`repeats` pairs of adjacent runs, (peer's, ours), in ABBA order: the peer first in even
+    pairs, ours first in odd ones. A shared machine changes speed while a benchmark runs (here
+    the peer's own rate moved by 1.7x between neighbouring runs); a ratio taken inside each
+    pair compares the two at the same speed, where a ratio of two medians may set a fast run
+    of one against a slow run of the other, and the order within pairs alternates so a
+    machine that slows down or speeds up over the run favours neither side."""
+    pairs = []
+    for n in range(repeats):
+        if n % 2 == 0:
+            peer_result = await peer()
+            our_result = await ours()
+        else:
+            our_result = await ours()
+            peer_result = await peer()
+        pairs.append((peer_result, our_result))
+    return pairs
+
+
+def paired_ratio(rates: list[tuple[float, float]]) -> float:
+    """The median over pairs of ours / peer."""
+    return statistics.median(our_rate / peer_rate for peer_rate, our_rate in rates)
 
 
 async def compare(
     peer: Side, peer_users: list[int], ours: Side, our_users: list[int], repeats: int
 ) -> Compared:
-    """Medians of alternating runs, so a noisy moment hurts both alike."""
+    """Pairs of adjacent runs (`in_pairs`); the rates and CPU reported are medians."""
     await peer.round(peer_users[:5])  # warm-up: imports, caches, first connections
     await ours.round(our_users[:5])
-    peer_rates, our_rates, peer_cpu, our_cpu = [], [], [], []
-    for _ in range(repeats):
-        peer_rates.append(await peer.round(peer_users))
-        peer_cpu.append(CPU_PER_STEP[-1])
-        our_rates.append(await ours.round(our_users))
-        our_cpu.append(CPU_PER_STEP[-1])
+
+    async def peer_run() -> tuple[float, float]:
+        return await peer.round(peer_users), CPU_PER_STEP[-1]
+
+    async def our_run() -> tuple[float, float]:
+        return await ours.round(our_users), CPU_PER_STEP[-1]
+
+    pairs = await in_pairs(peer_run, our_run, repeats)
     median = statistics.median
-    return Compared(median(peer_rates), median(our_rates), median(peer_cpu), median(our_cpu))
+    return Compared(
+        median(p[0] for p, _ in pairs),
+        median(o[0] for _, o in pairs),
+        median(p[1] for p, _ in pairs),
+        median(o[1] for _, o in pairs),
+        paired_ratio([(p[0], o[0]) for p, o in pairs]),
+        spread([p[0] for p, _ in pairs]),
+    )
+
+
+def spread(rates: list[float]) -> tuple[float, float]:
+    return min(rates), max(rates)
 
 
 async def main() -> None:
@@ -502,7 +546,7 @@ async def main() -> None:
         line = await money.prepare(money_users)
         print(
             f"Conversation steps: {USERS} concurrent users; SQLite WAL, synchronous=FULL;"
-            f" medians of alternating runs"
+            f" medians of pairs of adjacent runs"
         )
         rows = (
             (f"one-trip step, warm cache: {ROUNDS} steps a user, {REPEATS} runs", Peer(),
@@ -522,7 +566,11 @@ async def main() -> None:
             print(
                 table([(peer_label, got.peer), (label, got.ours)], cpu=[got.peer_cpu, got.our_cpu])
             )
-            verdicts.append((title.partition(":")[0], got.ours / got.peer))
+            print(
+                f"ours / peer within each pair of runs, median: {got.ratio:.2f}x"
+                f" (the peer's runs: {got.peer_spread[0]:,.0f} to {got.peer_spread[1]:,.0f} steps/s)"
+            )
+            verdicts.append((title.partition(":")[0], got.ratio))
         for side in (warm, cold, money):
             await side.close()
     print()
