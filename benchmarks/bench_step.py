@@ -29,6 +29,7 @@ import hashlib
 import itertools
 import statistics
 import tempfile
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -129,6 +130,34 @@ async def answered_every_update(
     rate = await run
     assert session.sent - before == users * rounds, "an update went unanswered"
     return rate
+
+
+def threads_cpu(name: str) -> float:
+    """CPU seconds of every live thread called `name` (each database has its writer)."""
+    return sum(
+        time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+        for thread in threading.enumerate()
+        if thread.name == name and thread.ident is not None
+    )
+
+
+@dataclass(frozen=True)
+class ThreadSplit:
+    """CPU seconds per step on each of our threads: where the money step's time goes."""
+
+    event_loop: float
+    database: float  # the writer: the step, its reads and its commit
+    fsync: float
+
+
+async def split_by_thread(run: Awaitable[float], steps: int) -> tuple[float, ThreadSplit]:
+    loop, writer, sync = time.thread_time(), threads_cpu("db-writer"), threads_cpu("db-wal-sync")
+    rate = await run
+    return rate, ThreadSplit(
+        (time.thread_time() - loop) / steps,
+        (threads_cpu("db-writer") - writer) / steps,
+        (threads_cpu("db-wal-sync") - sync) / steps,
+    )
 
 
 # --- the peer: plain aiogram, memory FSM ----------------------------------------------------
@@ -400,6 +429,7 @@ class OursMoney:
         self.harness = Harness(self.path, Clock(datetime.now(UTC)))
         self.people: dict[int, Any] = {}
         self.ours: Ours | None = None
+        self.splits: list[ThreadSplit] = []  # one a measured round
 
     async def prepare(self, user_ids: list[int]) -> CreditLine:
         from tests.flows.harness import onboard
@@ -435,12 +465,16 @@ class OursMoney:
             # them off. Left, the Confirm would retire them: a call the peer never makes.
             self.ours.transport.sender.keyboards.take(user)
         loans = await self.ours.count("loans")
-        rate = await answered_every_update(
-            self.ours.bot,
-            drive(self.ours.dispatcher, self.ours.bot, confirms(self.ours.bot, tokens)),
+        rate, split = await split_by_thread(
+            answered_every_update(
+                self.ours.bot,
+                drive(self.ours.dispatcher, self.ours.bot, confirms(self.ours.bot, tokens)),
+                len(users),
+                1,
+            ),
             len(users),
-            1,
         )
+        self.splits.append(split)
         assert await self.ours.count("loans") - loans == len(users), "a drawdown was not committed"
         return rate
 
@@ -571,6 +605,14 @@ async def main() -> None:
                 f" (the peer's runs: {got.peer_spread[0]:,.0f} to {got.peer_spread[1]:,.0f} steps/s)"
             )
             verdicts.append((title.partition(":")[0], got.ratio))
+        splits = money.splits[1:]  # the first round was the warm-up
+        median = statistics.median
+        print(
+            "ours, CPU µs a Confirm by thread (medians): event loop (aiogram, transport, delivery)"
+            f" {median(s.event_loop for s in splits) * 1e6:,.0f}; database thread (the step,"
+            f" its reads and its commit) {median(s.database for s in splits) * 1e6:,.0f};"
+            f" fsync thread {median(s.fsync for s in splits) * 1e6:,.0f}"
+        )
         for side in (warm, cold, money):
             await side.close()
     print()
