@@ -2,9 +2,10 @@
 (sqlite3) or PostgreSQL (psycopg), values adapted to each.
 
 Why not SQLAlchemy Core here: a Core statement does its Python work before the driver sees
-it. `python -m benchmarks.bench_sql` printed, for one primary-key read on SQLite: ~29 µs through
-Core, ~9 µs through this layer, ~8 µs on the bare cursor (`make bench`, 2 idle cores, 25 November,
-09:07 UTC). A conversation step is a handful of statements. SQLModel still defines the tables and creates them.
+it. `python -m benchmarks.bench_sql` printed, for one primary-key read on SQLite: ~79 µs through
+Core, ~19 µs through this layer, ~10 µs on the bare cursor (`make bench`, 2 cores, 25 November,
+11:06 UTC). A conversation step is a handful of statements. SQLModel still defines the tables
+and creates them.
 """
 
 from __future__ import annotations
