@@ -66,9 +66,18 @@ def count_job_message(job: str, count: int = 1) -> None:
         JOB_MESSAGES.labels(job=job).inc(count)
 
 
+# Each (path, result) pair's child of SENDS, looked up once: `labels()` validates and locks on
+# every call, four times the cost of the increment, and every message sent counts one. Both
+# labels come from short fixed lists (never a user, chat or text), so this stays a few entries.
+_SEND_COUNTERS: dict[tuple[str, str], Any] = {}
+
+
 def count_send(path: str, result: str) -> None:
     """Every platform call that sends or edits a message, wherever it comes from."""
-    SENDS.labels(path=path, result=result).inc()
+    counter = _SEND_COUNTERS.get((path, result))
+    if counter is None:
+        counter = _SEND_COUNTERS[path, result] = SENDS.labels(path=path, result=result)
+    counter.inc()
 
 
 class InstrumentedConversation:
