@@ -3,9 +3,8 @@
 A unit of work is a plain function of a `Tx`, run inside one transaction on a database thread:
 the event loop never blocks on the database, and an update costs one hop to that thread however
 many statements it needs. An async driver such as aiosqlite hops once per statement; a hop costs
-~77 µs on a 2-core machine (waking a sleeping thread), as much as four statements of ~19 µs
-through `storage.sql` or eight on the bare cursor (`python -m benchmarks.bench_sql` in
-`make bench`, 25 November, 11:06 UTC, on a machine about twice as slow as the day before).
+~57 µs on a 2-core machine (waking a sleeping thread), as much as five statements of ~11 µs
+(`python -m benchmarks.bench_sql` in `make bench`, 25 November, 11:33 UTC).
 """
 
 from __future__ import annotations
