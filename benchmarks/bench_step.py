@@ -60,6 +60,7 @@ from lending.products import check_offer
 from lending.schedule import RepaymentMethod, build_schedule
 from lending.servicing import Loan
 from storage import Database, PiiVault, SqlStore
+from storage.writer import SYNC_THREAD, WRITER_THREAD
 
 USERS = 50
 ROUNDS = 40  # steps per user, alternating a name and /back
@@ -151,12 +152,12 @@ class ThreadSplit:
 
 
 async def split_by_thread(run: Awaitable[float], steps: int) -> tuple[float, ThreadSplit]:
-    loop, writer, sync = time.thread_time(), threads_cpu("db-writer"), threads_cpu("db-wal-sync")
+    loop, writer, sync = time.thread_time(), threads_cpu(WRITER_THREAD), threads_cpu(SYNC_THREAD)
     rate = await run
     return rate, ThreadSplit(
         (time.thread_time() - loop) / steps,
-        (threads_cpu("db-writer") - writer) / steps,
-        (threads_cpu("db-wal-sync") - sync) / steps,
+        (threads_cpu(WRITER_THREAD) - writer) / steps,
+        (threads_cpu(SYNC_THREAD) - sync) / steps,
     )
 
 
@@ -515,8 +516,8 @@ async def in_pairs(
     peer: Callable[[], Awaitable[T]], ours: Callable[[], Awaitable[T]], repeats: int
 ) -> list[tuple[T, T]]:
     """`repeats` pairs of adjacent runs, (peer's, ours), in ABBA order: the peer first in even
-    pairs, ours first in odd ones. A shared machine changes speed while a benchmark runs (here
-    the peer's own rate moved by 1.7x between neighbouring runs); a ratio taken inside each
+    pairs, ours first in odd ones. A shared machine changes speed while a benchmark runs (each
+    benchmark prints the spread of the peer's own rate); a ratio taken inside each
     pair compares the two at the same speed, where a ratio of two medians may set a fast run
     of one against a slow run of the other, and the order within pairs alternates so a
     machine that slows down or speeds up over the run favours neither side."""
