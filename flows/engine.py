@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from flows.config import FlowConfig
 from flows.context import StepContext
 from flows.events import ButtonPress, Event, Outgoing, Replay, Reply
 from flows.i18n import N_, locale_for, texts
+from flows.lru import Lru
 from flows.menu import command_menu
 from flows.pacing import mark_new_screen, merge, record
 from flows.ports import (
@@ -96,30 +96,6 @@ class _Held:
             self._locks[self._key] = (lock, users - 1)
 
 
-class SessionCache:
-    """The sessions this process saved last. The database's version check catches any other
-    writer, so a stale entry costs a retry, never a wrong answer."""
-
-    def __init__(self, capacity: int) -> None:
-        self._capacity = capacity
-        self._items: OrderedDict[SessionKey, Session] = OrderedDict()
-
-    def get(self, key: SessionKey) -> Session | None:
-        session = self._items.get(key)
-        if session is not None:
-            self._items.move_to_end(key)
-        return session
-
-    def put(self, key: SessionKey, session: Session) -> None:
-        self._items[key] = session
-        self._items.move_to_end(key)
-        while len(self._items) > self._capacity:
-            self._items.popitem(last=False)
-
-    def drop(self, key: SessionKey) -> None:
-        self._items.pop(key, None)
-
-
 @dataclass(frozen=True, slots=True)
 class _Done:
     outgoing: list[Outgoing]
@@ -138,7 +114,9 @@ class Engine:
         self.config = config or FlowConfig()
         self.clock = clock
         self._locks = UserLocks()
-        self._cache = SessionCache(cache_size)
+        # The sessions this process saved last. The database's version check catches any other
+        # writer, so a stale entry costs a retry, never a wrong answer.
+        self._cache: Lru[SessionKey, Session] = Lru(cache_size)
 
     async def handle(self, event: Event) -> list[Outgoing]:
         key = (event.platform, event.user_id)

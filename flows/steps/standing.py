@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import date
 
 from flows.context import StepContext
+from flows.lru import Lru
 from flows.ports import CreditLine
 from lending import servicing
 from lending.servicing import Loan
@@ -16,8 +16,7 @@ from lending.servicing import Loan
 # object comes back: a Confirm reads the loans twice (the check, then the home screen), and every
 # later screen that day reads them again. A loan the step or a payment changed is a new object,
 # so it is brought anew. Bounded as that read cache is.
-_BROUGHT: OrderedDict[tuple[str, date], tuple[Loan, Loan]] = OrderedDict()
-_BROUGHT_CAPACITY = 4096
+_BROUGHT: Lru[tuple[str, date], tuple[Loan, Loan]] = Lru(4096)
 
 
 def brought_to(loan: Loan, today: date) -> Loan:
@@ -25,12 +24,9 @@ def brought_to(loan: Loan, today: date) -> Loan:
     key = (loan.loan_id, today)
     known = _BROUGHT.get(key)
     if known is not None and known[0] is loan:
-        _BROUGHT.move_to_end(key)
         return known[1]
     brought = servicing.as_of(loan, today)
-    _BROUGHT[key] = (loan, brought)
-    if len(_BROUGHT) > _BROUGHT_CAPACITY:
-        _BROUGHT.popitem(last=False)
+    _BROUGHT.put(key, (loan, brought))
     return brought
 
 
