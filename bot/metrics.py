@@ -69,7 +69,7 @@ def count_job_message(job: str, count: int = 1) -> None:
 # Each (path, result) pair's child of SENDS, looked up once: `labels()` validates and locks on
 # every call, four times the cost of the increment, and every message sent counts one. Both
 # labels come from short fixed lists (never a user, chat or text), so this stays a few entries.
-_SEND_COUNTERS: dict[tuple[str, str], Any] = {}
+_SEND_COUNTERS: dict[tuple[str, str], Counter] = {}
 
 
 def count_send(path: str, result: str) -> None:
