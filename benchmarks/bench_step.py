@@ -20,6 +20,8 @@ Three rows, each against the peer measured in the same run, runs alternating:
   older keyboards are gone, as those steps would have taken them off: both sides then take
   one keyboard off per Confirm, the pressed one.
 Every update must be answered (a message sent) and, for ours, committed, or the run fails.
+After the comparison, a few more money rounds time our writer's calls into the driver (SQLite's
+own work), to show what the step would cost were storage free; those rounds are not compared.
 """
 
 from __future__ import annotations
@@ -27,15 +29,18 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import itertools
+import sqlite3
 import statistics
 import tempfile
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher, F, Router
@@ -60,12 +65,13 @@ from lending.products import check_offer
 from lending.schedule import RepaymentMethod, build_schedule
 from lending.servicing import Loan
 from storage import Database, PiiVault, SqlStore
-from storage.writer import SYNC_THREAD, WRITER_THREAD
+from storage.writer import SYNC_THREAD, WRITER_THREAD, GroupCommitWriter
 
 USERS = 50
 ROUNDS = 40  # steps per user, alternating a name and /back
 REPEATS = 5
 MONEY_REPEATS = 9  # a money round is one Confirm per user: shorter, so more of them
+DRIVER_RUNS = 3  # money rounds with the driver's calls timed, after the comparison
 DRAWDOWN = "1000"  # yuan, typed at the amount question
 TERM_MONTHS = 3
 BOT_ID = 42
@@ -159,6 +165,51 @@ async def split_by_thread(run: Awaitable[float], steps: int) -> tuple[float, Thr
         (threads_cpu(WRITER_THREAD) - writer) / steps,
         (threads_cpu(SYNC_THREAD) - sync) / steps,
     )
+
+
+class _TimedCursor:
+    """The writer's cursor, adding each driver call's thread CPU to `spent` (the call itself,
+    the statement's work in SQLite, and the timer's own ~0.3 µs: an upper bound)."""
+
+    def __init__(self, cursor: sqlite3.Cursor, spent: list[float]) -> None:
+        self._cursor = cursor
+        self._spent = spent
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+    def _timed(self, call: Callable[..., Any], *args: Any) -> Any:
+        begin = time.thread_time()
+        try:
+            return call(*args)
+        finally:
+            self._spent[0] += time.thread_time() - begin
+
+    def execute(self, *args: Any) -> Any:
+        return self._timed(self._cursor.execute, *args)
+
+    def executemany(self, *args: Any) -> Any:
+        return self._timed(self._cursor.executemany, *args)
+
+    def fetchall(self) -> Any:
+        return self._timed(self._cursor.fetchall)
+
+    def fetchone(self) -> Any:
+        return self._timed(self._cursor.fetchone)
+
+
+@contextmanager
+def driver_calls_timed() -> Iterator[list[float]]:
+    """Within: the CPU seconds the writer spends inside the driver's calls, summed in [0]. Not
+    during a measured comparison: the wrapper's own Python would slow our side."""
+    spent = [0.0]
+    run_batch = GroupCommitWriter._run_batch
+
+    def timed(cursor: sqlite3.Cursor, batch: list[Any]) -> Any:
+        return run_batch(_TimedCursor(cursor, spent), batch)  # type: ignore[arg-type]
+
+    with patch.object(GroupCommitWriter, "_run_batch", staticmethod(timed)):
+        yield spent
 
 
 # --- the peer: plain aiogram, memory FSM ----------------------------------------------------
@@ -431,6 +482,8 @@ class OursMoney:
         self.people: dict[int, Any] = {}
         self.ours: Ours | None = None
         self.splits: list[ThreadSplit] = []  # one a measured round
+        self.time_driver = False  # then each round adds its CPU in the driver's calls, a Confirm
+        self.driver: list[float] = []
 
     async def prepare(self, user_ids: list[int]) -> CreditLine:
         from tests.flows.harness import onboard
@@ -466,16 +519,19 @@ class OursMoney:
             # them off. Left, the Confirm would retire them: a call the peer never makes.
             self.ours.transport.sender.keyboards.take(user)
         loans = await self.ours.count("loans")
-        rate, split = await split_by_thread(
-            answered_every_update(
-                self.ours.bot,
-                drive(self.ours.dispatcher, self.ours.bot, confirms(self.ours.bot, tokens)),
-                len(users),
-                1,
-            ),
+        measured = answered_every_update(
+            self.ours.bot,
+            drive(self.ours.dispatcher, self.ours.bot, confirms(self.ours.bot, tokens)),
             len(users),
+            1,
         )
-        self.splits.append(split)
+        if self.time_driver:
+            with driver_calls_timed() as spent:
+                rate = await measured
+            self.driver.append(spent[0] / len(users))
+        else:
+            rate, split = await split_by_thread(measured, len(users))
+            self.splits.append(split)
         assert await self.ours.count("loans") - loans == len(users), "a drawdown was not committed"
         return rate
 
@@ -606,6 +662,7 @@ async def main() -> None:
                 f" (the peer's runs: {got.peer_spread[0]:,.0f} to {got.peer_spread[1]:,.0f} steps/s)"
             )
             verdicts.append((title.partition(":")[0], got.ratio))
+            money_cpu = (got.peer_cpu, got.our_cpu)  # the last row is the money step's
         splits = money.splits[1:]  # the first round was the warm-up
         median = statistics.median
         print(
@@ -613,6 +670,16 @@ async def main() -> None:
             f" {median(s.event_loop for s in splits) * 1e6:,.0f}; database thread (the step,"
             f" its reads and its commit) {median(s.database for s in splits) * 1e6:,.0f};"
             f" fsync thread {median(s.fsync for s in splits) * 1e6:,.0f}"
+        )
+        money.time_driver = True
+        for _ in range(DRIVER_RUNS):
+            await money.round(money_users)
+        driver, (peer_cpu, our_cpu) = median(money.driver), money_cpu
+        print(
+            f"ours, CPU in the driver's calls ({DRIVER_RUNS} more runs, timed apart from the"
+            f" comparison): {driver * 1e6:,.0f} µs a Confirm; were they free, ours would spend"
+            f" {(our_cpu - driver) * 1e6:,.0f} µs against the peer's {peer_cpu * 1e6:,.0f}"
+            f" ({peer_cpu / (our_cpu - driver):.2f}x)"
         )
         for side in (warm, cold, money):
             await side.close()
