@@ -178,8 +178,8 @@ def release_cured(
     tx: Tx, night: date, now: datetime, rules: ServicingRules | None = None
 ) -> list[int]:
     """After a night is closed: every borrower this job froze whose loans are no longer that
-    late (caught up some other way than a repayment, which lifts it at once) is unfrozen and
-    told. An operator's freeze is never lifted."""
+    late (caught up some other way than a repayment, which lifts it at once) loses this job's
+    freeze, and is unfrozen and told unless an operator's freeze keeps the line closed."""
     rules = rules or ServicingRules()
     cured = tx.all(
         "SELECT f.user_id, c.locale, c.chat_id, u.platform FROM servicing_freezes f"
@@ -201,11 +201,13 @@ def arrears_frozen(tx: Tx, user_id: int) -> bool:
 
 def lift_arrears_freeze(tx: Tx, user_id: int) -> bool:
     """Drop this job's freeze of the person; the line opens unless an operator froze it too.
-    False when there was none (lifted already)."""
+    True when the line opened, so the person may be told; False when there was no such freeze
+    (lifted already) or an operator's freeze keeps the line closed."""
     if not tx.execute("DELETE FROM servicing_freezes WHERE user_id = :user", user=user_id):
         return False
-    if tx.scalar("SELECT 1 FROM account_freezes WHERE user_id = :user", user=user_id) is None:
-        _set_status(tx, user_id, "frozen", "active")
+    if tx.scalar("SELECT 1 FROM account_freezes WHERE user_id = :user", user=user_id) is not None:
+        return False
+    _set_status(tx, user_id, "frozen", "active")
     return True
 
 

@@ -15,16 +15,24 @@ from tests.flows.harness import Harness, at_name_question, identify_and_apply, o
 
 
 async def test_no_name_id_number_or_phone_reaches_the_logs(
-    bot: Harness, caplog: pytest.LogCaptureFixture
+    bot: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     caplog.set_level(logging.DEBUG)
     number = resident_id(date(1990, 3, 7))
     person = bot.person()
     await onboard(person, await bot.invite())
     await person.say(number)  # typed where it does not belong, too
-    logged = "\n".join(record.getMessage() for record in caplog.records)
+
+    def database_gone(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the database went away")
+
+    # A step that fails while holding what they typed: its traceback goes to the log.
+    monkeypatch.setattr(TxStore, "commit", database_gone)
+    await person.say(number)
+    assert "Sorry" in person.last_text()  # they were told, and the log got the failure
+    assert "step failed" in caplog.text and "the database went away" in caplog.text
     for secret in ("Li Wei", number, "13800138000", "138 0013 8000"):
-        assert secret not in logged
+        assert secret not in caplog.text
 
 
 async def inviter_reads(

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from flows.config import FlowConfig
 from flows.session import UserStatus
-from storage.close_of_business import ServicingRules, close_batch
+from storage.close_of_business import ServicingRules, arrears_frozen, close_batch
 from storage.loans import load_ledger, load_loans
+from storage.sql import Tx
 from tests.flows.harness import Harness
 from tests.servicing.conftest import borrower, local, next_day, nightly, queued, repay_due
 
@@ -162,10 +163,26 @@ async def test_an_operators_freeze_stays_when_the_borrower_cures_arrears(tmp_pat
 
 
 async def test_an_operators_freeze_is_not_lifted_by_the_job(bot: Harness) -> None:
+    """Frozen by the job for arrears and by an operator; the job then finds no loan late (as
+    after a write-off): its own freeze goes, the operator's stays, and nobody is told the
+    line is open again."""
     await borrower(bot)
-    await bot.db.run(lambda tx: tx.execute("UPDATE conversations SET status = 'frozen'"))
-    for _ in range(5):
-        await next_day(bot, ServicingRules(freeze_after_dpd=5))
+
+    def frozen_twice(tx: Tx) -> None:
+        tx.execute(
+            "INSERT INTO servicing_freezes (user_id, since, days_past_due) VALUES (1, :day, 6)",
+            day=local(bot).date(),
+        )
+        tx.execute(
+            "INSERT INTO account_freezes (user_id, reason, frozen_by, frozen_at)"
+            " VALUES (1, 'fraud check', 9, :now)",
+            now=bot.clock(),
+        )
+        tx.execute("UPDATE conversations SET status = 'frozen'")
+
+    await bot.db.run(frozen_twice)
+    await next_day(bot, ServicingRules(freeze_after_dpd=5))
+    assert not await bot.db.run(lambda tx: arrears_frozen(tx, 1))  # the job did look
     assert await status(bot) is UserStatus.FROZEN
     assert await queued(bot, "unfreeze:") == []
 
