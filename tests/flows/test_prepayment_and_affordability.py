@@ -8,8 +8,7 @@ from datetime import date
 from flows.i18n import texts
 from flows.states import State
 from lending.schedule import RepaymentMethod, build_schedule
-from risk.policy import DEFAULT_POLICY
-from risk.pricing import shown_apr
+from risk.pricing import REFERENCE_START
 from tests.flows.harness import (
     Harness,
     Person,
@@ -119,8 +118,13 @@ async def test_every_screen_shows_the_apr_on_one_basis(bot: Harness) -> None:
     approval = (await onboard(person, await bot.invite()))[0].text
     line = await bot.store.credit_line(1)
     assert line is not None
-    # the line's APR: that of a 12-month loan of equal instalments, on the simple basis
-    assert f"APR {texts('en').percent(shown_apr(line.daily_rate, DEFAULT_POLICY))}" in approval
+    # the line's APR: that of a 12-month loan of 10,000 in equal instalments, on the simple
+    # basis (monthly IRR x 12), never the compounded figure
+    reference = build_schedule(
+        1_000_000, 12, line.daily_rate, RepaymentMethod.EQUAL_INSTALLMENT, REFERENCE_START
+    )
+    assert f"APR {texts('en').percent(reference.apr.apr_simple)}" in approval
+    assert texts("en").percent(reference.apr.apr_compound) not in approval
     home = (await person.command("start"))[-1].text
     assert texts("en").percent(line.apr) in home
     await person.press("Borrow")

@@ -8,9 +8,11 @@ import pytest
 
 import risk
 from risk.dataset import DEFAULT_DATA, load_rows
+from risk.decide import assess_with
 from risk.features import EXCLUDED_COLUMNS, PROTECTED_COLUMNS, PROTECTED_INPUT_KEYS
 from risk.metrics import auc
 from risk.scorecard import ScorecardError, load_scorecard, scorecard_from_document
+from tests.risk.factory import context, solid
 
 
 def document() -> dict:
@@ -101,6 +103,10 @@ def test_loader_refuses_a_scorecard_using_a_protected_attribute(name: str) -> No
         scorecard_from_document(doc)
 
 
-def test_version_is_recorded() -> None:
-    assert document()["version"] == risk.SCORECARD_VERSION
-    assert risk.SCORECARD_VERSION.startswith("gc-")
+def test_a_decision_records_the_version_of_the_card_that_made_it() -> None:
+    # what an auditor reads back: which card decided, not merely which card is installed now
+    doc = document()
+    doc["version"] = "gc-next"
+    decision = assess_with(scorecard_from_document(doc), solid(), context())
+    assert decision.scorecard_version == "gc-next"
+    assert risk.assess(solid(), context()).scorecard_version == document()["version"]
