@@ -143,17 +143,23 @@ async def test_nobody_hears_of_a_commit_before_its_log_is_on_disk(
 async def test_a_failed_fsync_fails_the_batch_and_all_later_ones(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """After a failed fsync the disk's state is unknown: nobody is told "done"."""
+    """After a failed fsync the disk's state is unknown: nobody is told "done", even once
+    the disk seems to work again."""
+    disk = {"broken": True}
+    real_fsync = os.fsync
 
-    def broken_disk(fd: int) -> None:
-        raise OSError(5, "Input/output error")
+    def flaky_disk(fd: int) -> None:
+        if disk["broken"]:
+            raise OSError(5, "Input/output error")
+        real_fsync(fd)
 
-    monkeypatch.setattr("storage.writer.os.fsync", broken_disk)
+    monkeypatch.setattr("storage.writer.os.fsync", flaky_disk)
     path = tmp_path / "w.db"
     writer = wal_writer(path)
     try:
         with pytest.raises(OSError, match="Input/output error"):
             await asyncio.wait_for(writer.run(pay("frank")), 5)
+        disk["broken"] = False
         with pytest.raises(OSError, match="Input/output error"):
             await asyncio.wait_for(writer.run(pay("grace")), 5)
     finally:
