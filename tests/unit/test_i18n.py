@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
+
+import pytest
 
 from flows.catalog_check import problems
 from flows.i18n import locale_for, texts
@@ -55,3 +59,30 @@ def test_the_command_menu_is_translated() -> None:
         zh.keys() == en.keys() >= {"start", "help", "loans", "repay", "back", "cancel", "language"}
     )
     assert zh["loans"] != en["loans"]
+
+
+def test_the_catalog_check_reports_a_missing_translation_and_a_wrong_placeholder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check above can fail: a translation emptied and a placeholder misspelt in a copy of
+    the Chinese catalog are each reported."""
+    from babel.messages.pofile import read_po, write_po
+
+    import flows.catalog_check as check
+
+    shutil.copytree(check.LOCALES_DIR, tmp_path / "locales")
+    for package in ("flows", "risk"):  # where the check extracts the code's messages from
+        (tmp_path / package).symlink_to(check.LOCALES_DIR.parent / package)
+    po = tmp_path / "locales" / "zh_CN" / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale="zh_CN")
+    catalog["Your credit line"].string = ""
+    receipt = "Limit: {limit} · Available: {available}"
+    catalog[receipt].string = str(catalog[receipt].string).replace("{available}", "{availble}")
+    with po.open("wb") as handle:
+        write_po(handle, catalog)
+    monkeypatch.setattr(check, "LOCALES_DIR", tmp_path / "locales")
+    assert sorted(check.problems()) == [
+        f"zh_CN/messages: placeholders differ in {receipt!r}",
+        "zh_CN/messages: untranslated 'Your credit line'",
+    ]
