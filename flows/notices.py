@@ -157,8 +157,18 @@ def _repay_buttons(t: Texts, loans: Sequence[Loan]) -> tuple[tuple[Button, ...],
     )
 
 
-def frozen_notice(locale: str, days_past_due: int) -> Reply:
+def frozen_notice(locale: str, days_past_due: int, *, operator_frozen: bool) -> Reply:
+    """`operator_frozen`: the lender froze the line as well, so repaying alone will not open it
+    and the notice must not promise that."""
     t = texts(locale)
+    if operator_frozen:
+        return Reply(
+            _(
+                "Your credit line is frozen because a repayment is {days} days overdue: no new drawdowns for now. It is also frozen by the lender's decision, so repaying what is overdue (/repay) will not open it by itself.",
+                t,
+                days=days_past_due,
+            )
+        )
     return Reply(
         _(
             "Your credit line is frozen because a repayment is {days} days overdue: no new drawdowns for now. Repay what is overdue (/repay) and it unfreezes at once.",
@@ -168,8 +178,16 @@ def frozen_notice(locale: str, days_past_due: int) -> Reply:
     )
 
 
-def unfrozen_notice(locale: str) -> Reply:
-    t = texts(locale)
-    return Reply(
-        _("Thank you: your overdue repayment is settled and your credit line is open again.", t)
-    )
+def cured_text(t: Texts, consent_withdrawn: bool) -> str:
+    """The arrears freeze lifted. "Open again" only when nothing else stops a drawdown: a
+    withdrawn required consent still does, and the borrower is told how to give it again."""
+    if consent_withdrawn:
+        return _(
+            "Thank you: your overdue repayment is settled and the freeze on your credit line is lifted. You withdrew a required consent, so there are still no new drawdowns: /privacy to give it again.",
+            t,
+        )
+    return _("Thank you: your overdue repayment is settled and your credit line is open again.", t)
+
+
+def unfrozen_notice(locale: str, *, consent_withdrawn: bool) -> Reply:
+    return Reply(cured_text(texts(locale), consent_withdrawn))

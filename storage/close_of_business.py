@@ -11,6 +11,7 @@ idempotent per (loan, day), with the ledger's unique keys behind it.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from typing import TypeVar
 from flows.notices import frozen_notice, unfrozen_notice
 from flows.ports import OutboxMessage
 from flows.reminder_plan import ReminderPolicy, plan_day, send_at
+from flows.steps.privacy import required_consent_withdrawn
 from lending.close_of_business import DayResult, run_day
 from lending.loan import status_of
 from storage.database import Database
@@ -170,7 +172,8 @@ def _freeze(
         ):
             continue  # frozen already
         _set_status(tx, row.user_id, "active", "frozen")
-        _tell(tx, row, frozen_notice(row.locale, dpd), f"freeze:{row.user_id}:{night}", now)
+        notice = frozen_notice(row.locale, dpd, operator_frozen=operator_frozen(tx, row.user_id))
+        _tell(tx, row, notice, f"freeze:{row.user_id}:{night}", now)
         report.frozen.append(row.user_id)
 
 
@@ -182,7 +185,7 @@ def release_cured(
     freeze, and is unfrozen and told unless an operator's freeze keeps the line closed."""
     rules = rules or ServicingRules()
     cured = tx.all(
-        "SELECT f.user_id, c.locale, c.chat_id, u.platform FROM servicing_freezes f"
+        "SELECT f.user_id, c.locale, c.chat_id, c.answers, u.platform FROM servicing_freezes f"
         " JOIN conversations c ON c.user_id = f.user_id JOIN users u ON u.id = f.user_id"
         " WHERE NOT EXISTS (SELECT 1 FROM loan_positions p WHERE p.user_id = f.user_id"
         " AND p.status = 'active' AND p.days_past_due >= :threshold)",
@@ -190,12 +193,19 @@ def release_cured(
     )
     for row in cured:
         if lift_arrears_freeze(tx, row.user_id):
-            _tell(tx, row, unfrozen_notice(row.locale), f"unfreeze:{row.user_id}:{night}", now)
+            withdrawn = required_consent_withdrawn(json.loads(row.answers))
+            notice = unfrozen_notice(row.locale, consent_withdrawn=withdrawn)
+            _tell(tx, row, notice, f"unfreeze:{row.user_id}:{night}", now)
     return [row.user_id for row in cured]
 
 
 def arrears_frozen(tx: Tx, user_id: int) -> bool:
     found = tx.scalar("SELECT 1 FROM servicing_freezes WHERE user_id = :user", user=user_id)
+    return found is not None
+
+
+def operator_frozen(tx: Tx, user_id: int) -> bool:
+    found = tx.scalar("SELECT 1 FROM account_freezes WHERE user_id = :user", user=user_id)
     return found is not None
 
 
@@ -205,7 +215,7 @@ def lift_arrears_freeze(tx: Tx, user_id: int) -> bool:
     (lifted already) or an operator's freeze keeps the line closed."""
     if not tx.execute("DELETE FROM servicing_freezes WHERE user_id = :user", user=user_id):
         return False
-    if tx.scalar("SELECT 1 FROM account_freezes WHERE user_id = :user", user=user_id) is not None:
+    if operator_frozen(tx, user_id):
         return False
     _set_status(tx, user_id, "frozen", "active")
     return True

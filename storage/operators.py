@@ -15,6 +15,7 @@ from flows.changes import (
 from flows.ports import Account, OutboxMessage
 from flows.session import UserStatus
 from storage import outbox
+from storage.close_of_business import arrears_frozen
 from storage.sql import Tx
 
 
@@ -69,8 +70,14 @@ def freeze_reason(tx: Tx, user_id: int) -> str | None:
     return None if reason is None else str(reason)
 
 
+def status_after(operator_freeze: bool, arrears_freeze: bool) -> UserStatus:
+    """The line is closed while either freeze holds: lifting the operator's leaves close of
+    business's freeze for days past due in force until the arrears are cured."""
+    return UserStatus.FROZEN if operator_freeze or arrears_freeze else UserStatus.ACTIVE
+
+
 def set_frozen(tx: Tx, change: SetFrozen, now: datetime) -> None:
-    status = UserStatus.FROZEN if change.reason is not None else UserStatus.ACTIVE
+    status = status_after(change.reason is not None, arrears_frozen(tx, change.user_id))
     # The version bump makes every cached copy of this person's session stale: their next
     # update reads the new status from here.
     tx.execute(

@@ -7,10 +7,44 @@ from flows.context import StepContext
 from flows.i18n import N_, texts
 from flows.operators.access import Staff, audit, masked
 from flows.operators.targets import parse_user_ref, resolve
-from flows.ports import Account
+from flows.ports import Account, ConsentRecord
 from flows.session import UserStatus
+from flows.steps.privacy import required_consent_withdrawn
 
 HOW_TO_APPEAL = N_("If you think this is a mistake, send /complaint and a person will look at it.")
+# What the person is told, and the operator reads, on /unfreeze: by what still stops drawdowns.
+UNFROZEN = (
+    N_("Your credit line is open again: you can borrow as before."),
+    N_("{user} is unfrozen and was told."),
+)
+UNFROZEN_STILL_IN_ARREARS = (
+    N_(
+        "The lender lifted its freeze on your credit line, but the line stays frozen until you repay what is overdue (/repay)."
+    ),
+    N_(
+        "{user}: the operator's freeze is lifted and they were told, but the line stays frozen until the overdue amount is repaid."
+    ),
+)
+UNFROZEN_CONSENT_WITHDRAWN = (
+    N_(
+        "The lender lifted the freeze on your credit line. You withdrew a required consent, so there are still no new drawdowns: /privacy to give it again."
+    ),
+    N_("{user} is unfrozen and was told, but cannot borrow: they withdrew a required consent."),
+)
+
+
+def unfreeze_wording(arrears_frozen: bool, consent_withdrawn: bool) -> tuple[str, str]:
+    """Only a person who can in fact borrow afterwards hears that their line is open again."""
+    if arrears_frozen:
+        return UNFROZEN_STILL_IN_ARREARS
+    if consent_withdrawn:
+        return UNFROZEN_CONSENT_WITHDRAWN
+    return UNFROZEN
+
+
+def withdrew_required_consent(records: list[ConsentRecord]) -> bool:
+    # Each record is the purpose's latest, as the session's answers hold it: one rule for both.
+    return required_consent_withdrawn({"consents": {r.purpose: r.granted for r in records}})
 
 
 def account_label(account: Account) -> str:
@@ -39,7 +73,9 @@ async def freeze(ctx: StepContext, arg: str, staff: Staff) -> None:
     if account is None:
         audit(ctx, staff, "freeze", parameters=masked(arg), result="unknown_user")
         return
-    if account.status == UserStatus.FROZEN:
+    # Close of business's freeze for arrears is not the operator's: freezing on top of it is
+    # recorded, so the line stays closed when the arrears are repaid.
+    if await ctx.store.freeze_reason(account.user_id) is not None:
         ctx.say(ctx._("{user} is frozen already.", user=account_label(account)))
         audit(ctx, staff, "freeze", target=account.user_id, result="already")
         return
@@ -47,6 +83,11 @@ async def freeze(ctx: StepContext, arg: str, staff: Staff) -> None:
     told = t._(
         "Your credit line has been frozen: no new drawdowns for now. Reason: {reason}\nYou can still chat, see your loans and repay."
     ).format(reason=reason)
+    if await ctx.store.frozen_for_arrears(account.user_id):
+        # They were promised that repaying the arrears unfreezes the line: no longer so.
+        told += "\n" + t._(
+            "Repaying what is overdue no longer opens your line by itself: this freeze stays until the lender lifts it."
+        )
     told += "\n" + t._(HOW_TO_APPEAL)
     ctx.changes.append(
         SetFrozen(
@@ -69,18 +110,32 @@ async def unfreeze(ctx: StepContext, arg: str, staff: Staff) -> None:
             ctx.say(ctx._("Usage: /unfreeze <user>"))
         audit(ctx, staff, "unfreeze", parameters=masked(arg), result="invalid")
         return
-    if account.status != UserStatus.FROZEN:
+    operator_frozen = await ctx.store.freeze_reason(account.user_id) is not None
+    arrears_frozen = await ctx.store.frozen_for_arrears(account.user_id)
+    if not operator_frozen and account.status != UserStatus.FROZEN:
         ctx.say(ctx._("{user} is not frozen.", user=account_label(account)))
         audit(ctx, staff, "unfreeze", target=account.user_id, result="not_frozen")
         return
-    told = texts(account.locale)._("Your credit line is open again: you can borrow as before.")
+    if not operator_frozen and arrears_frozen:
+        # Close of business lifts its own freeze when the arrears are cured; no operator may.
+        ctx.say(
+            ctx._(
+                "{user} is frozen only for an overdue repayment: there is no operator's freeze to lift. The line opens once the overdue amount is repaid.",
+                user=account_label(account),
+            )
+        )
+        audit(ctx, staff, "unfreeze", target=account.user_id, result="arrears_only")
+        return
+    withdrawn = withdrew_required_consent(await ctx.store.consents(account.user_id))
+    to_them, to_staff = unfreeze_wording(arrears_frozen, withdrawn)
+    told = texts(account.locale)._(to_them)
     ctx.changes.append(
         SetFrozen(
             account.user_id, None, staff.platform_user_id, _notice(ctx, account, "unfreeze", told)
         )
     )
     audit(ctx, staff, "unfreeze", target=account.user_id)
-    ctx.say(ctx._("{user} is unfrozen and was told.", user=account_label(account)))
+    ctx.say(ctx._(to_staff, user=account_label(account)))
 
 
 async def operator_role(ctx: StepContext, arg: str, staff: Staff) -> None:

@@ -7,11 +7,13 @@ from datetime import date
 from flows.changes import Audit, LiftArrearsFreeze, PostEntries, Reschedule
 from flows.context import StepContext
 from flows.i18n import N_
+from flows.notices import cured_text
 from flows.payments import sandbox_payment_reference
 from flows.session import UserStatus
 from flows.states import State
 from flows.steps.base import AmountStep, Step, choice_rows
 from flows.steps.home import cancel_to_home
+from flows.steps.privacy import required_consent_withdrawn
 from flows.steps.standing import line_and_loans
 from lending import servicing
 from lending.ledger import Entry
@@ -330,11 +332,7 @@ class RepayConfirm(Step):
                 )
             )
         if cured:
-            lines.append(
-                ctx._(
-                    "Thank you: your overdue repayment is settled and your credit line is open again."
-                )
-            )
+            lines.append(cured_text(ctx.t, required_consent_withdrawn(ctx.session.answers)))
         ctx.say("\n".join(lines))
         await ctx.go(State.HOME)
 
