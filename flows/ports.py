@@ -299,8 +299,16 @@ class Repository(Protocol):
 
     async def pending_drawdown(self, user_id: int) -> PendingDrawdown | None: ...
 
+    async def drawdown_decided(self, request_id: int) -> bool:
+        """A person approved or declined this drawdown request (its row outlives the queue)."""
+        ...
+
     async def review_item(self, user_id: int) -> ReviewItem | None:
         """This person's undecided item, or None (decided meanwhile, or never queued)."""
+        ...
+
+    async def application_decided(self, application_id: int) -> bool:
+        """A person's decision on this application is recorded."""
         ...
 
     async def tickets_of(self, user_id: int) -> list[TicketView]: ...

@@ -84,6 +84,13 @@ def item(row: Row, identity: Identity | None) -> DrawdownItem:
     )
 
 
+def decided(tx: Tx, request_id: int) -> bool:
+    found = tx.scalar(
+        "SELECT 1 FROM drawdown_requests WHERE id = :id AND status <> 'pending'", id=request_id
+    )
+    return found is not None
+
+
 def decide(tx: Tx, change: DecideDrawdown, now: datetime) -> None:
     """The guarded UPDATE is the race: of two decisions committed at once, one changes the row."""
     if not tx.execute(

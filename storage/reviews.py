@@ -40,6 +40,13 @@ def account_of(row: Row) -> Account:
     )
 
 
+def decided(tx: Tx, application_id: int) -> bool:
+    found = tx.scalar(
+        "SELECT 1 FROM review_decisions WHERE application_id = :id", id=application_id
+    )
+    return found is not None
+
+
 def decide(tx: Tx, change: DecideReview, now: datetime) -> None:
     won = tx.execute(
         "INSERT INTO review_decisions (application_id, user_id, decision, reason, operator,"

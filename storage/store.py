@@ -378,6 +378,12 @@ class TxStore:
             return None
         return drawdown_reviews.item(rows[0], await self.identity(rows[0].user_id))
 
+    async def drawdown_decided(self, request_id: int) -> bool:
+        return drawdown_reviews.decided(self.tx, request_id)
+
+    async def application_decided(self, application_id: int) -> bool:
+        return reviews.decided(self.tx, application_id)
+
     async def pending_drawdown(self, user_id: int) -> PendingDrawdown | None:
         # Asked up to three times by a Confirm (its check, the home screen's available credit
         # and its notice): one read, like the credit line above.

@@ -5,6 +5,9 @@ made from the request, so it is paid once however often it is pressed or replaye
 counts from the payout day at the rate the borrower confirmed. Before paying, the borrower's
 credit is checked again with the rule of their own Borrow: a frozen line, a withdrawn required
 consent, or credit used meanwhile stop it, and the reviewer is told why.
+
+A request that has left the queue was either decided by another reviewer or taken back by the
+borrower: the reviewer is told which, and the audit says which.
 """
 
 from __future__ import annotations
@@ -89,12 +92,25 @@ async def drawdown_card(ctx: StepContext, item: DrawdownItem, more: int) -> str:
 
 
 async def decide_drawdown(
-    ctx: StepContext, staff: Staff, request_id: int, verb: str | None, reason: str
+    ctx: StepContext,
+    staff: Staff,
+    request_id: int,
+    verb: str | None,
+    reason: str,
+    borrower: int | None = None,
 ) -> None:
     item = await ctx.store.drawdown_item(request_id)
     if item is None:
-        ctx.say(ctx._("Someone else has decided this drawdown already; nothing was changed."))
-        audit(ctx, staff, "drawdown_decision", result="already_decided")
+        if await ctx.store.drawdown_decided(request_id):
+            ctx.say(ctx._("Someone else has decided this drawdown already; nothing was changed."))
+            audit(ctx, staff, "drawdown_decision", result="already_decided")
+            return
+        # Its row, decided or not, goes only when the borrower deletes their account
+        # (storage/privacy.py): a withdrawn consent leaves a request pending.
+        ctx.say(
+            ctx._("The borrower deleted their account meanwhile; nothing was paid out or changed.")
+        )
+        audit(ctx, staff, "drawdown_decision", target=borrower, result="account_deleted")
         return
     if verb == "info":
         ctx.changes.append(SendNotice(_notice(ctx, item, "info", _question(item, reason))))

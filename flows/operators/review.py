@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from flows.changes import DecideReview, Notice, SendNotice
@@ -15,14 +15,21 @@ from flows.operators.review_common import masked_person, notice_to, verb_buttons
 from flows.ports import DrawdownItem, ReviewItem
 from flows.states import State
 from flows.steps.base import Step, button_number
+from flows.steps.home import credit_available
+from flows.steps.privacy import required_consent_withdrawn
+from lending import servicing
+from risk.policy import DEFAULT_POLICY
 
 RETRY_AFTER_REVIEW_DAYS = 30
 VERBS = ("approve", "decline", "info")
 APPROVED_BY_A_PERSON = N_("Good news: a person reviewed your application and approved it.")
 # The same words as an automatic approval (flows/steps/decision.py), so both read alike.
 APPROVAL = N_(
-    "Approved! Your credit line is {limit}, grade {grade}.\nDaily rate {daily} · APR {apr} (annual rate, compounded)\nThis offer is valid until {until}. Nothing is borrowed until you choose to."
+    "Approved! Your credit line is {limit}, grade {grade}.\nDaily rate {daily} · APR {apr} (annual rate of a 12-month loan in equal instalments)\nThis offer is valid until {until}. Nothing is borrowed until you choose to."
 )
+# The words of the home screen (flows/steps/home.py) for a frozen line.
+FROZEN = N_("Your credit line is frozen: no new drawdowns. You can still repay.")
+FROZEN_REASON = N_("Reason: {reason}")
 
 
 async def review(ctx: StepContext, arg: str, staff: Staff) -> None:
@@ -99,7 +106,14 @@ async def pick(ctx: StepContext, choice: str) -> bool:
     picked = button_number(number, "")
     if which is None or verb not in VERBS or picked is None:
         return False
-    ctx.session.answers["review"] = {which: picked, "verb": verb}
+    chosen: dict[str, object] = {which: picked, "verb": verb}
+    # Who or what the card was about, while it waits: if it leaves the queue before the reason
+    # is typed, these tell a decision by another reviewer from the borrower's withdrawal.
+    if which == "user" and (application := await ctx.store.review_item(picked)) is not None:
+        chosen["application"] = application.application_id
+    if which == "drawdown" and (drawdown := await ctx.store.drawdown_item(picked)) is not None:
+        chosen["borrower"] = drawdown.account.user_id
+    ctx.session.answers["review"] = chosen
     await ctx.go(State.OP_REVIEW_REASON)
     return True
 
@@ -125,23 +139,39 @@ class ReviewReason(Step):
         staff = await staff_on_screen(ctx)
         if "drawdown" in chosen:
             ctx.move(State.OP_CONSOLE)
-            await decide_drawdown(ctx, staff, int(chosen["drawdown"]), chosen.get("verb"), reason)
+            borrower = chosen.get("borrower")
+            await decide_drawdown(
+                ctx,
+                staff,
+                int(chosen["drawdown"]),
+                chosen.get("verb"),
+                reason,
+                int(borrower) if borrower is not None else None,
+            )
             return
-        item = await ctx.store.review_item(int(chosen.get("user", 0)))
+        user_id = int(chosen.get("user", 0))
+        item = await ctx.store.review_item(user_id)
         ctx.move(State.OP_CONSOLE)
         if item is None:
-            ctx.say(
-                ctx._("Someone else has decided this application already; nothing was changed.")
-            )
-            audit(ctx, staff, "review_decision", result="already_decided")
+            application = chosen.get("application")
+            await _gone(ctx, staff, user_id, None if application is None else int(application))
             return
         verb = chosen.get("verb")
         if verb == "info":
             ctx.changes.append(SendNotice(_notice(ctx, item, "info", _question(item, reason))))
             ctx.say(ctx._("The applicant was asked. The application stays in the queue."))
         elif verb == "approve" and item.decision.get("offer"):
-            ctx.changes.append(_approval(ctx, item, reason))
-            ctx.say(ctx._("Approved. The applicant was told and can borrow now."))
+            frozen = not await _can_borrow(ctx, item)
+            freeze_reason = await ctx.store.freeze_reason(user_id) if frozen else None
+            ctx.changes.append(_approval(ctx, item, reason, frozen, freeze_reason))
+            if frozen:
+                ctx.say(
+                    ctx._(
+                        "Approved. The applicant was told; their line is frozen, so they cannot borrow until it is unfrozen."
+                    )
+                )
+            else:
+                ctx.say(ctx._("Approved. The applicant was told and can borrow now."))
         elif verb == "decline":
             ctx.changes.append(_decline(ctx, item, reason))
             ctx.say(ctx._("Declined. The applicant was told why and when to apply again."))
@@ -158,6 +188,43 @@ class ReviewReason(Step):
         )
 
 
+async def _gone(ctx: StepContext, staff: Staff, user_id: int, application_id: int | None) -> None:
+    """The application left the queue before the reason was typed: say who took it out."""
+    # Unknown when the card had left the queue before it was pressed: then what follows says
+    # only what is still true.
+    if application_id is not None and await ctx.store.application_decided(application_id):
+        ctx.say(ctx._("Someone else has decided this application already; nothing was changed."))
+        audit(ctx, staff, "review_decision", target=user_id, result="already_decided")
+        return
+    if not await ctx.store.find_accounts("", None, user_id):
+        ctx.say(ctx._("The applicant deleted their account meanwhile; nothing was changed."))
+        # Whether another reviewer decided first is gone with the account's decisions.
+        audit(ctx, staff, "review_decision", target=user_id, result="account_deleted")
+        return
+    consents = {record.purpose: record.granted for record in await ctx.store.consents(user_id)}
+    if required_consent_withdrawn({"consents": consents}):
+        ctx.say(
+            ctx._(
+                "The applicant withdrew a required consent meanwhile, which withdrew this application; nothing was changed."
+            )
+        )
+        audit(ctx, staff, "review_decision", target=user_id, result="withdrawn")
+        return
+    # Neither decided nor withdrawn: the applicant is elsewhere for now (writing a complaint).
+    ctx.say(ctx._("This application is not waiting for review just now; nothing was changed."))
+    audit(ctx, staff, "review_decision", target=user_id, result="not_waiting")
+
+
+async def _can_borrow(ctx: StepContext, item: ReviewItem) -> bool:
+    """Whether the line this approval opens can be drawn on now, by the rule of Borrow. A
+    withdrawn required consent takes an applicant out of the queue (flows/steps/privacy.py),
+    so what can stop them here is a frozen line."""
+    user_id = item.account.user_id
+    loans = [servicing.as_of(loan, ctx.today) for loan in await ctx.store.loans(user_id)]
+    limit = int(item.decision["offer"]["limit_fen"])
+    return credit_available(limit, loans, item.account.status, {}, ctx.today) > 0
+
+
 def _notice(ctx: StepContext, item: ReviewItem, what: str, text: str) -> Notice:
     return notice_to(ctx, item.account, f"review:{what}:{item.application_id}", text)
 
@@ -169,21 +236,28 @@ def _question(item: ReviewItem, reason: str) -> str:
     ).format(question=reason)
 
 
-def _approval(ctx: StepContext, item: ReviewItem, reason: str) -> DecideReview:
-    offer = item.decision["offer"]
+def _approval(
+    ctx: StepContext, item: ReviewItem, reason: str, frozen: bool, freeze_reason: str | None
+) -> DecideReview:
+    # The scorecard's date may have passed while the application waited: an approval is a new
+    # offer, valid for the policy's days from the day it is given.
+    until = ctx.today + timedelta(days=DEFAULT_POLICY.valid_days)
+    offer = {**item.decision["offer"], "valid_until": until.isoformat()}
     t = texts(item.account.locale)
-    until = date.fromisoformat(offer["valid_until"]) if offer.get("valid_until") else None
-    told = (
-        t._(APPROVED_BY_A_PERSON)
-        + "\n"
-        + t._(APPROVAL).format(
+    told = [
+        t._(APPROVED_BY_A_PERSON),
+        t._(APPROVAL).format(
             limit=t.money(int(offer["limit_fen"])),
             grade=offer["grade"],
             daily=t.daily_rate(Decimal(offer["daily_rate"])),
             apr=t.percent(Decimal(offer["apr"])),
-            until=t.date(until) if until else "-",
-        )
-    )
+            until=t.date(until),
+        ),
+    ]
+    if frozen:
+        told.append(t._(FROZEN))
+        if freeze_reason:
+            told.append(t._(FROZEN_REASON).format(reason=freeze_reason))
     return DecideReview(
         item.application_id,
         item.account.user_id,
@@ -191,8 +265,8 @@ def _approval(ctx: StepContext, item: ReviewItem, reason: str) -> DecideReview:
         reason,
         ctx.event.user_id,
         {"outcome": "approved", "reviewed": True},
-        dict(offer),
-        _notice(ctx, item, "approved", told),
+        offer,
+        _notice(ctx, item, "approved", "\n".join(told)),
     )
 
 
