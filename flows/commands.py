@@ -12,6 +12,7 @@ from flows.states import (
     BORROW_ORDER,
     CUSTOMER_STATES,
     ONBOARDING_ORDER,
+    OPERATOR_STATES,
     REPAY_ORDER,
     State,
     previous_in,
@@ -35,6 +36,8 @@ async def start(ctx: StepContext, arg: str) -> None:
         await Declined().on_text(ctx, "")
     elif state in (*BORROW_ORDER, *REPAY_ORDER):
         await ctx.go(State.HOME)
+    elif state in OPERATOR_STATES and await _to_borrower_screens(ctx):
+        await ctx.reprompt()
     else:
         ctx.say(ctx._("Welcome back. Let's continue where you left off."))
         await ctx.reprompt()
@@ -53,18 +56,13 @@ async def cancel(ctx: StepContext, arg: str) -> None:
             ),
             remove_keyboard=True,
         )
-    elif state in (State.OP_BROADCAST_TEXT, State.OP_BROADCAST_PREVIEW):
-        ctx.session.answers.pop("broadcast", None)
-        ctx.say(ctx._("Broadcast cancelled; nothing was sent."))
+    elif state in (State.OP_BROADCAST_TEXT, State.OP_BROADCAST_PREVIEW, State.OP_REVIEW_REASON):
+        _drop_staff_drafts(ctx, tell=True)
         ctx.move(State.OP_CONSOLE)
     elif state is State.COMPLAINT:
         ctx.say(ctx._("No complaint was made."))
         leave(ctx)
         await ctx.reprompt()
-    elif state is State.OP_REVIEW_REASON:
-        ctx.session.answers.pop("review", None)
-        ctx.say(ctx._("Nothing was decided."))
-        ctx.move(State.OP_CONSOLE)
     else:
         ctx.say(ctx._("There is nothing to cancel right now."))
 
@@ -86,8 +84,50 @@ async def language(ctx: StepContext, arg: str) -> None:
     offer_languages(ctx)
 
 
+def _drop_staff_drafts(ctx: StepContext, *, tell: bool) -> None:
+    """What was half-made on the staff screen being left: kept, it would sit in the person's
+    own data (their /privacy download) and could be picked up by a later screen."""
+    state, answers = ctx.session.state, ctx.session.answers
+    if state in (State.OP_BROADCAST_TEXT, State.OP_BROADCAST_PREVIEW):
+        answers.pop("broadcast", None)
+        if tell:
+            ctx.say(ctx._("Broadcast cancelled; nothing was sent."))
+    elif state is State.OP_REVIEW_REASON:
+        answers.pop("review", None)
+        if tell:
+            ctx.say(ctx._("Nothing was decided."))
+
+
+async def belongs_outside_staff_screens(ctx: StepContext) -> State:
+    """Staff reach their screens only from NEW or HOME (OPERATOR_ENTRY), and HOME only with a
+    credit line, so the line tells which of the two a person goes back to."""
+    user = ctx.session.user_id
+    line = None if user is None else await ctx.store.credit_line(user)
+    return State.HOME if line is not None else State.NEW
+
+
+async def _to_borrower_screens(ctx: StepContext) -> bool:
+    """A staff member who also borrows leaves the staff screens with a borrower's command;
+    staff who do not borrow have no borrower's screen to go to and stay (False)."""
+    if await belongs_outside_staff_screens(ctx) is not State.HOME:
+        return False
+    _drop_staff_drafts(ctx, tell=True)
+    ctx.move(State.HOME)
+    return True
+
+
+async def leave_revoked_staff_screen(ctx: StepContext) -> None:
+    """Off a staff screen whose role was revoked, to where the account belongs. The draft goes
+    unannounced: its author can no longer act on it."""
+    target = await belongs_outside_staff_screens(ctx)
+    _drop_staff_drafts(ctx, tell=False)
+    ctx.move(target)
+
+
 def _customer_only(action: Callable[[StepContext], Awaitable[None]]) -> CommandHandler:
     async def handler(ctx: StepContext, arg: str) -> None:
+        if ctx.session.state in OPERATOR_STATES:
+            await _to_borrower_screens(ctx)
         if ctx.session.state not in CUSTOMER_STATES:
             ctx.say(ctx._("This becomes available once your credit line is approved."))
             return

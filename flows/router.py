@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.commands import COMMANDS, unknown_command
+from flows.commands import COMMANDS, leave_revoked_staff_screen, unknown_command
 from flows.context import StepContext
 from flows.events import ButtonPress, Command, SharedContact, Text, Unsupported
 from flows.global_buttons import GLOBAL
@@ -10,6 +10,7 @@ from flows.global_presses import on_global_button
 from flows.language import LANGUAGE_CHOICE, choose_language
 from flows.operators.access import SCREEN_ROLES, Staff, allows, role_of
 from flows.operators.commands import OPERATOR_COMMANDS
+from flows.states import State
 from flows.step_table import STEPS
 from flows.steps.base import expired
 from flows.steps.privacy import PRIVACY_CHOICE, on_privacy_button
@@ -19,14 +20,17 @@ async def route(ctx: StepContext) -> None:
     payload = ctx.event.payload
     step = STEPS[ctx.session.state]
     needed = SCREEN_ROLES.get(ctx.session.state)
-    # A staff screen answers staff only (a role revoked mid-way ends it).
-    if (
-        needed is not None
-        and not isinstance(payload, Command)
-        and not allows(await role_of(ctx), needed)
-    ):
-        unknown_command(ctx)
-        return
+    # A staff screen answers staff only: a role revoked mid-way ends it, and the person goes
+    # back to where their account belongs instead of staying on a screen that answers nobody.
+    if needed is not None and not allows(await role_of(ctx), needed):
+        await leave_revoked_staff_screen(ctx)
+        if not isinstance(payload, Command):
+            # Meant for the staff screen, so it decides nothing. A borrower is shown the menu
+            # they are back on; to anyone else it reads as unknown input does to a non-operator.
+            unknown_command(ctx)
+            if ctx.session.state is State.HOME:
+                await ctx.reprompt()
+            return
     match payload:
         case Command(name=name, arg=arg):
             # The one role check. To anyone without the role an operator command is exactly an

@@ -177,14 +177,14 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 # Staff (admins and operators) work in their own states; the router lets only staff in.
-OPERATOR_STATES = frozenset(
-    {
-        State.OP_CONSOLE,
-        State.OP_BROADCAST_TEXT,
-        State.OP_BROADCAST_PREVIEW,
-        State.OP_REVIEW_REASON,
-    }
+# A tuple as well as a set: edges made from it keep README's diagram in one order every run.
+STAFF_SCREENS: tuple[State, ...] = (
+    State.OP_CONSOLE,
+    State.OP_BROADCAST_TEXT,
+    State.OP_BROADCAST_PREVIEW,
+    State.OP_REVIEW_REASON,
 )
+OPERATOR_STATES = frozenset(STAFF_SCREENS)
 # Staff commands that need a screen of their own start from here: staff are not borrowers, or
 # are at home between loans.
 OPERATOR_ENTRY = (State.NEW, State.HOME)
@@ -198,6 +198,15 @@ TRANSITIONS += (
     Transition(State.OP_BROADCAST_TEXT, State.OP_CONSOLE, "/cancel or another command"),
     Transition(State.OP_CONSOLE, State.OP_REVIEW_REASON, "approve, decline or ask for more"),
     Transition(State.OP_REVIEW_REASON, State.OP_CONSOLE, "reason given, or /cancel"),
+)
+# Staff go back out the way they came in: a staff member who borrows with a borrower's command,
+# and anyone whose role was revoked on a staff screen with whatever they send next.
+TRANSITIONS += (
+    *(
+        Transition(state, State.HOME, "/menu, /repay, /loans, /reminders or /start; role revoked")
+        for state in STAFF_SCREENS
+    ),
+    *(Transition(state, State.NEW, "role revoked, no credit line") for state in STAFF_SCREENS),
 )
 
 # A complaint can be made from where people wait or decide what to do next, and goes back there.

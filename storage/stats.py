@@ -11,6 +11,15 @@ from lending.delinquency import bucket
 from storage.loans import load_loans
 from storage.sql import Tx, utc
 
+# Each application's final word: a person's decision where one was asked for (the scorecard's
+# review, or an applicant's appeal of a decline), else the scorecard's.
+_DECIDED = (
+    "(SELECT a.id, a.user_id, a.grade, a.score,"
+    " COALESCE(d.decision, a.outcome) AS outcome,"
+    " COALESCE(d.decided_at, a.decided_at) AS decided_at"
+    " FROM applications a LEFT JOIN review_decisions d ON d.application_id = a.id) f"
+)
+
 # The funnel, each step as "people who reached it since :since".
 _FUNNEL = {
     "invited": "SELECT COUNT(*) FROM users WHERE invited_by IS NOT NULL AND created_at >= :since",
@@ -19,9 +28,9 @@ _FUNNEL = {
     " WHERE purpose = 'assessment' AND granted AND at >= :since",
     "kyc_done": "SELECT COUNT(*) FROM identities WHERE phone_hash IS NOT NULL"
     " AND id_hash IS NOT NULL AND updated_at >= :since",
-    "approved": "SELECT COUNT(DISTINCT user_id) FROM applications"
+    "approved": f"SELECT COUNT(DISTINCT user_id) FROM {_DECIDED}"
     " WHERE outcome = 'approved' AND decided_at >= :since",
-    "declined": "SELECT COUNT(DISTINCT user_id) FROM applications"
+    "declined": f"SELECT COUNT(DISTINCT user_id) FROM {_DECIDED}"
     " WHERE outcome = 'declined' AND decided_at >= :since",
     "first_drawdown": "SELECT COUNT(*) FROM (SELECT user_id, MIN(created_at) AS first FROM loans"
     " GROUP BY user_id) f WHERE f.first >= :since",
@@ -50,7 +59,7 @@ def portfolio(tx: Tx, today: date) -> Portfolio:
     decided = tx.one(
         "SELECT SUM(CASE WHEN outcome = 'approved' THEN 1 ELSE 0 END) AS yes,"
         " SUM(CASE WHEN outcome IN ('approved', 'declined') THEN 1 ELSE 0 END) AS decided"
-        " FROM applications"
+        f" FROM {_DECIDED}"
     )
     yes = int(decided.yes or 0) if decided else 0
     total = int(decided.decided or 0) if decided else 0
@@ -67,7 +76,7 @@ def user_record(tx: Tx, user_id: int) -> UserRecord:
     decisions = [
         (r.outcome, r.grade, int(r.score), utc(r.decided_at))
         for r in tx.all(
-            "SELECT outcome, grade, score, decided_at FROM applications WHERE user_id = :u"
+            f"SELECT outcome, grade, score, decided_at FROM {_DECIDED} WHERE user_id = :u"
             " ORDER BY id",
             u=user_id,
         )
