@@ -254,3 +254,17 @@ TABLES_A_JOURNEY_LEAVES_EMPTY = frozenset(
         "ticket_replies",
     }
 )
+
+
+async def withdraw_assessment_consent(person: Person) -> None:
+    """Through /privacy: the required consent to identity and credit assessment taken back."""
+    await person.command("privacy")
+    await person.press("Withdraw: Identity and credit assessment")
+    await person.press("Yes, withdraw")
+    await person.press("Done")
+
+
+async def delete_account(person: Person) -> None:
+    await person.command("privacy")
+    await person.press("Delete my account")
+    assert "Your account is deleted" in (await person.press("Delete my account"))[-1].text

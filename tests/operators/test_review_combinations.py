@@ -7,23 +7,18 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flows.i18n import texts
-from tests.flows.harness import Harness, Person, identify_and_apply, onboard
+from tests.flows.harness import (
+    Harness,
+    delete_account,
+    identify_and_apply,
+    onboard,
+    withdraw_assessment_consent,
+)
 from tests.operators.conftest import ADMIN, OPERATOR
 from tests.operators.helpers import audit_actions, outbox_texts
+from tests.operators.test_drawdown_review import ask_for
 
 BIG_ASK = {"requested_amount_fen": "More than CN¥40,000.00"}
-
-
-async def delete_account(person: Person) -> None:
-    await person.command("privacy")
-    await person.press("Delete my account")
-    assert "Your account is deleted" in (await person.press("Delete my account"))[-1].text
-
-
-async def withdraw_assessment_consent(person: Person) -> None:
-    await person.command("privacy")
-    await person.press("Withdraw: Identity and credit assessment")
-    await person.press("Yes, withdraw")
 
 
 async def test_approving_a_frozen_applicant_says_they_cannot_borrow_until_unfrozen(
@@ -75,11 +70,7 @@ async def test_a_human_approval_describes_the_apr_as_the_automatic_one_does(bot:
 async def test_a_drawdown_request_withdrawn_by_deleting_the_account(bot: Harness) -> None:
     borrower, operator = bot.person(601), bot.person(OPERATOR)
     await onboard(borrower, await bot.invite())
-    await borrower.command("start")
-    await borrower.press("Borrow")
-    await borrower.say("50000")
-    await borrower.press("12 months")
-    await borrower.press("Confirm")
+    await ask_for(borrower)
     assert "Drawdown request 1" in (await operator.command("review"))[-1].text
     await operator.press("Approve")
     await delete_account(borrower)

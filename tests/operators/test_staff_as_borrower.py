@@ -31,6 +31,16 @@ async def decisions(bot: Harness) -> int:
     return await bot.db.run(lambda tx: tx.scalar("SELECT COUNT(*) FROM review_decisions"))
 
 
+async def deciding_an_application(bot: Harness) -> Person:
+    """An operator who borrows, on the reason screen of an application they pressed Approve on."""
+    applicant = bot.person(502)
+    await onboard(applicant, await bot.invite(), answers=BIG_ASK, phone="+86 139 0000 0502")
+    person = await staff_borrower(bot)
+    await person.command("review")
+    await person.press("Approve")
+    return person
+
+
 async def to_console(person: Person) -> None:
     assert (await person.command("review"))[-1].text == "Nothing waits for review."
 
@@ -52,11 +62,7 @@ async def test_an_operator_who_borrows_gets_back_to_their_own_screens(bot: Harne
 async def test_an_operator_who_borrows_leaves_a_reason_untyped_with_nothing_decided(
     bot: Harness,
 ) -> None:
-    applicant = bot.person(502)
-    await onboard(applicant, await bot.invite(), answers=BIG_ASK, phone="+86 139 0000 0502")
-    person = await staff_borrower(bot)
-    await person.command("review")
-    await person.press("Approve")
+    person = await deciding_an_application(bot)
     said = texts(await person.command("menu"))
     assert said.startswith("Nothing was decided.") and HOME in said
     await person.say("income verified by payslip")  # on the home menu now: no reason to take
@@ -95,11 +101,7 @@ async def test_a_borrower_whose_role_is_revoked_is_home_on_their_next_command(
 async def test_a_reason_typed_after_the_role_is_revoked_decides_nothing_for_a_borrower(
     bot: Harness,
 ) -> None:
-    applicant = bot.person(502)
-    await onboard(applicant, await bot.invite(), answers=BIG_ASK, phone="+86 139 0000 0502")
-    person = await staff_borrower(bot)
-    await person.command("review")
-    await person.press("Approve")
+    person = await deciding_an_application(bot)
     await bot.person(ADMIN).command("operator", "remove tg:501")
     said = texts(await person.say("income verified by payslip"))
     assert said.startswith(UNKNOWN) and HOME in said

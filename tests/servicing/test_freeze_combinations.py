@@ -13,7 +13,7 @@ import pytest
 from flows.config import FlowConfig
 from storage.close_of_business import ServicingRules
 from storage.sql import Tx
-from tests.flows.harness import Harness, Person
+from tests.flows.harness import Harness, Person, withdraw_assessment_consent
 from tests.operators.helpers import outbox_texts
 from tests.servicing.conftest import borrower, local, next_day, queued, repay_due
 
@@ -42,13 +42,6 @@ async def late_until(bot: Harness, day: date) -> None:
 async def borrow_button(person: Person) -> str:
     await person.command("menu")
     return (await person.press("Borrow"))[-1].text
-
-
-async def withdraw_assessment_consent(person: Person) -> None:
-    await person.command("privacy")
-    await person.press("Withdraw: Identity and credit assessment")
-    await person.press("Yes, withdraw")
-    await person.press("Done")
 
 
 async def test_unfreeze_by_an_operator_leaves_the_arrears_freeze_in_place(bot: Harness) -> None:
