@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from flows.changes import Audit, OpenLoan, RequestDrawdown
 from flows.context import StepContext
@@ -12,6 +13,7 @@ from flows.ports import CreditLine
 from flows.states import State
 from flows.steps.base import AmountStep, Step, button_number, choice_rows
 from flows.steps.home import cancel_to_home, drawable_fen
+from flows.steps.quote_day import mark_quoted, still_as_shown
 from flows.steps.standing import line_and_loans
 from lending import servicing
 from lending.products import Refusal, check_offer
@@ -32,8 +34,8 @@ REFUSAL_MESSAGES = {
 OTHER_REFUSAL = N_("We cannot make this offer. Please choose another amount or term.")
 
 
-def _draft(ctx: StepContext) -> dict[str, int]:
-    draft: dict[str, int] = ctx.session.answers.setdefault("draft", {})
+def _draft(ctx: StepContext) -> dict[str, Any]:
+    draft: dict[str, Any] = ctx.session.answers.setdefault("draft", {})
     return draft
 
 
@@ -216,6 +218,7 @@ class Disclosure(Step):
                 ),
             )
         text = "\n".join(lines)
+        mark_quoted(_draft(ctx), ctx.today)  # _offer's schedule starts today
         ctx.say(
             text,
             buttons=choice_rows(
@@ -240,6 +243,8 @@ class Disclosure(Step):
         schedule = _offer(ctx, line)
         if schedule is None or line is None:
             await ctx.go(State.BORROW_AMOUNT)
+            return
+        if not await still_as_shown(ctx, _draft(ctx)):
             return
         product = ctx.config.product
         reviewed = product.needs_review(schedule.principal_fen)

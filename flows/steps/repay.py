@@ -14,6 +14,7 @@ from flows.states import State
 from flows.steps.base import AmountStep, Step, choice_rows
 from flows.steps.home import cancel_to_home
 from flows.steps.privacy import required_consent_withdrawn
+from flows.steps.quote_day import mark_quoted, quoted_for_another_day, still_as_shown
 from flows.steps.standing import line_and_loans
 from lending import servicing
 from lending.ledger import Entry
@@ -85,9 +86,7 @@ class RepayAmount(AmountStep):
         due_now = servicing.amount_due(loan, ctx.today)
         next_instalment = servicing.next_due(loan, ctx.today)
         payoff = servicing.payoff_quote(loan, ctx.today).total_fen
-        next_amount = (
-            servicing.amount_due(loan, next_instalment.due_date) if next_instalment else payoff
-        )
+        next_amount = _next_amount(loan, ctx.today)
         lines = [
             ctx._(
                 "Loan of {amount} from {date}.",
@@ -139,7 +138,14 @@ class RepayAmount(AmountStep):
                 )
             )
             return
-        ctx.session.answers["draft"] = {"loan_id": loan.loan_id, "amount_fen": fen}
+        draft = {"loan_id": loan.loan_id, "amount_fen": fen}
+        # What the amount pays, so a Confirm screen shown on a later day asks for that day's.
+        if fen == payoff:
+            draft[PAYS] = PAYS_OFF
+        elif fen == _first_amount(loan, ctx.today):
+            draft[PAYS] = PAYS_DUE
+        mark_quoted(draft, ctx.today)
+        ctx.session.answers["draft"] = draft
         # Up to the next instalment, a payment settles what falls due (held until its date,
         # so reminders stop); only money beyond it is a prepayment that re-amortises.
         if (
@@ -150,6 +156,33 @@ class RepayAmount(AmountStep):
             await ctx.go(State.REPAY_PREPAY_CHOICE)
         else:
             await ctx.go(State.REPAY_CONFIRM)
+
+
+PAYS = "pays"  # the draft's key: the amount is the payoff, or what is due, on its quote day
+PAYS_OFF = "payoff"
+PAYS_DUE = "due"
+
+
+def _next_amount(loan: Loan, on: date) -> int:
+    """What the next payment will ask for on its date (the payoff when none is left)."""
+    upcoming = servicing.next_due(loan, on)
+    if upcoming is None:
+        return servicing.payoff_quote(loan, on).total_fen
+    return servicing.amount_due(loan, upcoming.due_date)
+
+
+def _first_amount(loan: Loan, on: date) -> int:
+    """The amount the repay screen offers first: what is due now, else the next payment."""
+    due_now = servicing.amount_due(loan, on)
+    return due_now if due_now > 0 else _next_amount(loan, on)
+
+
+def _requote(loan: Loan, draft: dict[str, object], on: date) -> None:
+    """The payoff or the amount due, as it is on `on`; another amount stays as typed."""
+    if draft.get(PAYS) == PAYS_OFF:
+        draft["amount_fen"] = servicing.payoff_quote(loan, on).total_fen
+    elif draft.get(PAYS) == PAYS_DUE:
+        draft["amount_fen"] = _first_amount(loan, on)
 
 
 def _next_instalment_fen(loan: Loan, on: date) -> int:
@@ -245,10 +278,13 @@ class RepayConfirm(Step):
 
     async def prompt(self, ctx: StepContext) -> None:
         draft = ctx.session.answers.get("draft", {})
+        keep = _keep(draft)
+        loan = await _target(ctx) if keep is not None or PAYS in draft else None
+        if loan is not None and quoted_for_another_day(draft, ctx.today):
+            _requote(loan, draft, ctx.today)
+        mark_quoted(draft, ctx.today)  # the plan below, too, is worked out for today
         fen = int(draft.get("amount_fen", 0))
         lines = [ctx._("Pay {amount} now from your sandbox account?", amount=ctx.t.money(fen))]
-        keep = _keep(draft)
-        loan = await _target(ctx) if keep is not None else None
         if keep is not None:
             plan = _plan(loan, fen, ctx.today, keep) if loan is not None else None
             if plan is None:
@@ -273,6 +309,8 @@ class RepayConfirm(Step):
         loan = await _target(ctx)
         if loan is None or "amount_fen" not in draft:
             await ctx.go(State.REPAY_AMOUNT)
+            return
+        if not await still_as_shown(ctx, draft):
             return
         key = f"repay:{ctx.session.user_id}:{ctx.session.screen}"
         keep = _keep(draft)
