@@ -22,7 +22,12 @@ def _(message: str, t: Texts, **values: object) -> str:
     return translated.format(**values) if values else translated
 
 
-def _headline(t: Texts, kind: str) -> str:
+def _headline(t: Texts, kind: str, days_past_due: int) -> str:
+    """The reminder's first line. Overdue anywhere wins over the reminder's own instalment: a
+    borrower late on an earlier instalment (or another loan) is told so, with the count the
+    home screen shows (`overdue_notice`), not "due in 3 days" or the days of this instalment."""
+    if days_past_due > 0:
+        return _("Your repayment is overdue. Days past due: {days}.", t, days=days_past_due)
     if kind == DUE:
         return _("Your repayment is due today.", t)
     if kind.startswith(BEFORE):
@@ -78,16 +83,19 @@ def overdue_notice(t: Texts, loan: Loan, today: date) -> str | None:
     )
 
 
-def _loan_lines(t: Texts, loan: Loan, today: date) -> list[str]:
-    # Closed through yesterday (the nightly job's mark), the loan reads as it stands today: what
-    # bringing it forward would add (today's interest accrual) changes no figure shown here.
+def _standing(loan: Loan, today: date) -> Loan:
+    """The loan as it stands today, as the home screen reads it (`servicing.as_of`). Closed
+    through yesterday (the nightly job's mark), it is taken as it is: what bringing it forward
+    would add (today's interest accrual) changes no figure a reminder shows."""
     closed = loan.closed_through
-    now = (
-        loan
-        if closed is not None and closed >= today - timedelta(days=1)
-        else prepare(loan, today)[0]
-    )
-    if now.status != "active":
+    if closed is not None and closed >= today - timedelta(days=1):
+        return loan
+    return prepare(loan, today)[0] if loan.status == "active" else loan
+
+
+def _loan_lines(t: Texts, loan: Loan, today: date) -> list[str]:
+    """`loan`: brought to today (`_standing`)."""
+    if loan.status != "active":
         return []
     head = _(
         "Loan of {amount} from {date}:",
@@ -95,7 +103,7 @@ def _loan_lines(t: Texts, loan: Loan, today: date) -> list[str]:
         amount=t.money(loan.schedule.principal_fen),
         date=t.date(loan.schedule.start),
     )
-    late = overdue_of(now, today)
+    late = overdue_of(loan, today)
     if late is not None:
         return [
             head
@@ -109,7 +117,7 @@ def _loan_lines(t: Texts, loan: Loan, today: date) -> list[str]:
                 total=t.money(late.total_fen),
             )
         ]
-    due = servicing.next_due(now, today)
+    due = servicing.next_due(loan, today)
     if due is None:
         return []
     return [
@@ -119,7 +127,7 @@ def _loan_lines(t: Texts, loan: Loan, today: date) -> list[str]:
             "{amount} due on {date}.",
             t,
             # Nothing is overdue (else the branch above), so no penalty can accrue by then.
-            amount=t.money(servicing.owed_by(now, due.due_date)),
+            amount=t.money(servicing.owed_by(loan, due.due_date)),
             date=t.date(due.due_date),
         )
     ]
@@ -129,10 +137,12 @@ def reminder(locale: str, kind: str, loans: Sequence[Loan], today: date) -> Repl
     """One message for all of a borrower's loans, headed by the most urgent reminder; None
     when nothing is owed any more (paid meanwhile)."""
     t = texts(locale)
-    owed = [(loan, lines) for loan in loans if (lines := _loan_lines(t, loan, today))]
+    standing = [_standing(loan, today) for loan in loans]
+    owed = [(loan, lines) for loan in standing if (lines := _loan_lines(t, loan, today))]
     if not owed:
         return None
-    lines = [_headline(t, kind), *(line for _loan, body in owed for line in body)]
+    late = max(servicing.days_past_due(loan, today) for loan in standing)
+    lines = [_headline(t, kind, late), *(line for _loan, body in owed for line in body)]
     lines.append(
         _(
             "Tap Repay (or send /repay) to pay now; early repayment is free. /reminders sets the hour.",

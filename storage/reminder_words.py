@@ -9,6 +9,10 @@ row, from the borrower's loans as they stand at that moment (the same pure rules
 flows.reminder_plan.choose, flows.notices.reminder). A row with nothing left to say is voided:
 never sent, its reminders settled. This is also what keeps the sweep's cost to bookkeeping
 (`make bench` prints both halves).
+
+The worded row keeps its reference (`worded`): a send that fails (Telegram's 429, a lease that
+ran out) leaves the row to be leased again, maybe after the borrower paid or after midnight, and
+every lease words it afresh, or voids it, as the loans stand then.
 """
 
 from __future__ import annotations
@@ -36,8 +40,15 @@ def reference(reminder_ids: Sequence[int]) -> str:
     return f"{_PREFIX}{json.dumps(list(reminder_ids))}}}"
 
 
+def worded(reminder_ids: Sequence[int], message: Reply) -> str:
+    """The payload of a worded reminder: its reference and its words in one JSON object, read
+    as a reply by storage.codec.reply_from_json (which ignores the reference) and as a
+    reference by `referenced`, so a retry words it again."""
+    return f"{reference(reminder_ids)[:-1]},{reply_to_json(message)[1:]}"
+
+
 def referenced(payload: str) -> list[int] | None:
-    """The reminder ids of a queued reminder, None for an ordinary (already worded) reply."""
+    """The reminder ids of a reminder row, worded or not; None for an ordinary reply."""
     if not payload.startswith(_PREFIX):
         return None
     ids: list[int] = json.loads(payload)["reminders"]
@@ -68,7 +79,9 @@ def local_today(now: datetime, timezone: str) -> date:
 
 def word(tx: Tx, leased: Sequence[Row], now: datetime) -> dict[int, Reply | None]:
     """The words of each leased reminder row (by outbox id), None for a row with nothing left to
-    say; settles the reminders it answers (sent, covered, dropped) and voids the silent rows."""
+    say; settles the reminders it answers (sent, covered, dropped) and voids the silent rows.
+    A row worded by an earlier lease whose send failed is worded again: paid meanwhile, or its
+    day passed ("due today" after midnight), it is voided like a fresh one."""
     refs = {row.id: ids for row in leased if (ids := referenced(row.payload)) is not None}
     if not refs:
         return {}
@@ -138,7 +151,7 @@ def _settle(
     outbox_of = {rid: outbox_id for outbox_id, ids in refs.items() for rid in ids}
     tx.executemany(
         "UPDATE outbox SET payload = :payload WHERE id = :id",
-        [{"payload": reply_to_json(m), "id": i} for i, m in words.items() if m is not None],
+        [{"payload": worded(refs[i], m), "id": i} for i, m in words.items() if m is not None],
     )
     tx.executemany(
         "UPDATE outbox SET status = 'void', lease_until = NULL WHERE id = :id",

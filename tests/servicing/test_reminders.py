@@ -96,7 +96,8 @@ async def test_nothing_is_sent_in_quiet_hours_it_waits_for_eight(bot: Harness) -
     assert first_lines(await queued(bot)) == [BEFORE_3, BEFORE_1, DUE]
     bot.clock.now = at_local(date(2026, 12, 25), 8)
     await run_sweep(bot)
-    assert first_lines(await queued(bot))[-1] == overdue(1)
+    # worded on 25 Dec, two days after the due date: as the home screen counts
+    assert first_lines(await queued(bot))[-1] == overdue(2)
 
 
 async def test_a_pre_due_notice_whose_day_has_passed_is_dropped(bot: Harness) -> None:
@@ -185,7 +186,8 @@ async def test_three_days_down_then_caught_up_once(bot: Harness) -> None:
     assert report.nights == [date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 26)]
     await run_sweep(bot)
     sent = first_lines(await queued(bot))
-    assert sent == [BEFORE_3, BEFORE_1, DUE, overdue(1), overdue(3)]  # one message, the latest
+    # one message, the latest kind, with the days past due of the day it is worded (27 Dec)
+    assert sent == [BEFORE_3, BEFORE_1, DUE, overdue(1), overdue(4)]
     await run_sweep(bot)
     assert len(await queued(bot)) == 5
 
@@ -226,4 +228,4 @@ async def test_a_reminder_woken_at_eight_leaves_no_room_for_a_second_that_day(
     bot.clock.now = at_local(date(2026, 12, 25), 10)  # the second loan's 1-day notice
     report = await run_sweep(bot)
     assert report.covered == 1 and report.sent == 0
-    assert first_lines(await queued(bot))[-1] == overdue(1)
+    assert first_lines(await queued(bot))[-1] == overdue(2)  # worded on 25 Dec
