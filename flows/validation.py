@@ -38,23 +38,35 @@ class Invalid:
 
 Result = Parsed[T] | Invalid
 
+
+def normalise_text(text: str) -> str:
+    """What every parser reads: full-width forms folded (NFKC), without the invisible format
+    characters (zero-width space, BOM, ...) that copy-paste brings and strip() keeps."""
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf").strip()
+
+
+# The middle dots people type between the parts of a minority name; ID cards print "·".
+# Half-width U+FF65 arrives here as U+30FB, since NFKC folds it.
+_NAME_DOTS = str.maketrans(dict.fromkeys("\u30fb\u2027\u2219\u22c5", "\u00b7"))
 _NAME_CHARS = re.compile(r"^[\w\u00b7\u2022' .\-]+$")
 
 
 def parse_name(text: str) -> Result[str]:
-    name = " ".join(unicodedata.normalize("NFKC", text).split())
+    name = " ".join(normalise_text(text).translate(_NAME_DOTS).split())
     if len(text) > MAX_INPUT_CHARS or len(name) > 40:
         return Invalid(
             N_("That is too long for a name. Please type your legal name as on your ID card.")
         )
-    if len(name) < 2:
-        return Invalid(N_("Please type your full legal name, as on your ID card."))
-    if not _NAME_CHARS.match(name) or any(ch.isdigit() or ch == "_" for ch in name):
+    if name and (not _NAME_CHARS.match(name) or any(ch.isdigit() or ch == "_" for ch in name)):
         return Invalid(
             N_(
                 "A name has only Chinese characters or letters (and spaces, · or -), no digits or symbols. Please type it as on your ID card."
             )
         )
+    # Separators alone ("--", "··") pass the character check but are nobody's name.
+    if sum(ch.isalpha() for ch in name) < 2:
+        return Invalid(N_("Please type your full legal name, as on your ID card."))
     return Parsed(name)
 
 
@@ -101,7 +113,7 @@ def birth_date_in(compact: str) -> date | None:
 def parse_resident_id(text: str, today: date, min_age: int, max_age: int) -> Result[ResidentId]:
     if len(text) > MAX_INPUT_CHARS:
         return Invalid(ID_LENGTH)
-    compact = _ID_SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).upper()
+    compact = _ID_SEPARATORS.sub("", normalise_text(text)).upper()
     if len(compact) != 18:
         return Invalid(ID_LENGTH)
     if not _ID_SHAPE.fullmatch(compact):
@@ -140,12 +152,18 @@ _MULTIPLIERS = {"k": 1000, "千": 1000, "w": 10000, "万": 10000}
 _AMOUNT = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<unit>k|千|w|万)?$")
 
 
-def parse_yuan(text: str) -> Result[int]:
-    """'8000', '8,000', '8k', '8千', '1.2万', '¥8000', '8000元' -> fen. Never a float."""
+# "块钱" before "块", or a stray "钱" would be left behind.
+_CURRENCY_NOISE = (",", " ", "¥", "￥", "cny", "rmb", "人民币", "元", "块钱", "块", "yuan")
+
+
+def parse_yuan(text: str, *, allow_zero: bool = False) -> Result[int]:
+    """'8000', '8,000', '8k', '8千', '1.2万', '¥8000', '8000元', '1000块' -> fen. Never a float.
+
+    `allow_zero` is for questions where nothing is a right answer (repayments elsewhere)."""
     if len(text) > MAX_INPUT_CHARS:
         return Invalid(N_("Please type an amount such as 8000, 8k or 12,000."))
-    cleaned = unicodedata.normalize("NFKC", text).strip().lower()
-    for noise in (",", " ", "¥", "￥", "cny", "rmb", "元", "yuan"):
+    cleaned = normalise_text(text).lower()
+    for noise in _CURRENCY_NOISE:
         cleaned = cleaned.replace(noise, "")
     if cleaned.startswith("-"):
         return Invalid(
@@ -161,7 +179,7 @@ def parse_yuan(text: str) -> Result[int]:
     fen = yuan * 100
     if fen != fen.to_integral_value():
         return Invalid(N_("Amounts go to the fen at most (two decimals). Please type it again."))
-    if fen <= 0:
+    if fen == 0 and not allow_zero:
         return Invalid(N_("The amount must be more than zero."))
     if fen > 10**12:
         return Invalid(N_("That amount is too large. Please check it."))
@@ -199,10 +217,15 @@ PHONE_NOT_ACCEPTED = N_(
 )
 
 
+# A mainland mobile number without its country code; any other number without a plus
+# (Telegram often leaves it out) already starts with its country code, e.g. 852 9123 4567.
+_MAINLAND_MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
 def normalise_phone(phone: str) -> str:
-    digits = re.sub(r"[^\d+]", "", phone)
+    digits = re.sub(r"[^\d+]", "", normalise_text(phone))
     if digits.startswith("00"):
         digits = "+" + digits[2:]
     if not digits.startswith("+"):
-        digits = "+86" + digits if len(digits) == 11 else "+" + digits
+        digits = ("+86" if _MAINLAND_MOBILE.fullmatch(digits) else "+") + digits
     return digits

@@ -6,14 +6,13 @@ them all. Options' values are the risk module's own enum values, so nothing is t
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from flows.context import StepContext
 from flows.i18n import N_
 from flows.states import ONBOARDING_ORDER, State
 from flows.steps.base import Step, choice_rows
-from flows.validation import Invalid, parse_yuan
+from flows.validation import Invalid, Parsed, Result, normalise_text, parse_yuan
 from risk.application import (
     BankBalance,
     CreditHistory,
@@ -234,8 +233,15 @@ NOTHING_ELSEWHERE = "none"
 MAX_OUTSIDE_REPAYMENTS_FEN = 100_000_000
 
 
-def _typed_zero(text: str) -> bool:
-    return unicodedata.normalize("NFKC", text).strip().lower() in ("0", "0元", "¥0", "none", "无")
+_WORDS_FOR_NONE = frozenset({"none", "无", "没有", "没"})
+
+
+def parse_outside_repayments(text: str) -> Result[int]:
+    """A month's repayments elsewhere in fen: nothing is a right answer here, typed as a word
+    or as zero in any way an amount can be written ("0 元", "0.00", "¥ 0")."""
+    if normalise_text(text).lower() in _WORDS_FOR_NONE:
+        return Parsed(0)
+    return parse_yuan(text, allow_zero=True)
 
 
 class OutsideRepayments(Step):
@@ -260,10 +266,7 @@ class OutsideRepayments(Step):
         await self._take(ctx, 0)
 
     async def on_text(self, ctx: StepContext, text: str) -> None:
-        if _typed_zero(text):
-            await self._take(ctx, 0)
-            return
-        parsed = parse_yuan(text)
+        parsed = parse_outside_repayments(text)
         if isinstance(parsed, Invalid):
             ctx.say(ctx._(parsed.reason))
             return

@@ -6,6 +6,7 @@ can be turned off; the due-day and overdue reminders cannot, and the screen says
 
 from __future__ import annotations
 
+import re
 from datetime import time
 
 from babel.dates import format_time
@@ -16,6 +17,7 @@ from flows.i18n import N_, babel_locale
 from flows.reminder_plan import EARLIEST_HOUR, LATEST_HOUR, Preferences
 from flows.states import State
 from flows.steps.base import Step, choice_rows
+from flows.validation import normalise_text
 
 
 async def _preferences(ctx: StepContext) -> Preferences:
@@ -27,9 +29,14 @@ def _hour(ctx: StepContext, hour: int) -> str:
     return format_time(time(hour), "short", locale=babel_locale(ctx.t.locale))
 
 
+# "9点", "9点钟", "9时" (and the traditional 點/時 of Hong Kong). A time of day such as
+# 晚上 or 下午 is left in, so the hour is refused rather than guessed at (8 or 20?).
+_HOUR_WORD = re.compile(r"\s*(?:点钟|點鐘|点|點|时|時)$")
+
+
 def parse_hour(text: str) -> int | None:
-    """ "9", "09", "9:00", "09:00" -> 9; anything else (or outside 8-20) -> None."""
-    value = text.strip().replace("：", ":")
+    """ "9", "09", "9:00", "09:00", "９", "9点" -> 9; anything else (or outside 8-20) -> None."""
+    value = _HOUR_WORD.sub("", normalise_text(text))  # NFKC also folds "：" to ":"
     hour, _, minutes = value.partition(":")
     if not (hour.isascii() and hour.isdigit() and len(hour) <= 2):
         return None
