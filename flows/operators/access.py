@@ -61,11 +61,15 @@ def audit(
     *,
     target: int | None = None,
     parameters: str = "",
+    typed: str = "",
     result: str = "ok",
 ) -> None:
-    """Write the audit row in the same commit as the action (parameters already masked)."""
+    """Write the audit row in the same commit as the action. `typed` is what the operator
+    typed, masked here so that no command can forget to; `parameters` are what the bot itself
+    built (its own ids and amounts, reasons it has masked already), kept whole."""
+    recorded = " ".join(part for part in (parameters, masked(typed)) if part)
     ctx.changes.append(
-        AuditOperatorAction(staff.platform_user_id, staff.role, action, target, parameters, result)
+        AuditOperatorAction(staff.platform_user_id, staff.role, action, target, recorded, result)
     )
 
 

@@ -6,7 +6,7 @@ from flows.changes import GrantOperator, Notice, RevokeOperator, SetFrozen
 from flows.context import StepContext
 from flows.i18n import N_, texts
 from flows.operators.access import Staff, audit, masked
-from flows.operators.targets import parse_user_ref, resolve
+from flows.operators.targets import normalized, parse_user_ref, resolve, user_and_rest
 from flows.ports import Account, ConsentRecord
 from flows.session import UserStatus
 from flows.steps.privacy import required_consent_withdrawn
@@ -63,7 +63,7 @@ def _notice(ctx: StepContext, account: Account, action: str, text: str) -> Notic
 
 
 async def freeze(ctx: StepContext, arg: str, staff: Staff) -> None:
-    who, _, reason = arg.strip().partition(" ")
+    who, reason = user_and_rest(arg)
     reason = " ".join(reason.split())
     if not who or not reason:
         ctx.say(ctx._("Usage: /freeze <user> <reason>. The reason is shown to the person."))
@@ -139,7 +139,7 @@ async def unfreeze(ctx: StepContext, arg: str, staff: Staff) -> None:
 
 
 async def operator_role(ctx: StepContext, arg: str, staff: Staff) -> None:
-    verb, _, who = arg.strip().partition(" ")
+    verb, _, who = normalized(arg).partition(" ")
     ref = parse_user_ref(who) if verb in ("add", "remove") else None
     if ref is None or (ref.telegram_id is None and ref.account_id is None):
         ctx.say(ctx._("Usage: /operator add <user> or /operator remove <user>"))

@@ -8,34 +8,50 @@ from babel.dates import format_datetime
 
 from flows.context import StepContext
 from flows.operators.access import Staff, audit
-from flows.operators.targets import resolve
+from flows.operators.targets import normalized, parse_user_ref, resolve
 
 DEFAULT_ROWS = 10
 MAX_ROWS = 50
+_ROW_COUNTS = frozenset(str(n) for n in range(1, MAX_ROWS + 1))
+
+
+def audit_query(arg: str) -> tuple[str | None, int] | None:
+    """`[user or action] [rows]` -> (the user or action word, rows), or None if malformed.
+    A number counts rows only after another word and only up to MAX_ROWS: alone or larger it
+    is a Telegram or account id, a form the bot itself suggests for naming people."""
+    words = normalized(arg).split()
+    limit = DEFAULT_ROWS
+    if len(words) > 1 and words[-1] in _ROW_COUNTS:
+        limit = int(words.pop())
+    if len(words) > 1:
+        return None
+    return (words[0] if words else None), limit
+
+
+def names_user(word: str) -> bool:
+    # "tg:x" or "@bob" are attempts at a user: resolving them explains the forms.
+    return parse_user_ref(word) is not None or any(c in word for c in ":#@")
 
 
 async def show_audit(ctx: StepContext, arg: str, staff: Staff) -> None:
-    words = arg.split()
-    limit = DEFAULT_ROWS
-    if words and words[-1].isascii() and words[-1].isdigit():
-        limit = max(1, min(MAX_ROWS, int(words.pop()[:6])))
+    query = audit_query(arg)
+    if query is None:
+        ctx.say(ctx._("Usage: /audit [user or action] [number of rows, 1-{most}]", most=MAX_ROWS))
+        audit(ctx, staff, "audit", typed=arg, result="invalid")
+        return
+    word, limit = query
     target: int | None = None
     action: str | None = None
-    if len(words) > 1:
-        ctx.say(ctx._("Usage: /audit [user or action] [number of rows]"))
-        audit(ctx, staff, "audit", parameters=arg[:100], result="invalid")
-        return
-    if words:
-        if any(c in words[0] for c in ":#@"):
-            account = await resolve(ctx, words[0])
-            if account is None:
-                audit(ctx, staff, "audit", parameters=arg[:100], result="unknown_user")
-                return
-            target = account.user_id
-        else:
-            action = words[0].lower()
+    if word is not None and names_user(word):
+        account = await resolve(ctx, word)
+        if account is None:
+            audit(ctx, staff, "audit", typed=arg, result="unknown_user")
+            return
+        target = account.user_id
+    elif word is not None:
+        action = word.lower()
     entries = await ctx.store.audit_entries(target, action, limit)
-    audit(ctx, staff, "audit", target=target, parameters=arg[:100])
+    audit(ctx, staff, "audit", target=target, typed=arg)
     if not entries:
         ctx.say(ctx._("No audit entries match."))
         return

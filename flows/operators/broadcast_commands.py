@@ -12,6 +12,7 @@ from flows.i18n import N_
 from flows.operators.access import Staff, audit
 from flows.operators.broadcast_rules import KIND_LABELS, Kind
 from flows.operators.entry import enter
+from flows.operators.targets import normalized
 from flows.states import State
 
 RECENT = 10
@@ -28,10 +29,10 @@ async def broadcast(ctx: StepContext, arg: str, staff: Staff) -> None:
 
 
 async def broadcast_cancel(ctx: StepContext, arg: str, staff: Staff) -> None:
-    wanted = arg.strip().removeprefix("#")
+    wanted = normalized(arg).removeprefix("#")
     if wanted and not (wanted.isascii() and wanted.isdigit()):
         ctx.say(ctx._("Usage: /broadcast_cancel [broadcast number]"))
-        audit(ctx, staff, "broadcast_cancel", parameters=arg[:50], result="invalid")
+        audit(ctx, staff, "broadcast_cancel", typed=arg, result="invalid")
         return
     broadcast_id = int(wanted[:12]) if wanted else await ctx.store.running_broadcast_id()
     running = {
@@ -39,7 +40,7 @@ async def broadcast_cancel(ctx: StepContext, arg: str, staff: Staff) -> None:
     }
     if broadcast_id is None or broadcast_id not in running:
         ctx.say(ctx._("No broadcast with that number is running."))
-        audit(ctx, staff, "broadcast_cancel", parameters=arg[:50], result="not_running")
+        audit(ctx, staff, "broadcast_cancel", typed=arg, result="not_running")
         return
     ctx.changes.append(CancelBroadcast(broadcast_id))
     audit(ctx, staff, "broadcast_cancel", parameters=f"#{broadcast_id}")

@@ -3,6 +3,7 @@ recipient snapshot and the background sender alike."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -11,7 +12,9 @@ from flows.i18n import N_
 
 QUIET_FROM = time(21, 0)  # marketing never reaches anyone between 21:00 ...
 QUIET_UNTIL = time(8, 0)  # ... and 08:00 in their own time zone
-LANGUAGE_SEPARATOR = "---"
+# A line of three or more dashes parts the languages; Chinese input methods type full-width
+# or em dashes for "-", and NFKC turns the full-width ones into "-".
+SEPARATOR_DASHES = frozenset("-—–―")
 
 
 class Audience(StrEnum):
@@ -46,15 +49,20 @@ def quiet_until(now: datetime, timezone: str) -> datetime | None:
 
 
 def split_languages(text: str) -> tuple[str | None, str | None]:
-    """The admin's text -> (English, Chinese). Both languages: English, a line "---", Chinese.
-    One language alone goes to everyone."""
+    """The admin's text -> (English, Chinese). Both languages: English, a line of dashes such
+    as "---", Chinese. One language alone goes to everyone."""
     lines = text.strip().splitlines()
-    if LANGUAGE_SEPARATOR in (line.strip() for line in lines):
-        cut = [line.strip() for line in lines].index(LANGUAGE_SEPARATOR)
-        english = "\n".join(lines[:cut]).strip() or None
-        chinese = "\n".join(lines[cut + 1 :]).strip() or None
-        return english, chinese
-    return text.strip() or None, None
+    cut = next((n for n, line in enumerate(lines) if is_language_separator(line)), None)
+    if cut is None:
+        return text.strip() or None, None
+    english = "\n".join(lines[:cut]).strip() or None
+    chinese = "\n".join(lines[cut + 1 :]).strip() or None
+    return english, chinese
+
+
+def is_language_separator(line: str) -> bool:
+    dashes = unicodedata.normalize("NFKC", line).strip()
+    return len(dashes) >= 3 and set(dashes) <= SEPARATOR_DASHES
 
 
 def text_for(locale: str, english: str | None, chinese: str | None) -> str:

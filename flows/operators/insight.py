@@ -65,7 +65,7 @@ async def show_user(ctx: StepContext, arg: str, staff: Staff) -> None:
     if account is None:
         if not arg.strip():
             ctx.say(ctx._("Usage: /user <user>"))
-        audit(ctx, staff, "user", parameters=arg[:40], result="invalid")
+        audit(ctx, staff, "user", typed=arg, result="invalid")
         return
     audit(ctx, staff, "user", target=account.user_id)
     t, zone = ctx.t, ZoneInfo(ctx.session.timezone)

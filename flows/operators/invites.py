@@ -7,6 +7,7 @@ import secrets
 from flows.changes import CreateInvite, RevokeInvite
 from flows.context import StepContext
 from flows.operators.access import Staff, audit
+from flows.operators.targets import normalized
 
 INVITE_CODE_BYTES = 16  # 128 bits, as the command-line invites
 MAX_USES, MAX_DAYS = 1000, 90
@@ -25,7 +26,7 @@ def _number(word: str, default: int, most: int) -> int | None:
 
 
 async def invite(ctx: StepContext, arg: str, staff: Staff) -> None:
-    words = arg.split()
+    words = normalized(arg).split()
     uses = _number(words[0] if words else "", 1, MAX_USES)
     days = _number(words[1] if len(words) > 1 else "", 7, MAX_DAYS)
     if uses is None or days is None or len(words) > 2:
@@ -36,7 +37,7 @@ async def invite(ctx: StepContext, arg: str, staff: Staff) -> None:
                 days=MAX_DAYS,
             )
         )
-        audit(ctx, staff, "invite", parameters=arg[:50], result="invalid")
+        audit(ctx, staff, "invite", typed=arg, result="invalid")
         return
     code = secrets.token_urlsafe(INVITE_CODE_BYTES)
     inviter = _prefix(staff) + code[:8]
@@ -80,7 +81,7 @@ async def invite_revoke(ctx: StepContext, arg: str, staff: Staff) -> None:
     mine = {item.code for item in await ctx.store.invites_by(_prefix(staff))}
     if code not in mine:
         ctx.say(ctx._("You have no invite with that code. /invites lists yours."))
-        audit(ctx, staff, "invite_revoke", parameters=code[:8], result="unknown_invite")
+        audit(ctx, staff, "invite_revoke", typed=code[:8], result="unknown_invite")
         return
     ctx.changes.append(RevokeInvite(code, _prefix(staff)))
     audit(ctx, staff, "invite_revoke", parameters=code[:8])

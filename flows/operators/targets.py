@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from flows.context import StepContext
@@ -18,6 +19,21 @@ class UserRef:
     telegram_id: int | None = None
     account_id: int | None = None
     username: str | None = None
+
+
+def normalized(text: str) -> str:
+    """An operator's argument as parsed: a Chinese input method types full-width colons, digits
+    and ＃, and the ideographic space U+3000, which NFKC turns into their ASCII forms."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def user_and_rest(arg: str) -> tuple[str, str]:
+    """`<user> <text>`: split at the first space of any width (U+3000 included). The text is
+    left as typed, since the person it concerns reads it."""
+    parts = arg.split(maxsplit=1)
+    if not parts:
+        return "", ""
+    return parts[0], parts[1] if len(parts) > 1 else ""
 
 
 def parse_user_ref(text: str) -> UserRef | None:
@@ -43,6 +59,7 @@ def _plain_digits(text: str) -> bool:
 
 async def resolve(ctx: StepContext, text: str) -> Account | None:
     """The one account `text` names, or None after telling the operator why not."""
+    text = normalized(text)
     ref = parse_user_ref(text)
     if ref is None:
         ctx.say(ctx._(USER_FORMS))
@@ -59,13 +76,13 @@ async def resolve(ctx: StepContext, text: str) -> Account | None:
         return None
     found = await ctx.store.find_accounts(ctx.event.platform, ref.telegram_id, ref.account_id)
     if not found:
-        ctx.say(ctx._("No account matches {user}.", user=text.strip()))
+        ctx.say(ctx._("No account matches {user}.", user=text))
         return None
     if len(found) > 1:
         ctx.say(
             ctx._(
                 "{user} is ambiguous: it is one person's Telegram id and another's account id. Use tg:{user} or id:{user}.",
-                user=text.strip(),
+                user=text,
             )
         )
         return None
