@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.delivery import LiveKeyboards
+from bot.rendering import Markup
 from flows.events import Reply
 from storage.close_of_business import NightsReport, ServicingRules, close_through
 from storage.codec import reply_from_json
@@ -106,3 +108,24 @@ async def repay_due(person: Person) -> list[Reply]:
 
 
 from tests.storage.conftest import any_bot  # noqa: E402, F401  (SQLite, and PostgreSQL when set)
+
+
+class RecordingSender:
+    """Telegram accepting every message: what the borrower's chat receives."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.keyboards = LiveKeyboards()
+
+    async def send(self, chat_id: int, text: str, markup: Markup) -> int | None:
+        self.texts.append(text)
+        return len(self.texts)
+
+    async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:
+        self.texts.append(text)
+
+    async def remove_keyboard(self, chat_id: int, message_id: int) -> None:
+        pass
+
+    def reminders(self) -> list[str]:
+        return [t.splitlines()[0] for t in self.texts if t.startswith(("Reminder:", "Your rep"))]

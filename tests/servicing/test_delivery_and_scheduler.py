@@ -15,6 +15,7 @@ from bot.settings import load_settings
 from storage.reminders import sweep
 from tests.flows.harness import Harness
 from tests.servicing.conftest import (
+    RecordingSender,
     borrower,
     first_lines,
     local,
@@ -206,24 +207,6 @@ async def test_each_night_and_sweep_slot_runs_in_one_replica(any_bot: Harness) -
         for r in replicas:
             await r.stop()
         await other_db.close()
-
-
-class RecordingSender:
-    """Telegram accepting every message: what the borrower's chat receives."""
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-        self.keyboards = LiveKeyboards()
-
-    async def send(self, chat_id: int, text: str, markup: Markup) -> int | None:
-        self.texts.append(text)
-        return len(self.texts)
-
-    async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:
-        self.texts.append(text)
-
-    async def remove_keyboard(self, chat_id: int, message_id: int) -> None:
-        pass
 
 
 @pytest.mark.parametrize("repays_meanwhile", [False, True])

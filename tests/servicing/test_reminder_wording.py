@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.delivery import LiveKeyboards, PlatformErrors, flush_outbox, neutral_errors
+from bot.delivery import PlatformErrors, flush_outbox, neutral_errors
 from bot.rendering import Markup
 from tests.flows.harness import Harness, onboard
 from tests.servicing.conftest import (
+    RecordingSender,
     at_local,
     borrower,
     local,
@@ -18,33 +19,7 @@ from tests.servicing.conftest import (
     repay_due,
     run_sweep,
 )
-
-DUE = "Your repayment is due today."
-
-
-def overdue(days: int) -> str:
-    return f"Your repayment is overdue. Days past due: {days}."
-
-
-class RecordingSender:
-    """Telegram accepting every message: what the borrower's chat receives."""
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-        self.keyboards = LiveKeyboards()
-
-    async def send(self, chat_id: int, text: str, markup: Markup) -> int | None:
-        self.texts.append(text)
-        return len(self.texts)
-
-    async def edit(self, chat_id: int, message_id: int, text: str, markup: Markup) -> None:
-        self.texts.append(text)
-
-    async def remove_keyboard(self, chat_id: int, message_id: int) -> None:
-        pass
-
-    def reminders(self) -> list[str]:
-        return [t.splitlines()[0] for t in self.texts if t.startswith(("Reminder:", "Your rep"))]
+from tests.servicing.test_reminders import DUE, overdue
 
 
 class Boom(Exception):
