@@ -2,9 +2,9 @@
 (sqlite3) or PostgreSQL (psycopg), values adapted to each.
 
 Why not SQLAlchemy Core here: a Core statement does its Python work before the driver sees
-it. `python -m benchmarks.bench_sql` printed, for one primary-key read on SQLite: ~14 µs through
-Core, ~3.8 µs through this layer, ~3.1 µs on the bare cursor (`make bench`, 2 cores, 25 November,
-12:15 UTC). A conversation step is a handful of statements. SQLModel still defines the tables
+it. `python -m benchmarks.bench_sql` printed, for one primary-key read on SQLite: ~16 µs through
+Core, ~4.2 µs through this layer, ~3.3 µs on the bare cursor (`make bench`, 2 cores, 25 November,
+13:24 UTC). A conversation step is a handful of statements. SQLModel still defines the tables
 and creates them.
 """
 
