@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from flows.changes import RequestDrawdown
 from flows.complaints import complaint
 from flows.context import StepContext
 from flows.help import help_
 from flows.i18n import N_
 from flows.notices import overdue_notice
-from flows.ports import CreditLine
+from flows.ports import CreditLine, PendingDrawdown
 from flows.session import UserStatus
 from flows.states import State
 from flows.steps.base import Step, choice_rows
@@ -18,6 +19,8 @@ from flows.steps.privacy import required_consent_withdrawn, show_privacy
 from flows.steps.standing import line_and_loans
 from lending import servicing
 from lending.servicing import Loan
+
+NOT_STORED_YET = 0  # the request id of a request this step makes: ids start at 1
 
 
 async def cancel_to_home(ctx: StepContext) -> None:
@@ -45,11 +48,20 @@ def available_fen(ctx: StepContext, line: CreditLine, loans: list[Loan]) -> int:
     return credit_available(line.limit_fen, loans, session.status, session.answers, ctx.today)
 
 
+async def waiting_drawdown(ctx: StepContext) -> PendingDrawdown | None:
+    """The drawdown that waits for review, the one this very step sent included: the home screen
+    after that Confirm is drawn before the request is stored."""
+    for change in ctx.changes:
+        if isinstance(change, RequestDrawdown):
+            return PendingDrawdown(NOT_STORED_YET, change.amount_fen, change.term_months)
+    return await ctx.store.pending_drawdown(ctx.session.user_id or 0)
+
+
 async def drawable_fen(ctx: StepContext, line: CreditLine | None, loans: list[Loan]) -> int:
     """Available credit less a drawdown that waits for review (it is spoken for)."""
     if line is None:
         return 0
-    waiting = await ctx.store.pending_drawdown(ctx.session.user_id or 0)
+    waiting = await waiting_drawdown(ctx)
     return max(available_fen(ctx, line, loans) - (waiting.amount_fen if waiting else 0), 0)
 
 
@@ -77,7 +89,7 @@ class Home(Step):
         ]
         # Overdue loans first thing under the line: what is late and how to put it right.
         lines += [n for loan in loans if (n := overdue_notice(ctx.t, loan, ctx.today))]
-        waiting = await ctx.store.pending_drawdown(ctx.session.user_id or 0)
+        waiting = await waiting_drawdown(ctx)
         if waiting is not None:
             lines.append(
                 ctx._(

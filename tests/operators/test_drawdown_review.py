@@ -190,3 +190,14 @@ async def test_a_card_decided_meanwhile_never_decides_the_next_borrowers_request
     assert "decided this drawdown already" in late_answer
     assert [principal for _, principal in await loans_of(bot)] == [5_000_000]  # one loan
     assert "Drawdown request 2" in (await second.command("review"))[-1].text  # still waits
+
+
+async def test_the_home_screen_after_the_request_counts_it_already(bot: Harness) -> None:
+    borrower = bot.person(608)
+    await onboard(borrower, await bot.invite())
+    await borrower.command("start")
+    before = (await borrower.press("Borrow"))[-1].text
+    assert "up to CN¥80,000.00" in before
+    home = await ask_for(borrower)  # 50,000 goes to review
+    assert "Available: CN¥30,000.00" in home  # the request is spoken for at once
+    assert "Your drawdown of CN¥50,000.00 over 12 months waits for a person's review" in home
