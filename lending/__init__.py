@@ -59,7 +59,8 @@ lending.servicing (Loan and results re-exported from lending.loan / lending.clos
     repay(loan, amount_fen, on, key) -> RepaymentResult(loan, entries, allocation: Allocation,
         balances: Balances, closed: bool, replayed: bool)
         raises OverpaymentError(.payoff_fen), LoanClosedError, LoanNotActiveError,
-        IdempotencyConflictError (all ServicingError, a ValueError)
+        IdempotencyConflictError (all ServicingError, a ValueError); principal paid before
+        its due date stops earning interest: result.loan may carry a new schedule to store
     payoff_quote(loan, on) -> PayoffQuote(on, principal_fen, interest_fen, penalty_fen,
         credit_fen, fee_fen=0) ; .total_fen
     run_day(loan, day) -> DayResult(loan, day, entries, days_past_due, bucket,

@@ -9,8 +9,9 @@ update id); a replayed key returns the original result with no new entry.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from decimal import ROUND_CEILING, Decimal
 
 from lending.allocation import Allocation, allocation_of, waterfall
 from lending.close_of_business import DayResult, prepare, run_day, run_days, settle_entry
@@ -27,6 +28,7 @@ from lending.ledger import (
     Entry,
     entry,
     receivable,
+    split_receivable,
 )
 from lending.loan import (
     DISBURSEMENT,
@@ -44,7 +46,7 @@ from lending.loan import (
     states,
 )
 from lending.position import Balances
-from lending.schedule import Instalment
+from lending.schedule import Instalment, Schedule
 
 __all__ = [
     "Allocation",
@@ -143,7 +145,10 @@ def repay(loan: Loan, amount_fen: int, on: date, key: str) -> RepaymentResult:
 
     A payment equal to the payoff closes the loan; one above it is refused (OverpaymentError,
     carrying the payoff) so no money is taken that is not owed; a smaller one settles what is
-    overdue and current and holds the rest as credit for the next due date.
+    overdue and current and holds the rest as credit for the next due date. Principal it settles
+    before its due date stops earning interest that day: the instalment's interest in the
+    loan's schedule is cut accordingly (`interest_for_days_used`), so the result's loan may
+    carry a new schedule, which the caller stores with the entries.
     """
     for existing in loan.entries:
         if existing.key == key:
@@ -173,6 +178,7 @@ def repay(loan: Loan, amount_fen: int, on: date, key: str) -> RepaymentResult:
     else:
         settled, left = waterfall(states(loan), amount_fen, on)
         made = settle_entry(key, on, REPAYMENT, settled, amount_fen, left)
+        loan = interest_for_days_used(loan, settled, on)
     loan = loan.with_entries([made])
     posted.append(made)
     return RepaymentResult(
@@ -182,6 +188,42 @@ def repay(loan: Loan, amount_fen: int, on: date, key: str) -> RepaymentResult:
         balances=balances(loan),
         closed=loan.status == "closed",
     )
+
+
+def interest_saved_fen(schedule: Schedule, principal_fen: int, on: date, due: date) -> int:
+    """The interest `principal_fen` returned during day `on` would have earned up to `due`,
+    exactly, rounded up: the borrower is never charged for a fraction of a fen not used."""
+    days = max((due - on).days, 0)
+    exact = Decimal(principal_fen) * schedule.daily_rate * days
+    return int(exact.to_integral_value(rounding=ROUND_CEILING))
+
+
+def interest_for_days_used(loan: Loan, settled: dict[str, int], on: date) -> Loan:
+    """`loan` (brought up to `on`) whose instalments have principal settled by a payment on
+    `on` before their due date, charging each only for the days that principal was used: its
+    scheduled interest, worked out on a balance that still held that principal to the due
+    date, less what it would have earned from `on` to then. Never below the interest already
+    accrued (the days used so far); later instalments are unchanged (their balances exclude it).
+    """
+    instalments = list(loan.schedule.instalments)
+    now = states(loan)
+    changed = False
+    for account, fen in settled.items():
+        parsed = split_receivable(account)
+        if parsed is None or parsed[0] != PRINCIPAL:
+            continue
+        index = parsed[1] - 1
+        inst = instalments[index]
+        saved = interest_saved_fen(loan.schedule, fen, on, inst.due_date)
+        if saved <= 0:
+            continue
+        interest = max(inst.interest_fen - saved, now[index].interest_accrued_fen)
+        if interest != inst.interest_fen:
+            instalments[index] = replace(inst, interest_fen=interest)
+            changed = True
+    if not changed:
+        return loan
+    return replace(loan, schedule=replace(loan.schedule, instalments=tuple(instalments)))
 
 
 def waive(

@@ -324,6 +324,8 @@ class RepayConfirm(Step):
                 ctx.changes.append(Reschedule(loan.loan_id, plan.schedule))
             else:
                 result = servicing.repay(loan, int(draft["amount_fen"]), ctx.today, key)
+                if result.loan.schedule != loan.schedule:  # principal returned before its due
+                    ctx.changes.append(Reschedule(loan.loan_id, result.loan.schedule))
         except servicing.OverpaymentError as error:
             ctx.say(
                 ctx._(

@@ -1,3 +1,4 @@
+import math
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -115,7 +116,11 @@ def test_a_replayed_repayment_key_has_no_second_effect(loan: Loan) -> None:
         repay(first.loan, 60_000, date(2026, 2, 15), "update-42")
 
 
-def test_paying_early_holds_unearned_interest_as_credit_until_the_due_date(loan: Loan) -> None:
+def test_paying_early_charges_interest_only_for_the_days_the_principal_was_used(
+    loan: Loan,
+) -> None:
+    """The first instalment paid 5 days before it is due: its principal is back, so those 5
+    days' interest on it is not charged; what was paid for it is credit for the next one."""
     first = loan.schedule.instalments[0]
     result = repay(loan, first.total_fen, date(2026, 2, 10), "early")
     alloc = result.allocation
@@ -123,7 +128,8 @@ def test_paying_early_holds_unearned_interest_as_credit_until_the_due_date(loan:
     assert alloc.interest_current_fen == round_fen(first.interest_fen * Decimal(26) / 31)
     assert alloc.to_credit_fen == first.interest_fen - alloc.interest_current_fen
     day = run_day(result.loan, first.due_date)
-    assert balances(day.loan).credit_fen == 0
+    unused = first.principal_fen * loan.schedule.daily_rate * 5  # exact, rounded up for them
+    assert balances(day.loan).credit_fen == math.ceil(unused) > 0
     assert balances(day.loan).interest_fen == 0
     assert day.days_past_due == 0
     assert next_due(day.loan, first.due_date) == loan.schedule.instalments[1]
