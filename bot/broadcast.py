@@ -140,8 +140,9 @@ class BroadcastRunner:
                 claim = partial(
                     broadcasts.claim, broadcast_id=job.id, user_id=r.user_id, marketing=marketing
                 )
-                if await self.db.run(claim):
-                    await self._send_one(job, r)
+                locale = await self.db.run(claim)  # the language they have now
+                if locale is not None:
+                    await self._send_one(job, r, locale)
 
         lanes = [asyncio.create_task(lane()) for _ in range(max(1, self.concurrency))]
         try:
@@ -156,8 +157,8 @@ class BroadcastRunner:
             await self.db.run(lambda tx: broadcasts.defer(tx, job.id, r.user_id, wait))
         return wait is None
 
-    async def _send_one(self, job: BroadcastJob, r: Recipient) -> None:
-        text = text_for(r.locale, job.text_en, job.text_zh)
+    async def _send_one(self, job: BroadcastJob, r: Recipient, locale: str) -> None:
+        text = text_for(locale, job.text_en, job.text_zh)
         status, error = await self._deliver(r.chat_id, text, Priority.BROADCAST)
         now = self.now()
         await self.db.run(lambda tx: broadcasts.record(tx, job.id, r.user_id, status, error, now))

@@ -41,7 +41,7 @@ class BroadcastJob:
 class Recipient:
     user_id: int
     chat_id: int
-    locale: str
+    locale: str  # when queued; claim() answers the one they have when it is sent
     timezone: str
     attempts: int
 
@@ -158,10 +158,11 @@ def next_due(tx: Tx, broadcast_id: int) -> datetime | None:
     )
 
 
-def claim(tx: Tx, broadcast_id: int, user_id: int, marketing: bool = False) -> bool:
-    """Of two senders that picked the same recipient, one wins. A marketing message is checked
-    against the person's consent as it stands now (it may have waited hours for the morning):
-    one withdrawn since the broadcast was queued drops them."""
+def claim(tx: Tx, broadcast_id: int, user_id: int, marketing: bool = False) -> str | None:
+    """Of two senders that picked the same recipient, one wins: it gets the locale to send in,
+    the other None. A marketing message is checked against the person's consent as it stands
+    now (it may have waited hours for the morning): one withdrawn since the broadcast was queued
+    drops them. The language is likewise the one they have now, not when it was queued."""
     if marketing and not has_consent(tx, user_id, "marketing"):
         tx.execute(
             "UPDATE broadcast_recipients SET status = 'withdrawn'"
@@ -169,16 +170,23 @@ def claim(tx: Tx, broadcast_id: int, user_id: int, marketing: bool = False) -> b
             b=broadcast_id,
             user=user_id,
         )
-        return False
-    return (
-        tx.execute(
-            "UPDATE broadcast_recipients SET status = 'sending', attempts = attempts + 1"
-            " WHERE broadcast_id = :b AND user_id = :user AND status = 'pending'",
-            b=broadcast_id,
-            user=user_id,
-        )
-        == 1
+        return None
+    claimed = tx.execute(
+        "UPDATE broadcast_recipients SET status = 'sending', attempts = attempts + 1"
+        " WHERE broadcast_id = :b AND user_id = :user AND status = 'pending'",
+        b=broadcast_id,
+        user=user_id,
     )
+    if claimed != 1:
+        return None
+    locale = tx.scalar(
+        "SELECT COALESCE(c.locale, r.locale) FROM broadcast_recipients r"
+        " LEFT JOIN conversations c ON c.user_id = r.user_id"
+        " WHERE r.broadcast_id = :b AND r.user_id = :user",
+        b=broadcast_id,
+        user=user_id,
+    )
+    return str(locale)
 
 
 def defer(tx: Tx, broadcast_id: int, user_id: int, until: datetime) -> None:

@@ -34,15 +34,27 @@ def _hour(ctx: StepContext, hour: int) -> str:
 _HOUR_WORD = re.compile(r"\s*(?:点钟|點鐘|点|點|时|時)$")
 
 
+# "9am", "9 AM", "9:00 PM", "9 p.m.": the English clock the screen itself shows.
+_TWELVE_HOUR = re.compile(r"^([0-9]{1,2})(?::([0-9]{1,2}))?\s*([ap])\.?\s*m\.?$", re.IGNORECASE)
+
+
 def parse_hour(text: str) -> int | None:
-    """ "9", "09", "9:00", "09:00", "９", "9点" -> 9; anything else (or outside 8-20) -> None."""
+    """ "9", "09", "9:00", "09:00", "９", "9点", "9 AM", "9:00 PM" -> 9 or 21; anything else
+    (or outside 8-20) -> None. 12 AM is midnight and 12 PM noon."""
     value = _HOUR_WORD.sub("", normalise_text(text))  # NFKC also folds "：" to ":"
-    hour, _, minutes = value.partition(":")
-    if not (hour.isascii() and hour.isdigit() and len(hour) <= 2):
-        return None
-    if minutes not in ("", "00", "0"):
-        return None
-    number = int(hour)
+    twelve = _TWELVE_HOUR.match(value)
+    if twelve:
+        clock, minutes, half = twelve.groups()
+        if minutes not in (None, "00", "0") or not 1 <= int(clock) <= 12:
+            return None
+        number = int(clock) % 12 + (12 if half.lower() == "p" else 0)
+    else:
+        hour, _, minutes = value.partition(":")
+        if not (hour.isascii() and hour.isdigit() and len(hour) <= 2):
+            return None
+        if minutes not in ("", "00", "0"):
+            return None
+        number = int(hour)
     return number if EARLIEST_HOUR <= number <= LATEST_HOUR else None
 
 

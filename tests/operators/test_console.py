@@ -43,7 +43,10 @@ async def test_stats_and_user_show_the_book_masked(bot: Harness) -> None:
     assert "Approval rate: 100.0%" in stats
     user = (await operator.command("user", "tg:501"))[-1].text
     assert "1101**********" in user and "+86 138****8000" in user
-    assert "Consent assessment: yes" in user and "principal left CN¥8,000.00" in user
+    assert (
+        "Consent Identity and credit assessment: yes" in user
+        and "principal left CN¥8,000.00" in user
+    )
     assert "Li Wei" not in user and "13800138000" not in user
 
 
