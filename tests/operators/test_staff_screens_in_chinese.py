@@ -4,34 +4,12 @@ columns line up in a fixed-width font, where a Chinese character takes two colum
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-
-import pytest
 
 from flows.i18n import translations
 from flows.operators.insight import display_width, pad
 from tests.flows.harness import Harness, Person
 from tests.operators.conftest import ADMIN
 from tests.servicing.conftest import borrower
-
-# The messages these screens added, with the Chinese proposed for them: used only while the
-# catalog has none yet, so the tests read what the catalog says once it does.
-PROPOSED = {
-    "current": "未逾期",
-    "active": "正常",
-    "frozen": "已冻结",
-    "approved": "已批准",
-    "being repaid": "还款中",
-}
-
-
-@pytest.fixture(autouse=True)
-def chinese_for_new_messages(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    catalog = translations("zh_CN")._catalog
-    for english, chinese in PROPOSED.items():
-        if english not in catalog:
-            monkeypatch.setitem(catalog, english, chinese)
-    yield
 
 
 def zh(message: str) -> str:
