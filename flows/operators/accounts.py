@@ -7,9 +7,9 @@ from flows.context import StepContext
 from flows.i18n import N_, texts
 from flows.operators.access import Staff, audit, masked
 from flows.operators.targets import normalized, parse_user_ref, resolve, user_and_rest
-from flows.ports import Account, ConsentRecord
+from flows.ports import Account
 from flows.session import UserStatus
-from flows.steps.privacy import required_consent_withdrawn
+from flows.steps.privacy import required_consent_withdrawn_in
 
 HOW_TO_APPEAL = N_("If you think this is a mistake, send /complaint and a person will look at it.")
 # What the person is told, and the operator reads, on /unfreeze: by what still stops drawdowns.
@@ -40,11 +40,6 @@ def unfreeze_wording(arrears_frozen: bool, consent_withdrawn: bool) -> tuple[str
     if consent_withdrawn:
         return UNFROZEN_CONSENT_WITHDRAWN
     return UNFROZEN
-
-
-def withdrew_required_consent(records: list[ConsentRecord]) -> bool:
-    # Each record is the purpose's latest, as the session's answers hold it: one rule for both.
-    return required_consent_withdrawn({"consents": {r.purpose: r.granted for r in records}})
 
 
 def account_label(account: Account) -> str:
@@ -126,7 +121,7 @@ async def unfreeze(ctx: StepContext, arg: str, staff: Staff) -> None:
         )
         audit(ctx, staff, "unfreeze", target=account.user_id, result="arrears_only")
         return
-    withdrawn = withdrew_required_consent(await ctx.store.consents(account.user_id))
+    withdrawn = required_consent_withdrawn_in(await ctx.store.consents(account.user_id))
     to_them, to_staff = unfreeze_wording(arrears_frozen, withdrawn)
     told = texts(account.locale)._(to_them)
     ctx.changes.append(

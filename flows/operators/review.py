@@ -16,8 +16,8 @@ from flows.ports import DrawdownItem, ReviewItem
 from flows.states import State
 from flows.steps.base import Step, button_number
 from flows.steps.home import credit_available
-from flows.steps.privacy import required_consent_withdrawn
-from lending import servicing
+from flows.steps.privacy import required_consent_withdrawn_in
+from flows.steps.standing import brought_to
 from risk.policy import DEFAULT_POLICY
 
 RETRY_AFTER_REVIEW_DAYS = 30
@@ -201,8 +201,7 @@ async def _gone(ctx: StepContext, staff: Staff, user_id: int, application_id: in
         # Whether another reviewer decided first is gone with the account's decisions.
         audit(ctx, staff, "review_decision", target=user_id, result="account_deleted")
         return
-    consents = {record.purpose: record.granted for record in await ctx.store.consents(user_id)}
-    if required_consent_withdrawn({"consents": consents}):
+    if required_consent_withdrawn_in(await ctx.store.consents(user_id)):
         ctx.say(
             ctx._(
                 "The applicant withdrew a required consent meanwhile, which withdrew this application; nothing was changed."
@@ -220,7 +219,7 @@ async def _can_borrow(ctx: StepContext, item: ReviewItem) -> bool:
     withdrawn required consent takes an applicant out of the queue (flows/steps/privacy.py),
     so what can stop them here is a frozen line."""
     user_id = item.account.user_id
-    loans = [servicing.as_of(loan, ctx.today) for loan in await ctx.store.loans(user_id)]
+    loans = [brought_to(loan, ctx.today) for loan in await ctx.store.loans(user_id)]
     limit = int(item.decision["offer"]["limit_fen"])
     return credit_available(limit, loans, item.account.status, {}, ctx.today) > 0
 

@@ -47,6 +47,12 @@ def required_consent_withdrawn(answers: dict[str, object]) -> bool:
     return any(p.required and consents.get(p.code) is False for p in PURPOSES)
 
 
+def required_consent_withdrawn_in(records: list[ConsentRecord]) -> bool:
+    """The same rule read from the stored records (each the purpose's latest), for a person
+    whose session is not at hand (an operator acting on them)."""
+    return required_consent_withdrawn({"consents": {r.purpose: r.granted for r in records}})
+
+
 def _button(ctx: StepContext, label: str, action: str) -> tuple[Button, ...]:
     return (ctx.button(label, PRIVACY_CHOICE + action),)
 

@@ -111,7 +111,7 @@ class RepayAmount(AmountStep):
             )
         )
         lines.append(ctx._("Tap an option or type another amount."))
-        first = due_now if due_now > 0 else next_amount
+        first = _first_amount(loan, ctx.today)
         buttons = [
             self.amount_button(ctx, ctx._("Pay off {amount}", amount=ctx.t.money(payoff)), payoff)
         ]
