@@ -6,10 +6,11 @@ from flows.changes import GrantOperator, Notice, RevokeOperator, SetFrozen
 from flows.context import StepContext
 from flows.i18n import N_, texts
 from flows.operators.access import Staff, audit, masked
-from flows.operators.targets import normalized, parse_user_ref, resolve, user_and_rest
+from flows.operators.targets import parse_user_ref, resolve, user_and_rest
 from flows.ports import Account
 from flows.session import UserStatus
 from flows.steps.privacy import required_consent_withdrawn_in
+from flows.validation import normalise_text
 
 HOW_TO_APPEAL = N_("If you think this is a mistake, send /complaint and a person will look at it.")
 # What the person is told, and the operator reads, on /unfreeze: by what still stops drawdowns.
@@ -134,7 +135,7 @@ async def unfreeze(ctx: StepContext, arg: str, staff: Staff) -> None:
 
 
 async def operator_role(ctx: StepContext, arg: str, staff: Staff) -> None:
-    verb, _, who = normalized(arg).partition(" ")
+    verb, _, who = normalise_text(arg).partition(" ")
     ref = parse_user_ref(who) if verb in ("add", "remove") else None
     if ref is None or (ref.telegram_id is None and ref.account_id is None):
         ctx.say(ctx._("Usage: /operator add <user> or /operator remove <user>"))

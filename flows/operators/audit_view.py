@@ -8,7 +8,8 @@ from babel.dates import format_datetime
 
 from flows.context import StepContext
 from flows.operators.access import Staff, audit
-from flows.operators.targets import normalized, parse_user_ref, resolve
+from flows.operators.targets import parse_user_ref, resolve
+from flows.validation import normalise_text
 
 DEFAULT_ROWS = 10
 MAX_ROWS = 50
@@ -19,7 +20,7 @@ def audit_query(arg: str) -> tuple[str | None, int] | None:
     """`[user or action] [rows]` -> (the user or action word, rows), or None if malformed.
     A number counts rows only after another word and only up to MAX_ROWS: alone or larger it
     is a Telegram or account id, a form the bot itself suggests for naming people."""
-    words = normalized(arg).split()
+    words = normalise_text(arg).split()
     limit = DEFAULT_ROWS
     if len(words) > 1 and words[-1] in _ROW_COUNTS:
         limit = int(words.pop())

@@ -12,8 +12,8 @@ from flows.i18n import N_
 from flows.operators.access import Staff, audit
 from flows.operators.broadcast_rules import KIND_LABELS, Kind
 from flows.operators.entry import enter
-from flows.operators.targets import normalized
 from flows.states import State
+from flows.validation import normalise_text
 
 RECENT = 10
 STATUS_LABELS = {
@@ -29,7 +29,7 @@ async def broadcast(ctx: StepContext, arg: str, staff: Staff) -> None:
 
 
 async def broadcast_cancel(ctx: StepContext, arg: str, staff: Staff) -> None:
-    wanted = normalized(arg).removeprefix("#")
+    wanted = normalise_text(arg).removeprefix("#")
     if wanted and not (wanted.isascii() and wanted.isdigit()):
         ctx.say(ctx._("Usage: /broadcast_cancel [broadcast number]"))
         audit(ctx, staff, "broadcast_cancel", typed=arg, result="invalid")

@@ -3,12 +3,12 @@ recipient snapshot and the background sender alike."""
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from flows.i18n import N_
+from flows.validation import normalise_text
 
 QUIET_FROM = time(21, 0)  # marketing never reaches anyone between 21:00 ...
 QUIET_UNTIL = time(8, 0)  # ... and 08:00 in their own time zone
@@ -61,7 +61,7 @@ def split_languages(text: str) -> tuple[str | None, str | None]:
 
 
 def is_language_separator(line: str) -> bool:
-    dashes = unicodedata.normalize("NFKC", line).strip()
+    dashes = normalise_text(line)
     return len(dashes) >= 3 and set(dashes) <= SEPARATOR_DASHES
 
 

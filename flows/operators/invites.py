@@ -7,7 +7,7 @@ import secrets
 from flows.changes import CreateInvite, RevokeInvite
 from flows.context import StepContext
 from flows.operators.access import Staff, audit
-from flows.operators.targets import normalized
+from flows.validation import normalise_text
 
 INVITE_CODE_BYTES = 16  # 128 bits, as the command-line invites
 MAX_USES, MAX_DAYS = 1000, 90
@@ -26,7 +26,7 @@ def _number(word: str, default: int, most: int) -> int | None:
 
 
 async def invite(ctx: StepContext, arg: str, staff: Staff) -> None:
-    words = normalized(arg).split()
+    words = normalise_text(arg).split()
     uses = _number(words[0] if words else "", 1, MAX_USES)
     days = _number(words[1] if len(words) > 1 else "", 7, MAX_DAYS)
     if uses is None or days is None or len(words) > 2:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from flows.context import StepContext
 from flows.i18n import N_
 from flows.ports import Account
+from flows.validation import normalise_text
 
 USER_FORMS = N_(
     "Name the person by Telegram user id (123456789), tg:123456789, or account id (id:42)."
@@ -19,12 +19,6 @@ class UserRef:
     telegram_id: int | None = None
     account_id: int | None = None
     username: str | None = None
-
-
-def normalized(text: str) -> str:
-    """An operator's argument as parsed: a Chinese input method types full-width colons, digits
-    and ＃, and the ideographic space U+3000, which NFKC turns into their ASCII forms."""
-    return unicodedata.normalize("NFKC", text).strip()
 
 
 def user_and_rest(arg: str) -> tuple[str, str]:
@@ -59,7 +53,9 @@ def _plain_digits(text: str) -> bool:
 
 async def resolve(ctx: StepContext, text: str) -> Account | None:
     """The one account `text` names, or None after telling the operator why not."""
-    text = normalized(text)
+    # A Chinese input method types full-width colons, digits and ＃, and the ideographic
+    # space: read as every parser reads its input (NFKC folds them to ASCII).
+    text = normalise_text(text)
     ref = parse_user_ref(text)
     if ref is None:
         ctx.say(ctx._(USER_FORMS))
