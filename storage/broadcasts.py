@@ -41,8 +41,7 @@ class BroadcastJob:
 class Recipient:
     user_id: int
     chat_id: int
-    locale: str  # when queued; claim() answers the one they have when it is sent
-    timezone: str
+    timezone: str  # the language is claim()'s answer: the one they have when it is sent
     attempts: int
 
 
@@ -138,14 +137,14 @@ def release_in_doubt(tx: Tx, broadcast_id: int) -> int:
 
 def due(tx: Tx, broadcast_id: int, now: datetime, limit: int) -> list[Recipient]:
     rows = tx.all(
-        "SELECT user_id, chat_id, locale, timezone, attempts FROM broadcast_recipients"
+        "SELECT user_id, chat_id, timezone, attempts FROM broadcast_recipients"
         " WHERE broadcast_id = :b AND status = 'pending' AND not_before <= :now"
         " ORDER BY user_id LIMIT :limit",
         b=broadcast_id,
         now=now,
         limit=limit,
     )
-    return [Recipient(r.user_id, r.chat_id, r.locale, r.timezone, r.attempts) for r in rows]
+    return [Recipient(r.user_id, r.chat_id, r.timezone, r.attempts) for r in rows]
 
 
 def next_due(tx: Tx, broadcast_id: int) -> datetime | None:
