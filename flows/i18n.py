@@ -165,7 +165,7 @@ _SHAPE = re.compile(r"(\D*)1(?P<group>\D)234(?P=group)567(\D)89(\D*)")
 def _money_shape(locale: str) -> _MoneyShape | None:
     """Babel's currency format for the locale, read once from a sample: formatting through
     Babel costs ~10 µs an amount and the shape ~0.6 µs (`bench_money_text` in `make bench`,
-    25 November, 13:46 UTC), and a reminder shows five. None (Babel every time) unless the shape
+    25 November, 14:09 UTC), and a reminder shows five. None (Babel every time) unless the shape
     reproduces Babel exactly on a few telling amounts."""
     match = _SHAPE.fullmatch(babel_money(locale, 123_456_789))
     if match is None:

@@ -3,8 +3,8 @@
 A unit of work is a plain function of a `Tx`, run inside one transaction on a database thread:
 the event loop never blocks on the database, and an update costs one hop to that thread however
 many statements it needs. An async driver such as aiosqlite hops once per statement; a hop costs
-~120 µs on a 2-core machine (waking a sleeping thread), as much as some 27 statements of
-~4.4 µs (`python -m benchmarks.bench_sql` in `make bench`, 25 November, 13:46 UTC).
+~112 µs on a 2-core machine (waking a sleeping thread), as much as some 26 statements of
+~4.4 µs (`python -m benchmarks.bench_sql` in `make bench`, 25 November, 14:09 UTC).
 """
 
 from __future__ import annotations

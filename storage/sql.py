@@ -4,7 +4,7 @@
 Why not SQLAlchemy Core here: a Core statement does its Python work before the driver sees
 it. `python -m benchmarks.bench_sql` printed, for one primary-key read on SQLite: ~16 µs through
 Core, ~4.4 µs through this layer, ~3.6 µs on the bare cursor (`make bench`, 2 cores, 25 November,
-13:46 UTC). A conversation step is a handful of statements. SQLModel still defines the tables
+14:09 UTC). A conversation step is a handful of statements. SQLModel still defines the tables
 and creates them.
 """
 
